@@ -1,0 +1,168 @@
+"""Write actions on users and roles: atomic, audited, `by=` the acting user."""
+
+import secrets
+import string
+
+from django.contrib.auth.hashers import make_password
+
+from objectivity.access.models import Membership, User
+from objectivity.audit.log import Action, changed, event, record, record_many, snapshot
+from objectivity.core.actions import action
+
+USER_FIELDS = (
+    "username",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "email",
+    "position",
+    "organisation",
+    "is_active",
+    "must_change_password",
+)
+_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "l1IO0o")
+
+
+def temporary_password(length: int = 12) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def _scope_of(membership: Membership):
+    return membership.scope_object
+
+
+@action
+def create_user(
+    *, by, username: str, role: str, level: str, scope, password: str | None = None, **profile
+) -> tuple[User, str]:
+    """Create a user with one role; returns the user and the temporary password to hand over."""
+    password = password or temporary_password()
+    user = User(username=username, must_change_password=True, **profile)
+    user.set_password(password)
+    user.save()
+    record(by=by, action=Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS), scope=scope)
+    add_membership(by=by, user=user, role=role, level=level, scope=scope)
+    return user, password
+
+
+@action
+def update_user(*, by, user: User, **values) -> User:
+    before = snapshot(user, USER_FIELDS)
+    for name, value in values.items():
+        if name not in USER_FIELDS:
+            raise ValueError(f"{name} is not an editable user field")
+        setattr(user, name, value)
+    user.save()
+    b, a = changed(before, snapshot(user, USER_FIELDS))
+    if a:
+        record(by=by, action=Action.UPDATE, obj=user, before=b, after=a, scope=_home_scope(user))
+    return user
+
+
+@action
+def add_membership(*, by, user: User, role: str, level: str, scope) -> Membership:
+    membership = Membership(user=user, role=role, level=level)
+    if level != "federal":
+        setattr(membership, level, scope)
+    membership.full_clean(exclude=["user"], validate_unique=False)
+    membership.save()
+    user.forget_memberships()
+    record(
+        by=by,
+        action=Action.CREATE,
+        obj=membership,
+        scope=scope,
+        after={"user": user.username, "role": role, "level": level, "scope": membership.scope_label},
+    )
+    return membership
+
+
+@action
+def remove_membership(*, by, membership: Membership) -> None:
+    before = {
+        "user": membership.user.username,
+        "role": membership.role,
+        "level": membership.level,
+        "scope": membership.scope_label,
+    }
+    record(by=by, action=Action.DELETE, obj=membership, before=before, scope=_scope_of(membership))
+    membership.delete()
+    membership.user.forget_memberships()
+
+
+@action
+def reset_password(*, by, user: User) -> str:
+    """Give the user a new temporary password, to be changed at the next login."""
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    record(
+        by=by,
+        action=Action.PASSWORD,
+        obj=user,
+        before={"must_change_password": False},
+        after={"must_change_password": True},
+        note="reset by administrator",
+        scope=_home_scope(user),
+    )
+    return password
+
+
+@action
+def change_own_password(*, by, new_password: str) -> None:
+    by.set_password(new_password)
+    was_forced = by.must_change_password
+    by.must_change_password = False
+    by.save(update_fields=["password", "must_change_password"])
+    record(
+        by=by,
+        action=Action.PASSWORD,
+        obj=by,
+        before={"must_change_password": was_forced},
+        after={"must_change_password": False},
+        note="changed by the user",
+        scope=_home_scope(by),
+    )
+
+
+@action
+def create_school_accounts(*, by, schools) -> list[tuple]:
+    """One «ответственный организатор ОО» account per school without one; login = school login.
+
+    Returns (school, user, temporary password) for the printable credentials list.
+    """
+    taken = set(User.objects.filter(username__in=[s.login for s in schools]).values_list("username", flat=True))
+    out, audit = [], []
+    for school in schools:
+        if school.login in taken:
+            continue
+        password = temporary_password()
+        user = User(
+            username=school.login,
+            must_change_password=True,
+            organisation=school.short_name,
+            email=school.email,
+            password=make_password(password),
+        )
+        out.append((school, user, password))
+    User.objects.bulk_create([u for _, u, _ in out], batch_size=1000)
+    memberships = [Membership(user=u, role="school_admin", level="school", school=s) for s, u, _ in out]
+    Membership.objects.bulk_create(memberships, batch_size=1000)
+    for school, user, _ in out:
+        audit.append(
+            event(
+                by=by,
+                action=Action.CREATE,
+                obj=user,
+                scope=school,
+                after=snapshot(user, USER_FIELDS) | {"role": "school_admin", "school": school.login},
+            )
+        )
+    record_many(audit)
+    return out
+
+
+def _home_scope(user: User):
+    memberships = user.active_memberships()
+    return memberships[0].scope_object if memberships else None

@@ -1,0 +1,102 @@
+"""Users, their role memberships (role × scope) and failed logins for throttling."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from objectivity.access.roles import ROLES, role_label
+
+LEVEL_CHOICES = [
+    ("federal", _("federal")),
+    ("region", _("region")),
+    ("municipality", _("municipality")),
+    ("school", _("school")),
+]
+
+
+class User(AbstractUser):
+    middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
+    position = models.CharField(_("position"), max_length=300, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    personal_data_consent_at = models.DateTimeField(_("consent to personal data processing"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+
+    def active_memberships(self) -> list["Membership"]:
+        cached = getattr(self, "_memberships_cache", None)
+        if cached is None:
+            cached = list(self.memberships.select_related("region", "municipality__region", "school__municipality"))
+            self._memberships_cache = cached
+        return cached
+
+    def forget_memberships(self) -> None:
+        self.__dict__.pop("_memberships_cache", None)
+
+    @property
+    def display_name(self) -> str:
+        parts = [self.last_name, self.first_name, self.middle_name]
+        return " ".join(p for p in parts if p) or self.username
+
+
+class Membership(models.Model):
+    """A role held by a user in a scope: federal, a region, a municipality or a school."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=40, choices=[(r.code, r.label) for r in ROLES.values()])
+    level = models.CharField(_("level"), max_length=20, choices=LEVEL_CHOICES)
+    region = models.ForeignKey("orgs.Region", on_delete=models.CASCADE, null=True, blank=True)
+    municipality = models.ForeignKey("orgs.Municipality", on_delete=models.CASCADE, null=True, blank=True)
+    school = models.ForeignKey("orgs.School", on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "level", "region", "municipality", "school"],
+                name="unique_membership",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{role_label(self.role)} — {self.scope_label}"
+
+    @property
+    def scope_object(self):
+        return {"federal": None, "region": self.region, "municipality": self.municipality, "school": self.school}[
+            self.level
+        ]
+
+    @property
+    def scope_id(self) -> int | None:
+        obj = self.scope_object
+        return obj.pk if obj is not None else None
+
+    @property
+    def scope_label(self) -> str:
+        obj = self.scope_object
+        return str(obj) if obj is not None else str(_("Russian Federation"))
+
+    @property
+    def region_id_of_scope(self) -> int | None:
+        if self.level == "region":
+            return self.region_id
+        if self.level == "municipality" and self.municipality is not None:
+            return self.municipality.region_id
+        if self.level == "school" and self.school is not None:
+            return self.school.municipality.region_id
+        return None
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling across server processes."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,51 @@
+"""One function answers "may this user do X here?" and says why."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from objectivity.access.roles import PERMISSION_LABELS, ROLES
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _covers(membership, target) -> bool:
+    """Does the membership's scope contain `target` (None = the membership's own scope)?"""
+    if membership.level == "federal" or target is None:
+        return True
+    chain = target.scope_chain()
+    return chain.get(membership.level) == membership.scope_id
+
+
+def decide(user, permission: str, target=None) -> Decision:
+    label = PERMISSION_LABELS.get(permission, permission)
+    if not getattr(user, "is_authenticated", False):
+        return Decision(False, _("Not logged in"))
+    if not user.is_active:
+        return Decision(False, _("The account is disabled"))
+    for membership in user.active_memberships():
+        role = ROLES.get(membership.role)
+        if role and permission in role.permissions and _covers(membership, target):
+            return Decision(
+                True,
+                _("Role “%(role)s” in “%(scope)s” grants “%(perm)s”")
+                % {"role": role.label, "scope": membership.scope_label, "perm": label},
+            )
+    where = str(target) if target is not None else _("any scope")
+    return Decision(False, _("No role grants “%(perm)s” for “%(where)s”") % {"perm": label, "where": where})
+
+
+def can(user, permission: str, target=None) -> bool:
+    return decide(user, permission, target).allowed
+
+
+def user_regions(user) -> list[int]:
+    """Regions the user's memberships lie in (empty for federal-only users)."""
+    return sorted({m.region_id_of_scope for m in user.active_memberships() if m.region_id_of_scope})

@@ -1,0 +1,94 @@
+"""Roles live in code; who holds which role where lives in the database (Membership).
+
+A permission is a short string; a role is a set of permissions plus the scope levels it may be
+held at and the start page its holder lands on.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+# Permissions.
+VIEW_ORGS = "orgs.view"
+EDIT_ORGS = "orgs.edit"
+IMPORT_REGISTRY = "orgs.import_registry"
+MANAGE_USERS = "access.manage_users"
+VIEW_PEOPLE = "access.view_people"  # names and contacts of people: personal data
+VIEW_AUDIT = "audit.view"
+VIEW_ALL_JOBS = "core.view_all_jobs"
+
+PERMISSION_LABELS = {
+    VIEW_ORGS: _("view organisations"),
+    EDIT_ORGS: _("edit organisations"),
+    IMPORT_REGISTRY: _("import the school registry"),
+    MANAGE_USERS: _("manage users and roles"),
+    VIEW_PEOPLE: _("view people's names and contacts"),
+    VIEW_AUDIT: _("view the audit log"),
+    VIEW_ALL_JOBS: _("view every background job"),
+}
+
+_VIEWER = frozenset({VIEW_ORGS})
+_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE})
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: "StrOrPromise"
+    levels: tuple[str, ...]
+    permissions: frozenset[str]
+    start_page: str  # federal, region, municipality, school, observer, expert
+
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in (
+        Role("federal_analyst", _("Federal analyst"), ("federal",), _COORDINATOR, "region"),
+        Role(
+            "region_admin",
+            _("Regional administrator"),
+            ("region",),
+            frozenset(PERMISSION_LABELS),
+            "region",
+        ),
+        Role("region_analyst", _("Regional analyst"), ("region",), _COORDINATOR, "region"),
+        Role("oiv_official", _("ОИВ official"), ("region",), _VIEWER, "region"),
+        Role("methodologist", _("ЦОКО/ИРО methodologist"), ("region",), _VIEWER, "region"),
+        Role(
+            "municipal_coordinator",
+            _("Municipal coordinator"),
+            ("municipality",),
+            _COORDINATOR,
+            "municipality",
+        ),
+        Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _VIEWER, "municipality"),
+        Role("school_admin", _("School organiser (ответственный организатор ОО)"), ("school",), _VIEWER, "school"),
+        Role(
+            "public_observer",
+            _("Public observer"),
+            ("region", "municipality", "school"),
+            _VIEWER,
+            "observer",
+        ),
+        Role(
+            "independent_observer",
+            _("Independent observer"),
+            ("region", "municipality"),
+            _VIEWER,
+            "observer",
+        ),
+        Role("expert", _("Expert"), ("region", "municipality"), _VIEWER, "expert"),
+    )
+}
+
+# Which start page wins when a user holds several roles: the widest view first.
+START_PAGE_PRIORITY = ("region", "municipality", "school", "observer", "expert")
+
+
+def role_label(code: str) -> str:
+    role = ROLES.get(code)
+    return str(role.label) if role else code

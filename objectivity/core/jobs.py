@@ -1,0 +1,92 @@
+"""Running jobs: one task dispatches to a registered handler; handlers report progress.
+
+A handler is `handler(job, progress) -> dict` where `progress(percent, message)` records how far
+it got. The same handler runs from the web (through the task worker) and from the CLI (in
+process, with a terminal progress bar).
+"""
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from objectivity.core.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, str], None]
+HANDLERS: dict[str, Callable[[Job, Progress], dict]] = {}
+
+
+class JobError(Exception):
+    """A failure whose message is meant for the user (already in Russian)."""
+
+
+def handler(kind: str):
+    def register(func):
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def _db_progress(job: Job) -> Progress:
+    def report(percent: int, message: str) -> None:
+        job.progress, job.message = max(0, min(100, int(percent))), message[:500]
+        # Inside a transaction nobody else could see the update; keep it in memory only.
+        if not connection.in_atomic_block:
+            Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
+
+    return report
+
+
+def terminal_progress(stream=None) -> Progress:
+    stream = stream or sys.stderr
+
+    def report(percent: int, message: str) -> None:
+        filled = int(percent) * 30 // 100
+        stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {percent:3d}% {message[:60]:<60}")
+        if percent >= 100:
+            stream.write("\n")
+        stream.flush()
+
+    return report
+
+
+def execute(job: Job, progress: Progress | None = None) -> Job:
+    """Run a job's handler now, recording status, result or error."""
+    job.status, job.started_at = JobStatus.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    db_report = _db_progress(job)
+
+    def report(percent: int, message: str) -> None:
+        db_report(percent, message)
+        if progress:
+            progress(percent, message)
+
+    try:
+        job.result = HANDLERS[job.kind](job, report)
+        job.status, job.progress = JobStatus.DONE, 100
+    except JobError as exc:
+        job.status, job.error = JobStatus.FAILED, str(exc)
+    except Exception:  # the worker must survive; the trace is kept for the administrator
+        log.exception("job %s failed", job.pk)
+        job.status, job.error = JobStatus.FAILED, traceback.format_exc(limit=5)
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+@task()
+def run_job(job_id: str) -> None:
+    execute(Job.objects.get(pk=job_id))
+
+
+def start(*, kind: str, title: str, by, params: dict, region=None) -> Job:
+    """Create a job and hand it to the task worker once the surrounding transaction commits."""
+    job = Job.objects.create(kind=kind, title=title, params=params, created_by=by, region=region)
+    transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
+    return job

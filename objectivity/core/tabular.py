@@ -1,0 +1,79 @@
+"""Reading user tables (CSV in UTF-8 or cp1251 with any usual delimiter, or XLSX) as rows of text."""
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 200_000
+
+
+class TableFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass
+class RawTable:
+    header: list[str]
+    rows: list[list[str]]  # row i is spreadsheet row i + 2 (the header is row 1)
+
+
+def read_table(path: Path, original_name: str) -> RawTable:
+    suffix = Path(original_name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        cells = _read_xlsx(path, original_name)
+    elif suffix in (".csv", ".txt"):
+        cells = _read_csv(path, original_name)
+    else:
+        raise TableFileError(
+            _("File “%(name)s”: format “%(suffix)s” is not supported; expected .xlsx or .csv")
+            % {"name": original_name, "suffix": suffix or "—"}
+        )
+    cells = [row for row in cells if any(c.strip() for c in row)]
+    if not cells:
+        raise TableFileError(_("File “%(name)s” is empty") % {"name": original_name})
+    if len(cells) - 1 > MAX_ROWS:
+        raise TableFileError(
+            _("File “%(name)s” has %(n)d rows; at most %(max)d are accepted")
+            % {"name": original_name, "n": len(cells) - 1, "max": MAX_ROWS}
+        )
+    width = len(cells[0])
+    rows = [(row + [""] * width)[:width] for row in cells[1:]]
+    return RawTable(header=[h.strip() for h in cells[0]], rows=rows)
+
+
+def _read_xlsx(path: Path, name: str) -> list[list[str]]:
+    import polars as pl
+
+    try:
+        frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
+    except Exception as exc:  # calamine raises several types for broken workbooks
+        raise TableFileError(
+            _("File “%(name)s” could not be read as an Excel workbook: %(error)s")
+            % {"name": name, "error": str(exc)[:200]}
+        ) from exc
+    return [[("" if v is None else str(v)) for v in row] for row in frame.rows()]
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TableFileError(_("File “%(name)s”: the encoding is neither UTF-8 nor Windows-1251") % {"name": name})
+
+
+def sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _read_csv(path: Path, name: str) -> list[list[str]]:
+    text = decode_text(path.read_bytes(), name)
+    if "\x00" in text:
+        raise TableFileError(_("File “%(name)s” is not a text table") % {"name": name})
+    return [row for row in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]

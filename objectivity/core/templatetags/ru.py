@@ -1,0 +1,58 @@
+"""Russian plural forms and dates for templates."""
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+@register.simple_tag
+def found_count(n: int) -> str:
+    return ngettext("Found %(n)d row", "Found %(n)d rows", n) % {"n": n}
+
+
+@register.simple_tag
+def schools_count(n: int) -> str:
+    return ngettext("%(n)d school", "%(n)d schools", n) % {"n": n}
+
+
+@register.simple_tag
+def pupils_count(n: int) -> str:
+    return ngettext("%(n)d pupil", "%(n)d pupils", n) % {"n": n}
+
+
+@register.simple_tag
+def rows_count(n: int) -> str:
+    return ngettext("%(n)d row", "%(n)d rows", n) % {"n": n}
+
+
+@register.simple_tag
+def problems_count(n: int) -> str:
+    return ngettext("%(n)d problem", "%(n)d problems", n) % {"n": n}
+
+
+@register.filter
+def ru_date(value) -> str:
+    """«24 ноября 2026 г.»"""
+    if not value:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return formats.date_format(value, "j E Y г.")
+
+
+@register.filter
+def ru_datetime(value) -> str:
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return formats.date_format(value, "j E Y г., H:i")
+
+
+@register.filter
+def percent_of(value, total) -> int:
+    try:
+        return round(100 * float(value) / float(total)) if total else 0
+    except (TypeError, ValueError):
+        return 0

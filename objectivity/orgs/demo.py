@@ -1,0 +1,260 @@
+"""A realistic demo region: municipalities, ~300 schools, bodies and a user for every role.
+
+Names are invented but shaped like real ones; logins follow ФИС ОКО (sch + region code + number).
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from objectivity.access.models import Membership, User
+from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School, SchoolType, Settlement
+
+DEMO_PASSWORD = "demo-password-2026"
+REGION_CODE, REGION_NAME = "22", "Демонстрационный край"
+
+# (name, kind, number of schools, main town)
+MUNICIPALITIES = [
+    ("Городской округ Северогорск", "city", 62, "Северогорск"),
+    ("Городской округ Заречный", "city", 38, "Заречный"),
+    ("Берёзовский муниципальный район", "district", 34, "Берёзовка"),
+    ("Каменский муниципальный район", "district", 31, "Каменск"),
+    ("Ключевской муниципальный район", "district", 29, "Ключи"),
+    ("Озёрный муниципальный округ", "district", 36, "Озёрск"),
+    ("Сосновский муниципальный район", "district", 33, "Сосновка"),
+    ("Усть-Талицкий муниципальный округ", "district", 37, "Усть-Талица"),
+]
+VILLAGE_STEMS = [
+    "Берёзов",
+    "Сосновск",
+    "Никольск",
+    "Покровск",
+    "Михайловск",
+    "Заречн",
+    "Луговск",
+    "Озёрн",
+    "Кедровск",
+    "Полев",
+    "Горн",
+    "Садов",
+    "Ключевск",
+    "Рождественск",
+    "Троицк",
+    "Светл",
+    "Каменск",
+    "Вознесенск",
+    "Ильинск",
+    "Петровск",
+    "Сергеевск",
+    "Успенск",
+    "Ясн",
+    "Лесн",
+    "Степн",
+    "Боров",
+    "Краснояр",
+    "Новоселов",
+    "Старолесн",
+    "Быстр",
+    "Родников",
+    "Тополин",
+    "Калинов",
+    "Рябинов",
+    "Малинов",
+]
+KIND_WORDS = {
+    SchoolType.SOSH: ("СОШ", "средняя общеобразовательная школа"),
+    SchoolType.OOSH: ("ООШ", "основная общеобразовательная школа"),
+    SchoolType.NOSH: ("НОШ", "начальная общеобразовательная школа"),
+}
+
+
+@dataclass
+class DemoUser:
+    username: str
+    role: str
+    scope: Region | Municipality | School
+    name: tuple[str, str, str]
+
+
+def _grade_sizes(rng: random.Random, school_type: str, settlement: str, small: bool) -> dict[str, int]:
+    top = {"nosh": 4, "oosh": 9}.get(str(school_type), 11)
+    if small:
+        base = rng.randint(2, 8)
+    elif settlement == Settlement.CITY:
+        base = rng.randint(45, 140)
+    elif settlement == Settlement.TOWN:
+        base = rng.randint(20, 60)
+    else:
+        base = rng.randint(8, 25)
+    sizes = {}
+    for grade in range(1, top + 1):
+        factor = 0.55 if grade >= 10 else 1.0
+        sizes[str(grade)] = max(1, int(base * factor * rng.uniform(0.8, 1.2)))
+    return sizes
+
+
+def _city_school(rng: random.Random, number: int, town: str) -> dict:
+    kind = rng.choices(
+        [SchoolType.SOSH, SchoolType.LYCEUM, SchoolType.GYMNASIUM, SchoolType.OOSH, SchoolType.CENTRE], [70, 8, 8, 6, 3]
+    )[0]
+    if kind == SchoolType.LYCEUM:
+        short, full = (
+            f"МБОУ «Лицей № {number}»",
+            f"Муниципальное бюджетное общеобразовательное учреждение «Лицей № {number}» г. {town}",
+        )
+    elif kind == SchoolType.GYMNASIUM:
+        short, full = (
+            f"МБОУ «Гимназия № {number}»",
+            f"Муниципальное бюджетное общеобразовательное учреждение «Гимназия № {number}» г. {town}",
+        )
+    elif kind == SchoolType.CENTRE:
+        short, full = (
+            f"МАОУ «ЦО № {number}»",
+            f"Муниципальное автономное общеобразовательное учреждение «Центр образования № {number}» г. {town}",
+        )
+    else:
+        abbr, words = KIND_WORDS[kind]
+        short = f"МБОУ «{abbr} № {number}»"
+        full = f"Муниципальное бюджетное общеобразовательное учреждение «{words.capitalize()} № {number}» г. {town}"
+    advanced = kind in (SchoolType.LYCEUM, SchoolType.GYMNASIUM) or rng.random() < 0.1
+    if advanced and kind == SchoolType.SOSH:
+        short = f"МБОУ «СОШ № {number} с УИОП»"
+        full = full.replace("школа №", "школа с углублённым изучением отдельных предметов №")
+    return {
+        "short_name": short,
+        "full_name": full,
+        "school_type": kind,
+        "settlement": Settlement.CITY,
+        "is_advanced": advanced,
+        "is_small": False,
+        "is_branch": False,
+    }
+
+
+def _village_school(rng: random.Random, stem: str, main_town: str, first: bool) -> dict:
+    settlement = Settlement.TOWN if first else Settlement.VILLAGE
+    kind = (
+        SchoolType.SOSH if first else rng.choices([SchoolType.SOSH, SchoolType.OOSH, SchoolType.NOSH], [50, 35, 15])[0]
+    )
+    branch = not first and rng.random() < 0.12
+    abbr, words = KIND_WORDS[kind]
+    adjective = f"{stem}ая"
+    short = f"МКОУ «{adjective} {abbr}»" + (" (филиал)" if branch else "")
+    full = f"Муниципальное казённое общеобразовательное учреждение «{adjective} {words}»"
+    if branch:
+        full = f"Филиал {full.replace('Муниципальное казённое', 'муниципального казённого').replace('учреждение', 'учреждения')}"
+    small = not first and (kind == SchoolType.NOSH or rng.random() < 0.35)
+    return {
+        "short_name": short,
+        "full_name": full,
+        "school_type": kind,
+        "settlement": settlement,
+        "is_advanced": False,
+        "is_small": small,
+        "is_branch": branch,
+    }
+
+
+def build_schools(rng: random.Random, municipalities: list[Municipality]) -> list[School]:
+    schools, serial = [], 0
+    for municipality, (_, kind, count, town) in zip(municipalities, MUNICIPALITIES, strict=True):
+        stems = rng.sample(VILLAGE_STEMS, k=min(len(VILLAGE_STEMS), count))
+        for i in range(count):
+            serial += 1
+            if kind == "city":
+                values = _city_school(rng, i + 1, town)
+            else:
+                values = _village_school(
+                    rng, stems[i % len(stems)] if i else town[:-1] if town.endswith("а") else town, town, first=(i == 0)
+                )
+            values["pupils_by_grade"] = _grade_sizes(
+                rng, values["school_type"], values["settlement"], values["is_small"]
+            )
+            schools.append(School(login=f"sch{REGION_CODE}{serial:04d}", municipality=municipality, **values))
+    return schools
+
+
+def demo_users(region: Region, municipalities: list[Municipality], schools: list[School]) -> list[DemoUser]:
+    first_school = schools[0]
+    m0 = municipalities[0]
+    return [
+        DemoUser("admin", "region_admin", region, ("Соколова", "Ирина", "Павловна")),
+        DemoUser("analyst", "region_analyst", region, ("Лебедев", "Андрей", "Николаевич")),
+        DemoUser("oiv", "oiv_official", region, ("Кузнецова", "Елена", "Викторовна")),
+        DemoUser("coko", "methodologist", region, ("Морозов", "Сергей", "Иванович")),
+        DemoUser("mun", "municipal_coordinator", m0, ("Волкова", "Наталья", "Сергеевна")),
+        DemoUser("mms", "mms_methodologist", m0, ("Павлов", "Дмитрий", "Олегович")),
+        DemoUser(first_school.login, "school_admin", first_school, ("Новикова", "Ольга", "Андреевна")),
+        DemoUser("observer", "public_observer", m0, ("Фёдоров", "Алексей", "Михайлович")),
+        DemoUser("indep", "independent_observer", region, ("Смирнова", "Татьяна", "Юрьевна")),
+        DemoUser("expert", "expert", region, ("Егоров", "Павел", "Александрович")),
+    ]
+
+
+def load_demo(seed: int = 2026) -> tuple[Region, list[DemoUser]]:
+    """Create the demo region; refuse if it exists (the caller decides whether to reset)."""
+    rng = random.Random(seed)
+    with transaction.atomic():
+        region = Region.objects.create(code=REGION_CODE, name=REGION_NAME)
+        municipalities = [
+            Municipality.objects.create(region=region, name=name, code=f"{i + 1:02d}")
+            for i, (name, *_rest) in enumerate(MUNICIPALITIES)
+        ]
+        schools = School.objects.bulk_create(build_schools(rng, municipalities))
+        _create_bodies(region, municipalities)
+        users = demo_users(region, municipalities, schools)
+        for demo in users:
+            _create_user(demo)
+    return region, users
+
+
+def _create_bodies(region: Region, municipalities: list[Municipality]) -> None:
+    Body.objects.bulk_create(
+        [
+            Body(
+                kind=BodyKind.OIV,
+                region=region,
+                name=f"Министерство образования {REGION_NAME[:-2]}ого края",
+                short_name="Минобразования",
+            ),
+            Body(
+                kind=BodyKind.COKO,
+                region=region,
+                name="Региональный центр оценки качества образования",
+                short_name="ЦОКО",
+            ),
+            Body(kind=BodyKind.IRO, region=region, name="Институт развития образования", short_name="ИРО"),
+            Body(
+                kind=BodyKind.CNPPM,
+                region=region,
+                name="Центр непрерывного повышения профессионального мастерства педагогических работников",
+                short_name="ЦНППМ",
+            ),
+            Body(kind=BodyKind.RCOI, region=region, name="Региональный центр обработки информации", short_name="РЦОИ"),
+        ]
+        + [
+            Body(kind=kind, region=region, municipality=m, name=f"{label} ({m.name})")
+            for m in municipalities
+            for kind, label in (
+                (BodyKind.MOUO, "Управление образования"),
+                (BodyKind.MMS, "Муниципальная методическая служба"),
+            )
+        ]
+    )
+
+
+def _create_user(demo: DemoUser) -> User:
+    last, first, middle = demo.name
+    user = User(
+        username=demo.username,
+        last_name=last,
+        first_name=first,
+        middle_name=middle,
+        email=f"{demo.username}@demo.invalid",
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    level = str(demo.scope._meta.model_name)
+    Membership.objects.create(user=user, role=demo.role, level=level, **{level: demo.scope})
+    return user

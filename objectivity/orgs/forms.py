@@ -1,0 +1,40 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from objectivity.orgs.models import Municipality, SchoolType, Settlement
+
+YES_NO = [("", _("any")), ("1", _("yes")), ("0", _("no"))]
+
+
+class SchoolFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none(), required=False, empty_label=_("all")
+    )
+    school_type = forms.ChoiceField(label=_("Type"), choices=[("", _("all")), *SchoolType.choices], required=False)
+    settlement = forms.ChoiceField(label=_("Settlement"), choices=[("", _("all")), *Settlement.choices], required=False)
+    is_small = forms.ChoiceField(label=_("Small school"), choices=YES_NO, required=False)
+    is_branch = forms.ChoiceField(label=_("Branch"), choices=YES_NO, required=False)
+    is_advanced = forms.ChoiceField(label=_("Advanced study"), choices=YES_NO, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["municipality"].queryset = Municipality.objects.visible_to(user).select_related("region")
+
+
+class RegistryUploadForm(forms.Form):
+    file = forms.FileField(label=_("Registry file (.xlsx or .csv)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Expected an .xlsx or .csv file, got “%(name)s”") % {"name": upload.name})
+        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; at most %(max)d MB are accepted")
+                % {"size": upload.size / 1048576, "max": settings.MAX_UPLOAD_MB}
+            )
+        return upload

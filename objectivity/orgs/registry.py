@@ -1,0 +1,406 @@
+"""Import of the school registry (CSV/XLSX): validate every row, then apply all or nothing.
+
+Re-import updates schools by login. A file with any bad row changes nothing and returns a
+row-by-row list of problems in Russian.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from objectivity.audit.log import event, record_many
+from objectivity.audit.models import Action
+from objectivity.core.tabular import RawTable, read_table
+from objectivity.orgs.models import Municipality, Region, School, SchoolType, Settlement
+
+LOGIN_RE = re.compile(r"^[a-z]{2,5}\d{4,8}$")
+MAX_PUPILS_PER_GRADE = 5000
+
+COLUMN_ALIASES = {
+    "login": ("логин", "логин оо", "логин школы", "login"),
+    "full_name": ("полное наименование", "полное название", "наименование оо", "полное наименование оо"),
+    "short_name": ("краткое наименование", "краткое название", "сокращённое наименование"),
+    "municipality": ("муниципалитет", "муниципальное образование", "муниципальный район", "мо"),
+    "school_type": ("тип", "тип оо", "вид оо"),
+    "settlement": ("тип поселения", "местность", "тип местности", "поселение"),
+    "is_small": ("малокомплектная",),
+    "is_branch": ("филиал",),
+    "is_advanced": ("углублённое изучение", "с углублённым изучением предметов", "уиоп"),
+    "email": ("e-mail", "email", "электронная почта"),
+}
+REQUIRED = ("login", "full_name", "municipality")
+GRADE_HEADER_RE = re.compile(r"^(?:обучающихся|учащихся|кол-во обучающихся)?\s*(\d{1,2})\s*(?:класс|кл\.?)")
+
+TYPE_WORDS = [
+    (SchoolType.LYCEUM, ("лицей",)),
+    (SchoolType.GYMNASIUM, ("гимназия",)),
+    (SchoolType.BOARDING, ("интернат",)),
+    (SchoolType.EVENING, ("вечерн", "в(с)ош", "всош")),
+    (SchoolType.SPECIAL, ("коррекц", "адаптирован")),
+    (SchoolType.CENTRE, ("центр образования", "цо")),
+    (SchoolType.NOSH, ("нош", "начальная")),
+    (SchoolType.OOSH, ("оош", "основная")),
+    (SchoolType.SOSH, ("сош", "средняя", "школа")),
+    (SchoolType.OTHER, ("другое", "иное")),
+]
+SETTLEMENT_WORDS = [
+    (Settlement.TOWN, ("пгт", "посёлок городского типа", "поселок городского типа", "рабочий посёлок")),
+    (Settlement.CITY, ("город", "городская", "г.", "г")),
+    (Settlement.VILLAGE, ("село", "сельская", "сельская местность", "деревня", "посёлок", "поселок", "с.")),
+]
+YES = {"да", "1", "+", "true", "yes", "д"}
+NO = {"нет", "0", "-", "false", "no", "н", ""}
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.strip().lower().replace("ё", "е").split())
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_text(self) -> str:
+        return _("Row %(row)d, column “%(column)s”: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RegistryReport:
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_municipalities: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.file_error
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "new_municipalities": self.new_municipalities,
+            "file_error": self.file_error,
+            "problems": [p.__dict__ for p in self.problems],
+        }
+
+
+def map_columns(header: list[str]) -> tuple[dict[str, int], dict[int, int]]:
+    """Field → column index, and grade → column index, from header labels."""
+    wanted = {normalise(alias): key for key, aliases in COLUMN_ALIASES.items() for alias in aliases}
+    fields: dict[str, int] = {}
+    grades: dict[int, int] = {}
+    for index, label in enumerate(header):
+        key = wanted.get(normalise(label).replace("ё", "е"))
+        if key and key not in fields:
+            fields[key] = index
+            continue
+        match = GRADE_HEADER_RE.match(normalise(label))
+        if match and 1 <= int(match.group(1)) <= 11:
+            grades[int(match.group(1))] = index
+    return fields, grades
+
+
+def _choice(value: str, words, inferred_from: str = ""):
+    text = normalise(value or inferred_from)
+    for choice, keys in words:
+        for key in keys:
+            key = normalise(key)
+            if text == key or re.search(rf"(^|[\s«\"(№-]){re.escape(key)}", text):
+                return choice
+    return None
+
+
+def _bool(value: str) -> bool | None:
+    text = normalise(value)
+    return True if text in YES else False if text in NO else None
+
+
+class RowParser:
+    """Turns one raw row into school values, collecting problems instead of raising."""
+
+    def __init__(self, header: list[str], fields: dict[str, int], grades: dict[int, int], region: Region):
+        self.header, self.fields, self.grades, self.region = header, fields, grades, region
+        self.problems: list[RowProblem] = []
+
+    def cell(self, row: list[str], key: str) -> str:
+        index = self.fields.get(key)
+        return row[index].strip() if index is not None else ""
+
+    def problem(self, line: int, key_or_index, value: str, message: str) -> None:
+        index = self.fields.get(key_or_index) if isinstance(key_or_index, str) else key_or_index
+        column = self.header[index] if index is not None else str(key_or_index)
+        self.problems.append(RowProblem(line, column, value, message))
+
+    def parse(self, line: int, row: list[str]) -> dict[str, Any] | None:
+        before = len(self.problems)
+        values: dict[str, Any] = {
+            "login": self.login(line, row),
+            "full_name": self.required_text(line, row, "full_name", 500),
+            "municipality": self.required_text(line, row, "municipality", 200),
+            "school_type": self.school_type(line, row),
+            "settlement": self.settlement(line, row),
+            "is_small": self.flag(line, row, "is_small"),
+            "is_branch": self.flag(line, row, "is_branch"),
+            "is_advanced": self.flag(line, row, "is_advanced"),
+            "email": self.cell(row, "email")[:254],
+            "pupils_by_grade": self.pupils(line, row),
+        }
+        values["short_name"] = (self.cell(row, "short_name") or str(values["full_name"]))[:200]
+        return values if len(self.problems) == before else None
+
+    def login(self, line: int, row: list[str]) -> str:
+        value = self.cell(row, "login")
+        login = value.lower()
+        if not LOGIN_RE.match(login):
+            self.problem(
+                line,
+                "login",
+                value,
+                _("“%(v)s” is not a ФИС ОКО login (expected letters and digits, like sch220206)") % {"v": value},
+            )
+        elif login[3:5] != self.region.code.zfill(2)[-2:] and self.region.code.isdigit():
+            self.problem(
+                line,
+                "login",
+                value,
+                _("the login belongs to region %(code)s, while the registry is loaded for region %(region)s")
+                % {"code": login[3:5], "region": self.region.code},
+            )
+        return login
+
+    def required_text(self, line: int, row: list[str], key: str, limit: int) -> str:
+        value = " ".join(self.cell(row, key).split())
+        if not value:
+            self.problem(line, key, value, _("the value is empty; it is required"))
+        elif len(value) > limit:
+            self.problem(line, key, value[:40] + "…", _("longer than %(n)d characters") % {"n": limit})
+        return value
+
+    def school_type(self, line: int, row: list[str]) -> str:
+        value = self.cell(row, "school_type")
+        choice = _choice(value, TYPE_WORDS, inferred_from=self.cell(row, "full_name"))
+        if choice is None:
+            if value:
+                self.problem(
+                    line,
+                    "school_type",
+                    value,
+                    _(
+                        "“%(v)s” is not a known school type; expected one of: СОШ, ООШ, НОШ, лицей, гимназия, школа-интернат, центр образования, вечерняя, коррекционная, другое"
+                    )
+                    % {"v": value},
+                )
+            return SchoolType.OTHER
+        return choice
+
+    def settlement(self, line: int, row: list[str]) -> str:
+        value = self.cell(row, "settlement")
+        if not value:
+            return Settlement.CITY
+        choice = _choice(value, SETTLEMENT_WORDS)
+        if choice is None:
+            self.problem(
+                line,
+                "settlement",
+                value,
+                _("“%(v)s” is not a settlement type; expected город, пгт or село") % {"v": value},
+            )
+            return Settlement.CITY
+        return choice
+
+    def flag(self, line: int, row: list[str], key: str) -> bool:
+        value = self.cell(row, key)
+        parsed = _bool(value)
+        if parsed is None:
+            self.problem(line, key, value, _("“%(v)s” is not yes/no; expected да or нет") % {"v": value})
+        return bool(parsed)
+
+    def pupils(self, line: int, row: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for grade, index in sorted(self.grades.items()):
+            value = row[index].strip().replace("\u00a0", "").replace(" ", "")
+            if not value:
+                continue
+            if value.endswith(".0"):
+                value = value[:-2]
+            if not value.isdigit() or int(value) > MAX_PUPILS_PER_GRADE:
+                self.problem(
+                    line,
+                    index,
+                    row[index],
+                    _("“%(v)s” is not a number of pupils (an integer from 0 to %(max)d)")
+                    % {"v": row[index], "max": MAX_PUPILS_PER_GRADE},
+                )
+                continue
+            out[str(grade)] = int(value)
+        return out
+
+
+def validate(table: RawTable, region: Region, file_name: str, progress=None) -> tuple[RegistryReport, list[dict]]:
+    report = RegistryReport(file=file_name, rows=len(table.rows))
+    fields, grades = map_columns(table.header)
+    missing = [key for key in REQUIRED if key not in fields]
+    if missing:
+        labels = ", ".join(f"«{COLUMN_ALIASES[k][0]}»" for k in missing)
+        report.file_error = _("File “%(name)s”: required columns are missing: %(cols)s. Columns found: %(found)s") % {
+            "name": file_name,
+            "cols": labels,
+            "found": ", ".join(f"«{h}»" for h in table.header if h) or "—",
+        }
+        return report, []
+    parser = RowParser(table.header, fields, grades, region)
+    parsed: list[dict] = []
+    first_line_of: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        line = i + 2
+        values = parser.parse(line, row)
+        if values is not None:
+            if values["login"] in first_line_of:
+                parser.problem(
+                    line,
+                    "login",
+                    values["login"],
+                    _("the login repeats row %(row)d") % {"row": first_line_of[values["login"]]},
+                )
+            else:
+                first_line_of[values["login"]] = line
+                parsed.append(values)
+        if progress and i % 5000 == 0:
+            progress(
+                5 + 60 * i // max(1, len(table.rows)),
+                _("Checking rows: %(i)d of %(n)d") % {"i": i, "n": len(table.rows)},
+            )
+    _check_other_regions(parser, parsed, region, first_line_of)
+    report.problems = parser.problems
+    return report, parsed
+
+
+def _check_other_regions(parser: RowParser, parsed: list[dict], region: Region, lines: dict[str, int]) -> None:
+    logins = [v["login"] for v in parsed]
+    foreign = School.objects.filter(login__in=logins).exclude(municipality__region=region)
+    for login, region_name in foreign.values_list("login", "municipality__region__name").iterator():
+        parser.problem(
+            lines[login],
+            "login",
+            login,
+            _("a school with this login is registered in another region (%(r)s)") % {"r": region_name},
+        )
+
+
+SCHOOL_FIELDS = (
+    "full_name",
+    "short_name",
+    "school_type",
+    "settlement",
+    "is_small",
+    "is_branch",
+    "is_advanced",
+    "email",
+    "pupils_by_grade",
+)
+
+
+def apply(parsed: list[dict], region: Region, report: RegistryReport, *, by) -> None:
+    municipalities = {m.name: m for m in Municipality.objects.filter(region=region)}
+    existing = {s.login: s for s in School.objects.filter(login__in=[v["login"] for v in parsed])}
+    creates, updates, audit = [], [], []
+    for values in parsed:
+        municipality = municipalities.get(values["municipality"])
+        if municipality is None:
+            municipality = Municipality.objects.create(region=region, name=values["municipality"])
+            municipalities[municipality.name] = municipality
+            report.new_municipalities.append(municipality.name)
+            audit.append(
+                event(
+                    by=by, action=Action.CREATE, obj=municipality, after={"name": municipality.name}, note=report.file
+                )
+            )
+        school = existing.get(values["login"])
+        if school is None:
+            school = School(login=values["login"], municipality=municipality, **{f: values[f] for f in SCHOOL_FIELDS})
+            creates.append(school)
+            continue
+        before = {f: getattr(school, f) for f in SCHOOL_FIELDS} | {"municipality_id": school.municipality_id}
+        for f in SCHOOL_FIELDS:
+            setattr(school, f, values[f])
+        school.municipality = municipality
+        after = {f: getattr(school, f) for f in SCHOOL_FIELDS} | {"municipality_id": municipality.pk}
+        if before == after:
+            report.unchanged += 1
+            continue
+        updates.append(school)
+        b, a = (
+            {k: before[k] for k in after if before[k] != after[k]},
+            {k: after[k] for k in after if before[k] != after[k]},
+        )
+        audit.append(_school_event(by, Action.UPDATE, school, region, b, a, report.file))
+    School.objects.bulk_create(creates, batch_size=2000)
+    School.objects.bulk_update(updates, ("municipality", *SCHOOL_FIELDS), batch_size=2000)
+    audit += [
+        _school_event(
+            by,
+            Action.CREATE,
+            s,
+            region,
+            None,
+            {"login": s.login} | {f: getattr(s, f) for f in SCHOOL_FIELDS},
+            report.file,
+        )
+        for s in creates
+    ]
+    report.created, report.updated = len(creates), len(updates)
+    audit.append(
+        event(
+            by=by,
+            action=Action.IMPORT,
+            scope=region,
+            object_type="orgs.Registry",
+            object_repr=report.file,
+            after={k: v for k, v in report.as_dict().items() if k != "problems"},
+        )
+    )
+    record_many(audit)
+
+
+def _school_event(by, action, school: School, region: Region, before, after, note: str):
+    entry = event(by=by, action=action, obj=school, before=before, after=after, note=note, scope=region)
+    entry.municipality_id, entry.school_id = school.municipality_id, school.pk
+    return entry
+
+
+def import_registry(path: Path, file_name: str, region: Region, *, by, progress=None) -> RegistryReport:
+    """Read, validate and, if every row is valid, apply the registry in one transaction."""
+
+    def report_progress(percent: int, message: str) -> None:
+        if progress:
+            progress(percent, message)
+
+    report_progress(1, _("Reading the file"))
+    table = read_table(path, file_name)
+    report, parsed = validate(table, region, file_name, report_progress)
+    if not report.ok:
+        return report
+    report_progress(70, _("Saving %(n)d schools") % {"n": len(parsed)})
+    with transaction.atomic():
+        apply(parsed, region, report, by=by)
+    report_progress(100, _("Done"))
+    return report

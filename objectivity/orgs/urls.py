@@ -1,0 +1,13 @@
+from django.urls import path
+
+from objectivity.orgs import views
+
+urlpatterns = [
+    path("schools/", views.SchoolListView.as_view(), name="school-list"),
+    path("schools/<int:pk>/", views.school_detail, name="school-detail"),
+    path("municipalities/", views.MunicipalityListView.as_view(), name="municipality-list"),
+    path("bodies/", views.BodyListView.as_view(), name="body-list"),
+    path("registry/import/", views.registry_import, name="registry-import"),
+    path("registry/template.xlsx", views.registry_template, name="registry-template"),
+    path("registry/<uuid:pk>/problems.xlsx", views.registry_problems, name="registry-problems"),
+]

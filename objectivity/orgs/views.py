@@ -1,0 +1,208 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from objectivity.access.policy import decide
+from objectivity.access.roles import IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
+from objectivity.core import jobs
+from objectivity.core.models import Job
+from objectivity.core.tables import Column, TableView
+from objectivity.core.uploads import store_upload
+from objectivity.core.xlsx import write_table, xlsx_response
+from objectivity.orgs.forms import RegistryUploadForm, SchoolFilterForm
+from objectivity.orgs.jobs import REGISTRY_IMPORT
+from objectivity.orgs.models import Body, Municipality, Region, School
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else ""
+
+
+class SchoolListView(TableView):
+    permission = VIEW_ORGS
+    title = _l("Schools")
+    export_name = "schools"
+    search_fields = ("login", "short_name", "full_name")
+    search_placeholder = _l("Login or name")
+    default_order = ("municipality__name", "short_name", "login")
+    columns = [
+        Column("login", _l("Login"), lambda s: s.login, "login", link=lambda s: reverse("school-detail", args=[s.pk])),
+        Column(
+            "short_name",
+            _l("School"),
+            lambda s: s.short_name,
+            "short_name",
+            link=lambda s: reverse("school-detail", args=[s.pk]),
+        ),
+        Column("municipality", _l("Municipality"), lambda s: s.municipality.name, "municipality__name"),
+        Column("type", _l("Type"), lambda s: s.get_school_type_display(), "school_type"),
+        Column("settlement", _l("Settlement"), lambda s: s.get_settlement_display(), "settlement"),
+        Column("small", _l("Small"), lambda s: _yes(s.is_small), "is_small"),
+        Column("branch", _l("Branch"), lambda s: _yes(s.is_branch), "is_branch"),
+        Column("advanced", _l("Advanced study"), lambda s: _yes(s.is_advanced), "is_advanced"),
+        Column("pupils", _l("Pupils"), lambda s: s.pupils_total, None, numeric=True),
+    ]
+
+    def filter_form_class(self, data):
+        return SchoolFilterForm(data, user=self.request.user)
+
+    def base_queryset(self):
+        return School.objects.visible_to(self.request.user).select_related("municipality")
+
+    def apply_filters(self, qs, data):
+        if data.get("municipality"):
+            qs = qs.filter(municipality=data["municipality"])
+        for key in ("school_type", "settlement"):
+            if data.get(key):
+                qs = qs.filter(**{key: data[key]})
+        for key in ("is_small", "is_branch", "is_advanced"):
+            if data.get(key) in ("0", "1"):
+                qs = qs.filter(**{key: data[key] == "1"})
+        return qs
+
+
+class MunicipalityListView(TableView):
+    permission = VIEW_ORGS
+    title = _l("Municipalities")
+    export_name = "municipalities"
+    search_fields = ("name",)
+    search_placeholder = _l("Name")
+    default_order = ("name",)
+    columns = [
+        Column(
+            "name",
+            _l("Municipality"),
+            lambda m: m.name,
+            "name",
+            link=lambda m: reverse("school-list") + f"?municipality={m.pk}",
+        ),
+        Column("region", _l("Region"), lambda m: m.region.name, "region__name"),
+        Column("schools", _l("Schools"), lambda m: m.school_count, "school_count", numeric=True),
+    ]
+
+    def base_queryset(self):
+        return (
+            Municipality.objects.visible_to(self.request.user)
+            .select_related("region")
+            .annotate(school_count=Count("schools"))
+        )
+
+
+class BodyListView(TableView):
+    permission = VIEW_ORGS
+    title = _l("Bodies")
+    export_name = "bodies"
+    search_fields = ("name", "short_name")
+    search_placeholder = _l("Name")
+    default_order = ("municipality__name", "kind", "name")
+    columns = [
+        Column("kind", _l("Kind"), lambda b: b.get_kind_display(), "kind"),
+        Column("name", _l("Name"), lambda b: b.name, "name"),
+        Column(
+            "level",
+            _l("Level"),
+            lambda b: b.municipality.name if b.municipality else b.region.name,
+            "municipality__name",
+        ),
+    ]
+
+    def base_queryset(self):
+        return Body.objects.visible_to(self.request.user).select_related("region", "municipality")
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
+    grades = sorted(((int(g), n) for g, n in school.pupils_by_grade.items()))
+    people = []
+    if decide(request.user, VIEW_PEOPLE, school):
+        from objectivity.access.people import school_people
+
+        people = school_people(school, viewer=request.user)
+    return render(
+        request,
+        "orgs/school_detail.html",
+        {
+            "school": school,
+            "grades": grades,
+            "people": people,
+            "can_see_people": bool(decide(request.user, VIEW_PEOPLE, school)),
+        },
+    )
+
+
+def _admin_region(user) -> Region:
+    for membership in user.active_memberships():
+        if membership.level == "region" and decide(user, IMPORT_REGISTRY, membership.region):
+            return membership.region
+    raise PermissionDenied(decide(user, IMPORT_REGISTRY).reason)
+
+
+@login_required
+def registry_import(request):
+    region = _admin_region(request.user)
+    form = RegistryUploadForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        path = store_upload(upload, "registry")
+        job = jobs.start(
+            kind=REGISTRY_IMPORT,
+            title=_("Registry import: %(name)s") % {"name": upload.name},
+            by=request.user,
+            region=region,
+            params={"path": str(path), "name": upload.name, "region_id": region.pk, "user_id": request.user.pk},
+        )
+        return redirect("job-detail", pk=job.pk)
+    recent = Job.objects.visible_to(request.user).filter(kind=REGISTRY_IMPORT)[:10]
+    return render(request, "orgs/registry_import.html", {"form": form, "region": region, "recent": recent})
+
+
+@login_required
+def registry_problems(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk, kind=REGISTRY_IMPORT)
+    if not decide(request.user, IMPORT_REGISTRY, job.region):
+        raise PermissionDenied
+    problems = (job.result or {}).get("problems", [])
+    rows = ([p["row"], p["column"], p["value"], p["message"]] for p in problems)
+    headers = [_("Row"), _("Column"), _("Value"), _("Problem")]
+    return xlsx_response(f"registry-problems-{job.pk}.xlsx", write_table(headers, rows, sheet=_("Problems")))
+
+
+@login_required
+def registry_template(request):
+    """An empty registry file with every column, to fill in."""
+    headers = [
+        "логин",
+        "полное наименование",
+        "краткое наименование",
+        "муниципалитет",
+        "тип",
+        "тип поселения",
+        "малокомплектная",
+        "филиал",
+        "углублённое изучение",
+        "e-mail",
+        *[f"{g} класс" for g in range(1, 12)],
+    ]
+    example = [
+        [
+            "sch220001",
+            "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1»",
+            "МБОУ «СОШ № 1»",
+            "Городской округ Примерный",
+            "СОШ",
+            "город",
+            "нет",
+            "нет",
+            "нет",
+            "",
+            *[25] * 11,
+        ]
+    ]
+    return xlsx_response("registry-template.xlsx", write_table(headers, example, sheet="Реестр"))

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("objectivity.core.urls")),
+    path("", include("objectivity.access.urls")),
+    path("orgs/", include("objectivity.orgs.urls")),
+    path("audit/", include("objectivity.audit.urls")),
+]

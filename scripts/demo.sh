@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Migrates an SQLite database, loads the demo region, starts the task worker and the web app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DATA_DIR="${DATA_DIR:-$PWD/var}"
+mkdir -p "$DATA_DIR"
+[ -s "$DATA_DIR/secret_key" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > "$DATA_DIR/secret_key"
+export SECRET_KEY="$(cat "$DATA_DIR/secret_key")"
+export HTTPS=0 DEBUG=0 ALLOWED_HOSTS="127.0.0.1,localhost"
+export EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend"
+export SITE_URL="http://127.0.0.1:8000"
+BIN=.venv/bin
+"$BIN/objectivity" migrate --noinput >/dev/null
+"$BIN/objectivity" collectstatic --noinput >/dev/null
+"$BIN/objectivity" load_demo
+"$BIN/objectivity" db_worker >"$DATA_DIR/worker.log" 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+echo
+echo "Адрес: http://127.0.0.1:8000/   (остановить: Ctrl+C; письма сохраняются в $DATA_DIR/mail)"
+exec_status=0
+"$BIN/gunicorn" objectivity.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+  --access-logfile - --error-logfile - --log-level warning || exec_status=$?
+exit $exec_status

@@ -1,0 +1,127 @@
+"""Every URL of the project, visited as anonymous, out-of-scope and in-scope users.
+
+The test fails for any URL without an entry here, so a new view cannot skip its access rules.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from objectivity.core.models import Job
+
+EVERYONE = {
+    "region_admin",
+    "region_analyst",
+    "oiv_official",
+    "methodologist",
+    "municipal_coordinator",
+    "mms_methodologist",
+    "school_admin",
+    "public_observer",
+    "independent_observer",
+    "expert",
+    "federal_analyst",
+    "outsider",
+}
+PEOPLE_VIEWERS = {"region_admin", "region_analyst", "municipal_coordinator", "federal_analyst", "outsider"}
+# Who sees the home region's school sh in the first municipality: everyone but the foreign admin.
+COVERS_SCHOOL = EVERYONE - {"outsider"}
+
+
+@dataclass
+class Entry:
+    allowed: set[str]
+    args: object = None  # callable(world) -> list
+    method: str = "get"
+    public: bool = False  # no login needed
+    ok: int = 200  # status for allowed users
+    denied: tuple = (403, 404)  # statuses accepted for the others
+    data: dict = field(default_factory=dict)
+
+
+def _job(world):
+    job = Job.objects.create(
+        kind="orgs.registry_import",
+        title="Загрузка реестра",
+        region=world.region,
+        created_by=world.users["region_admin"],
+        result={"problems": []},
+        status="done",
+    )
+    return [job.pk]
+
+
+MATRIX = {
+    "home": Entry(EVERYONE),
+    "health": Entry(EVERYONE, public=True),
+    "login": Entry(EVERYONE, public=True),
+    "logout": Entry(EVERYONE, method="post", public=True, ok=302),
+    "password-change": Entry(EVERYONE),
+    "password-reset": Entry(EVERYONE, public=True),
+    "password-reset-done": Entry(EVERYONE, public=True),
+    "password-reset-confirm": Entry(EVERYONE, args=lambda w: ["MQ", "bad-token"], public=True),
+    "school-list": Entry(EVERYONE),
+    "school-detail": Entry(COVERS_SCHOOL, args=lambda w: [w.school.pk]),
+    "municipality-list": Entry(EVERYONE),
+    "body-list": Entry(EVERYONE),
+    "registry-import": Entry({"region_admin", "outsider"}),
+    "registry-template": Entry(EVERYONE),
+    "registry-problems": Entry({"region_admin"}, args=_job),
+    "job-list": Entry(EVERYONE),
+    "job-detail": Entry({"region_admin"}, args=_job),
+    "job-status": Entry({"region_admin"}, args=_job),
+    "user-list": Entry(PEOPLE_VIEWERS),
+    "user-create": Entry({"region_admin", "outsider"}),
+    "school-accounts": Entry({"region_admin", "outsider"}),
+    "user-detail": Entry({"region_admin", "region_analyst", "federal_analyst"}, args=lambda w: [w.users["expert"].pk]),
+    "user-reset-password": Entry({"region_admin"}, args=lambda w: [w.users["expert"].pk], method="post"),
+    "user-toggle-active": Entry({"region_admin"}, args=lambda w: [w.users["expert"].pk], method="post", ok=302),
+    "membership-remove": Entry(
+        {"region_admin"}, method="post", ok=302, args=lambda w: [w.users["expert"].memberships.get().pk]
+    ),
+    "audit-list": Entry({"region_admin", "outsider"}),
+}
+
+
+def all_url_names(patterns=None, prefix=""):
+    names = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            names += all_url_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL {pattern.pattern} has no name, so it cannot be in the matrix"
+            names.append(pattern.name)
+    return names
+
+
+def test_every_url_has_an_entry():
+    missing = sorted(set(all_url_names()) - set(MATRIX))
+    assert not missing, f"URLs without an entry in the permission matrix: {missing}"
+    assert not set(MATRIX) - set(all_url_names()), "entries for URLs that no longer exist"
+
+
+def _url(name, entry, world):
+    return reverse(name, args=entry.args(world) if entry.args else [])
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_anonymous(name, world, client):
+    entry = MATRIX[name]
+    response = getattr(client, entry.method)(_url(name, entry, world))
+    if entry.public:
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), (name, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_each_role(name, who, world, client):
+    entry = MATRIX[name]
+    client.force_login(world.users[who])
+    response = getattr(client, entry.method)(_url(name, entry, world), entry.data)
+    if who in entry.allowed:
+        assert response.status_code == entry.ok, (name, who, response.status_code)
+    else:
+        assert response.status_code in entry.denied, (name, who, response.status_code)
