@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -38,8 +39,14 @@ def login_view(request):
             user = authenticate(request, username=username, password=request.POST.get("password", ""))
             if user is None:
                 throttle.note_failure(username, ip)
+                known = User.objects.filter(username__iexact=username).first()
                 record(
-                    by=None, action=Action.LOGIN_FAILED, object_type="access.User", object_repr=username[:150], ip=ip
+                    by=None,
+                    action=Action.LOGIN_FAILED,
+                    scope=known,
+                    object_type="access.User",
+                    object_repr=username[:150],
+                    ip=ip,
                 )
                 error = _("Wrong login or password")
             else:
@@ -134,7 +141,7 @@ class UserListView(TableView):
         Column(
             "last_login",
             _l("Last login"),
-            lambda u: u.last_login.strftime("%d.%m.%Y %H:%M") if u.last_login else "",
+            lambda u: timezone.localtime(u.last_login).strftime("%d.%m.%Y %H:%M") if u.last_login else "",
             "last_login",
         ),
     ]

@@ -32,6 +32,10 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def _scope_ids(obj) -> dict:
+    """Scope columns for filtering; a user is placed where their first role is held."""
+    if obj is not None and not hasattr(obj, "scope_chain") and hasattr(obj, "active_memberships"):
+        memberships = obj.active_memberships()
+        obj = memberships[0].scope_object if memberships else None
     chain = obj.scope_chain() if obj is not None and hasattr(obj, "scope_chain") else {}
     return {
         "region_id": chain.get("region"),

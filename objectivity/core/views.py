@@ -3,6 +3,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import can
@@ -34,7 +35,12 @@ class JobListView(TableView):
     search_placeholder = _l("Title")
     default_order = ("-created_at",)
     columns = [
-        Column("created_at", _l("Started"), lambda j: j.created_at.strftime("%d.%m.%Y %H:%M"), "created_at"),
+        Column(
+            "created_at",
+            _l("Started"),
+            lambda j: timezone.localtime(j.created_at).strftime("%d.%m.%Y %H:%M"),
+            "created_at",
+        ),
         Column("title", _l("Job"), lambda j: j.title, "title", link=lambda j: reverse("job-detail", args=[j.pk])),
         Column("status", _l("Status"), lambda j: j.get_status_display(), "status"),
         Column("progress", _l("Progress, %"), lambda j: j.progress, "progress", numeric=True),

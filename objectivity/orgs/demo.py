@@ -215,7 +215,7 @@ def _create_bodies(region: Region, municipalities: list[Municipality]) -> None:
             Body(
                 kind=BodyKind.OIV,
                 region=region,
-                name=f"Министерство образования {REGION_NAME[:-2]}ого края",
+                name="Министерство образования Демонстрационного края",
                 short_name="Минобразования",
             ),
             Body(

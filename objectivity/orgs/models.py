@@ -19,6 +19,21 @@ class SchoolType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Short forms for tables, where the full names would crowd the columns.
+SCHOOL_TYPE_SHORT = {
+    "sosh": "СОШ",
+    "oosh": "ООШ",
+    "nosh": "НОШ",
+    "lyceum": "лицей",
+    "gymnasium": "гимназия",
+    "boarding": "интернат",
+    "centre": "ЦО",
+    "evening": "В(С)ОШ",
+    "special": "коррекц.",
+    "other": "—",
+}
+
+
 class Settlement(models.TextChoices):
     CITY = "city", _("City")
     TOWN = "town", _("Urban-type settlement")

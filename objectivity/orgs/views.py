@@ -15,7 +15,7 @@ from objectivity.core.uploads import store_upload
 from objectivity.core.xlsx import write_table, xlsx_response
 from objectivity.orgs.forms import RegistryUploadForm, SchoolFilterForm
 from objectivity.orgs.jobs import REGISTRY_IMPORT
-from objectivity.orgs.models import Body, Municipality, Region, School
+from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, Region, School
 
 
 def _yes(value: bool) -> str:
@@ -39,7 +39,7 @@ class SchoolListView(TableView):
             link=lambda s: reverse("school-detail", args=[s.pk]),
         ),
         Column("municipality", _l("Municipality"), lambda s: s.municipality.name, "municipality__name"),
-        Column("type", _l("Type"), lambda s: s.get_school_type_display(), "school_type"),
+        Column("type", _l("Type"), lambda s: SCHOOL_TYPE_SHORT.get(s.school_type, s.school_type), "school_type"),
         Column("settlement", _l("Settlement"), lambda s: s.get_settlement_display(), "settlement"),
         Column("small", _l("Small"), lambda s: _yes(s.is_small), "is_small"),
         Column("branch", _l("Branch"), lambda s: _yes(s.is_branch), "is_branch"),

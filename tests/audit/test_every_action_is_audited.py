@@ -46,3 +46,13 @@ def test_action_leaves_audit_row(name, world):
 def test_action_requires_by():
     with pytest.raises(TypeError):
         access_actions.reset_password(user=None)
+
+
+def test_logins_are_visible_to_the_regional_administrator(world, client):
+    from django.urls import reverse
+
+    client.post(reverse("login"), {"username": "mun", "password": "wrong"})
+    client.post(reverse("login"), {"username": "sch220001", "password": "correct-horse-battery"})
+    visible = AuditEvent.objects.visible_to(world.users["region_admin"])
+    assert set(visible.values_list("action", flat=True)) >= {"login_failed", "login"}
+    assert not AuditEvent.objects.visible_to(world.users["outsider"]).filter(action="login").exists()

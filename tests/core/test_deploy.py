@@ -14,7 +14,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEBUG", "HTTPS", "FAST_PASSWORD_HASHER", "PLAIN_STATIC", "TASKS_BACKEND")
+        if k
+        not in ("DEBUG", "HTTPS", "FAST_PASSWORD_HASHER", "PLAIN_STATIC", "TASKS_BACKEND", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         {
