@@ -16,3 +16,6 @@ from objectivity.settings import *  # noqa: E402,F403
 
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not memory: the backup tests copy it and the live server shares it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -1,0 +1,83 @@
+"""Jobs record progress and errors; the CLI runs the same handler with a terminal progress bar."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from objectivity.core import jobs
+from objectivity.core.models import Job
+from objectivity.orgs.models import School
+
+
+@jobs.handler("tests.counting")
+def _counting(job, progress):
+    seen = []
+    for step in range(0, 101, 25):
+        progress(step, f"шаг {step}")
+        seen.append(Job.objects.get(pk=job.pk).progress)  # what another process would see
+    if job.params.get("fail") == "user":
+        raise jobs.JobError("Понятная ошибка")
+    if job.params.get("fail") == "bug":
+        raise ZeroDivisionError
+    return {"seen": seen}
+
+
+@pytest.mark.parametrize("fail,status", [(None, "done"), ("user", "failed"), ("bug", "failed")])
+def test_job_progress_and_outcome(transactional_db, fail, status):
+    job = Job.objects.create(kind="tests.counting", title="t", params={"fail": fail})
+    lines = io.StringIO()
+    job = jobs.execute(job, progress=jobs.terminal_progress(lines))
+    assert job.status == status and job.finished_at
+    if status == "done":
+        assert job.result == {"seen": [0, 25, 50, 75, 100]} and job.progress == 100
+    if fail == "user":
+        assert job.error == "Понятная ошибка"
+    if fail == "bug":
+        assert "ZeroDivisionError" in job.error
+    assert "[##############################] 100%" in lines.getvalue()
+
+
+def test_start_enqueues_after_commit(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = jobs.start(kind="tests.counting", title="t", by=world.users["region_admin"], params={})
+    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert job.status == "done"
+
+
+def test_cli_registry_import(world, tmp_path):
+    path = tmp_path / "reestr.csv"
+    path.write_text(
+        "логин,полное наименование,муниципалитет\nsch220500,МБОУ «СОШ № 500»,Новый округ\n", encoding="utf-8"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_registry", str(path), "--region", "22", "--by", "admin", stdout=out, stderr=err)
+    assert "Добавлено ОО: 1" in out.getvalue() and "100%" in err.getvalue()
+    assert School.objects.filter(login="sch220500").exists()
+
+
+def test_cli_registry_import_reports_rows(world, tmp_path):
+    path = tmp_path / "reestr.csv"
+    path.write_text("логин,полное наименование,муниципалитет\nbad,,\n", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Ничего не изменено"):
+        call_command("import_registry", str(path), "--region", "22", stderr=err)
+    assert "Строка 2, столбец «логин»" in err.getvalue()
+
+
+def test_cli_unknown_region(world, tmp_path):
+    with pytest.raises(CommandError, match="Регион с кодом 99 не найден"):
+        call_command("import_registry", str(tmp_path / "x.csv"), "--region", "99")
+
+
+def test_load_demo_is_idempotent(db):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)
+    assert School.objects.count() == 300
+    assert "уже загружен" in out.getvalue() and "sch220001" in out.getvalue()
+    types = set(School.objects.values_list("school_type", flat=True))
+    assert {"sosh", "oosh", "nosh", "lyceum", "gymnasium"} <= types
+    assert School.objects.filter(is_small=True).exists() and School.objects.filter(is_branch=True).exists()
+    assert School.objects.filter(login__regex=r"^sch22\d{4}$").count() == 300
