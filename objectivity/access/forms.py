@@ -29,14 +29,9 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class UserCreateForm(forms.Form):
-    username = forms.CharField(label=_("Login"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    middle_name = forms.CharField(label=_("Middle name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    position = forms.CharField(label=_("Position"), max_length=300, required=False)
-    organisation = forms.CharField(label=_("Organisation"), max_length=300, required=False)
+class RoleScopeForm(forms.Form):
+    """A role and the scope it is held in, inside the administrator's region."""
+
     role = forms.ChoiceField(
         label=_("Role"), choices=[(r.code, r.label) for r in ROLES.values() if "federal" not in r.levels]
     )
@@ -49,12 +44,6 @@ class UserCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.region = region
         self.fields["municipality"].queryset = Municipality.objects.filter(region=region)  # type: ignore[attr-defined]
-
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("Login “%(v)s” is taken") % {"v": username})
-        return username
 
     def clean(self):
         data = super().clean()
@@ -77,14 +66,31 @@ class UserCreateForm(forms.Form):
             if not data.get("municipality"):
                 raise forms.ValidationError(_("Choose the municipality for this role"))
             return data["municipality"]
-        school = School.objects.filter(
-            login=(data.get("school") or "").strip().lower(), municipality__region=self.region
-        ).first()
+        login = (data.get("school") or "").strip().lower()
+        school = School.objects.filter(login=login, municipality__region=self.region).first()
         if school is None:
             raise forms.ValidationError(
                 _("School with login “%(v)s” is not in the region's registry") % {"v": data.get("school")}
             )
         return school
+
+
+class UserCreateForm(RoleScopeForm):
+    username = forms.CharField(label=_("Login"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    position = forms.CharField(label=_("Position"), max_length=300, required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=300, required=False)
+
+    field_order = ["username", "last_name", "first_name", "middle_name", "email", "position", "organisation"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("Login “%(v)s” is taken") % {"v": username})
+        return username
 
 
 class SchoolAccountsForm(forms.Form):

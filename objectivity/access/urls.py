@@ -20,5 +20,6 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user-detail"),
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user-reset-password"),
     path("users/<int:pk>/toggle-active/", views.user_toggle_active, name="user-toggle-active"),
+    path("users/<int:pk>/add-role/", views.membership_add, name="membership-add"),
     path("memberships/<int:pk>/remove/", views.membership_remove, name="membership-remove"),
 ]

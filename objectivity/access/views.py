@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from objectivity.access import actions, throttle
-from objectivity.access.forms import PasswordChangeForm, SchoolAccountsForm, UserCreateForm
+from objectivity.access.forms import PasswordChangeForm, RoleScopeForm, SchoolAccountsForm, UserCreateForm
 from objectivity.access.models import Membership, User
 from objectivity.access.people import note_personal_view, visible_users
 from objectivity.access.policy import decide
@@ -179,8 +179,16 @@ def user_detail(request, pk: int):
             "person": user,
             "memberships": user.active_memberships(),
             "can_manage": bool(decide(request.user, MANAGE_USERS)),
+            "role_form": _role_form(request.user),
         },
     )
+
+
+def _role_form(viewer) -> RoleScopeForm | None:
+    try:
+        return RoleScopeForm(region=_managed_region(viewer))
+    except PermissionDenied:
+        return None
 
 
 @login_required
@@ -275,3 +283,24 @@ def _send_invitation(request, user: User, school: School) -> None:
         "Login: %(login)s\nSet your password here: %(link)s\n"
     ) % {"school": school.short_name, "login": user.username, "link": link}
     send_mail(_("Access to «Объективность результатов ВПР»"), body, None, [user.email])
+
+
+@login_required
+@require_POST
+def membership_add(request, pk: int):
+    region = _managed_region(request.user)
+    user = get_object_or_404(visible_users(request.user), pk=pk)
+    form = RoleScopeForm(request.POST, region=region)
+    if form.is_valid():
+        data = form.cleaned_data
+        if user.memberships.filter(role=data["role"], level=data["level"], **{data["level"]: data["scope"]}).exists():
+            messages.info(request, _("The user already has this role"))
+        else:
+            actions.add_membership(
+                by=request.user, user=user, role=data["role"], level=data["level"], scope=data["scope"]
+            )
+            messages.success(request, _("The role is added"))
+    else:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return redirect("user-detail", pk=user.pk)

@@ -2,7 +2,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from objectivity.orgs.models import Municipality, SchoolType, Settlement
+from objectivity.orgs.models import (
+    MUNICIPAL_LEVEL_BODIES,
+    REGION_LEVEL_BODIES,
+    Body,
+    Municipality,
+    School,
+    SchoolType,
+    Settlement,
+)
 
 YES_NO = [("", _("any")), ("1", _("yes")), ("0", _("no"))]
 
@@ -38,3 +46,47 @@ class RegistryUploadForm(forms.Form):
                 % {"size": upload.size / 1048576, "max": settings.MAX_UPLOAD_MB}
             )
         return upload
+
+
+class SchoolForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = [
+            "full_name",
+            "short_name",
+            "municipality",
+            "school_type",
+            "settlement",
+            "is_small",
+            "is_branch",
+            "is_advanced",
+            "email",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        region = self.instance.municipality.region
+        self.fields["municipality"].queryset = Municipality.objects.filter(region=region)  # type: ignore[attr-defined]
+
+
+class BodyForm(forms.ModelForm):
+    class Meta:
+        model = Body
+        fields = ["kind", "name", "short_name", "municipality"]
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.region = region
+        field = self.fields["municipality"]
+        field.queryset = Municipality.objects.filter(region=region)  # type: ignore[attr-defined]
+        field.required = False
+        field.help_text = _("Only for МОУО and ММС; leave empty for regional bodies")
+
+    def clean(self):
+        data = super().clean()
+        kind, municipality = data.get("kind"), data.get("municipality")
+        if kind in MUNICIPAL_LEVEL_BODIES and not municipality:
+            raise forms.ValidationError(_("МОУО and ММС belong to a municipality: choose it"))
+        if kind in REGION_LEVEL_BODIES and municipality:
+            raise forms.ValidationError(_("This kind of body belongs to the region: leave the municipality empty"))
+        return data

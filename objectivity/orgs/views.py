@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -7,13 +8,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import decide
-from objectivity.access.roles import IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
+from objectivity.access.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.core import jobs
 from objectivity.core.models import Job
 from objectivity.core.tables import Column, TableView
 from objectivity.core.uploads import store_upload
 from objectivity.core.xlsx import write_table, xlsx_response
-from objectivity.orgs.forms import RegistryUploadForm, SchoolFilterForm
+from objectivity.orgs.actions import save_body, update_school
+from objectivity.orgs.forms import BodyForm, RegistryUploadForm, SchoolFilterForm, SchoolForm
 from objectivity.orgs.jobs import REGISTRY_IMPORT
 from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, Region, School
 
@@ -101,7 +103,7 @@ class BodyListView(TableView):
     default_order = ("municipality__name", "kind", "name")
     columns = [
         Column("kind", _l("Kind"), lambda b: b.get_kind_display(), "kind"),
-        Column("name", _l("Name"), lambda b: b.name, "name"),
+        Column("name", _l("Name"), lambda b: b.name, "name", link=lambda b: reverse("body-edit", args=[b.pk])),
         Column(
             "level",
             _l("Level"),
@@ -110,8 +112,13 @@ class BodyListView(TableView):
         ),
     ]
 
+    template_name = "orgs/body_list.html"
+
     def base_queryset(self):
         return Body.objects.visible_to(self.request.user).select_related("region", "municipality")
+
+    def extra_context(self):
+        return {"can_edit": bool(decide(self.request.user, EDIT_ORGS))}
 
 
 @login_required
@@ -131,20 +138,22 @@ def school_detail(request, pk: int):
             "grades": grades,
             "people": people,
             "can_see_people": bool(decide(request.user, VIEW_PEOPLE, school)),
+            "can_edit": bool(decide(request.user, EDIT_ORGS, school)),
         },
     )
 
 
-def _admin_region(user) -> Region:
+def _region_where(user, permission: str) -> Region:
+    """The region in which the user holds `permission` at regional level."""
     for membership in user.active_memberships():
-        if membership.level == "region" and decide(user, IMPORT_REGISTRY, membership.region):
+        if membership.level == "region" and decide(user, permission, membership.region):
             return membership.region
-    raise PermissionDenied(decide(user, IMPORT_REGISTRY).reason)
+    raise PermissionDenied(decide(user, permission).reason)
 
 
 @login_required
 def registry_import(request):
-    region = _admin_region(request.user)
+    region = _region_where(request.user, IMPORT_REGISTRY)
     form = RegistryUploadForm(
         request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
     )
@@ -206,3 +215,42 @@ def registry_template(request):
         ]
     ]
     return xlsx_response("registry-template.xlsx", write_table(headers, example, sheet="Реестр"))
+
+
+@login_required
+def school_edit(request, pk: int):
+    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
+    decision = decide(request.user, EDIT_ORGS, school)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    form = SchoolForm(request.POST if request.method == "POST" else None, instance=School.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        update_school(by=request.user, school=school, **values)
+        messages.success(request, _("Saved"))
+        return redirect("school-detail", pk=school.pk)
+    back = reverse("school-detail", args=[school.pk])
+    return render(request, "core/form.html", {"form": form, "title": school.short_name, "back": back})
+
+
+def _body_form_page(request, body: Body | None):
+    region = body.region if body else _region_where(request.user, EDIT_ORGS)
+    if not decide(request.user, EDIT_ORGS, body or region):
+        raise PermissionDenied(decide(request.user, EDIT_ORGS, body or region).reason)
+    form = BodyForm(request.POST if request.method == "POST" else None, instance=body, region=region)
+    if request.method == "POST" and form.is_valid():
+        save_body(by=request.user, body=form.save(commit=False))
+        messages.success(request, _("Saved"))
+        return redirect("body-list")
+    title = str(body) if body else _("New body")
+    return render(request, "core/form.html", {"form": form, "title": title, "back": reverse("body-list")})
+
+
+@login_required
+def body_create(request):
+    return _body_form_page(request, None)
+
+
+@login_required
+def body_edit(request, pk: int):
+    return _body_form_page(request, get_object_or_404(Body.objects.visible_to(request.user), pk=pk))

@@ -5,6 +5,8 @@ import pytest
 from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
 from objectivity.core.actions import REGISTRY
+from objectivity.orgs import actions as orgs_actions
+from objectivity.orgs.models import Body
 
 
 def _call(name, world):
@@ -22,6 +24,8 @@ def _call(name, world):
         "reset_password": lambda: access_actions.reset_password(by=admin, user=expert),
         "change_own_password": lambda: access_actions.change_own_password(by=expert, new_password="a-new-long-pass"),
         "create_school_accounts": lambda: access_actions.create_school_accounts(by=admin, schools=[world.other_school]),
+        "update_school": lambda: orgs_actions.update_school(by=admin, school=world.school, is_small=True),
+        "save_body": lambda: orgs_actions.save_body(by=admin, body=Body(kind="rcoi", name="РЦОИ", region=world.region)),
     }
     return calls[name.rsplit(".", 1)[1]]
 

@@ -145,3 +145,46 @@ def test_template_is_a_workbook_the_importer_accepts(world, client, tmp_path):
     assert report.ok, report.problems
     school = School.objects.get(login="sch220001")  # the example row
     assert school.municipality.name == "Городской округ Примерный" and school.pupils_by_grade["11"] == 25
+
+
+def test_admin_edits_a_school_and_the_change_is_audited(world, client):
+    from objectivity.audit.models import AuditEvent
+
+    client.force_login(world.users["region_admin"])
+    data = {
+        "full_name": world.school.full_name,
+        "short_name": "МБОУ «СОШ № 1 им. Гагарина»",
+        "municipality": world.school.municipality_id,
+        "school_type": "sosh",
+        "settlement": "city",
+        "is_small": "",
+        "is_branch": "",
+        "is_advanced": "on",
+        "email": "s1@example.invalid",
+    }
+    assert client.post(reverse("school-edit", args=[world.school.pk]), data).status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.is_advanced and world.school.short_name.endswith("Гагарина»")
+    event = AuditEvent.objects.get(action="update", object_type="orgs.School")
+    assert event.before["short_name"] == "МБОУ «СОШ № 1»" and event.after["is_advanced"] is True
+
+
+def test_body_level_rules(world, client):
+    client.force_login(world.users["region_admin"])
+    response = client.post(reverse("body-create"), {"kind": "mouo", "name": "Управление образования"})
+    assert "МОУО и ММС" in response.content.decode()
+    response = client.post(
+        reverse("body-create"),
+        {"kind": "mouo", "name": "Управление образования", "municipality": world.municipality.pk},
+    )
+    assert response.status_code == 302
+    assert world.municipality.bodies.get().name == "Управление образования"
+
+
+def test_admin_adds_a_second_role(world, client):
+    client.force_login(world.users["region_admin"])
+    expert = world.users["expert"]
+    client.post(reverse("membership-add", args=[expert.pk]), {"role": "public_observer", "school": "sch220002"})
+    assert expert.memberships.count() == 2
+    expert.forget_memberships()
+    assert set(School.objects.visible_to(expert).values_list("login", flat=True)) == {"sch220001", "sch220002"}
