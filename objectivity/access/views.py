@@ -302,5 +302,5 @@ def membership_add(request, pk: int):
             messages.success(request, _("The role is added"))
     else:
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
     return redirect("user-detail", pk=user.pk)
