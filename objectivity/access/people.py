@@ -34,7 +34,7 @@ def note_personal_view(viewer, users, *, where: str, scope=None) -> None:
             object_type="access.User",
             object_repr=where[:300],
             after={"user_ids": ids},
-            scope=scope,
+            scope=scope or viewer,  # filed where the viewer works, so their administrator sees it
         )
 
 

@@ -10,6 +10,11 @@ from objectivity.access.models import LoginFailure
 
 
 def client_ip(request) -> str | None:
+    """The client's address; behind a reverse proxy, from the header it sets (CLIENT_IP_HEADER)."""
+    header = settings.CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        # X-Forwarded-For may list several hops; the proxy appends the client it saw last.
+        return request.META[header].split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

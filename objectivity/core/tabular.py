@@ -17,7 +17,8 @@ class TableFileError(Exception):
 @dataclass
 class RawTable:
     header: list[str]
-    rows: list[list[str]]  # row i is spreadsheet row i + 2 (the header is row 1)
+    rows: list[list[str]]
+    lines: list[int]  # the spreadsheet row number of each row, blank rows counted
 
 
 def read_table(path: Path, original_name: str) -> RawTable:
@@ -31,17 +32,18 @@ def read_table(path: Path, original_name: str) -> RawTable:
             _("File “%(name)s”: format “%(suffix)s” is not supported; expected .xlsx or .csv")
             % {"name": original_name, "suffix": suffix or "—"}
         )
-    cells = [row for row in cells if any(c.strip() for c in row)]
-    if not cells:
+    numbered = [(line, row) for line, row in enumerate(cells, start=1) if any(c.strip() for c in row)]
+    if not numbered:
         raise TableFileError(_("File “%(name)s” is empty") % {"name": original_name})
-    if len(cells) - 1 > MAX_ROWS:
+    if len(numbered) - 1 > MAX_ROWS:
         raise TableFileError(
             _("File “%(name)s” has %(n)d rows; at most %(max)d are accepted")
-            % {"name": original_name, "n": len(cells) - 1, "max": MAX_ROWS}
+            % {"name": original_name, "n": len(numbered) - 1, "max": MAX_ROWS}
         )
-    width = len(cells[0])
-    rows = [(row + [""] * width)[:width] for row in cells[1:]]
-    return RawTable(header=[h.strip() for h in cells[0]], rows=rows)
+    header = [h.strip() for h in numbered[0][1]]
+    width = len(header)
+    rows = [(row + [""] * width)[:width] for _line, row in numbered[1:]]
+    return RawTable(header=header, rows=rows, lines=[line for line, _row in numbered[1:]])
 
 
 def _read_xlsx(path: Path, name: str) -> list[list[str]]:

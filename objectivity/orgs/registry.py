@@ -270,8 +270,7 @@ def validate(table: RawTable, region: Region, file_name: str, progress=None) -> 
     parser = RowParser(table.header, fields, grades, region)
     parsed: list[dict] = []
     first_line_of: dict[str, int] = {}
-    for i, row in enumerate(table.rows):
-        line = i + 2
+    for i, (line, row) in enumerate(zip(table.lines, table.rows, strict=True)):
         values = parser.parse(line, row)
         if values is not None:
             if values["login"] in first_line_of:

@@ -97,3 +97,19 @@ def test_open_redirect_is_refused(world, client):
         reverse("login"), {"username": "expert", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert response.url == reverse("home")
+
+
+@override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP", LOGIN_FAILURE_LIMIT=1)
+def test_client_address_comes_from_the_proxy_header(world, client):
+    client.post(reverse("login"), {"username": "analyst", "password": "x"}, HTTP_X_REAL_IP="10.1.2.3")
+    assert AuditEvent.objects.get(action="login_failed").ip == "10.1.2.3"
+    # Another person behind the same proxy is not blocked by the first one's failures.
+    ok = client.post(reverse("login"), {"username": "expert", "password": PASSWORD}, HTTP_X_REAL_IP="10.9.9.9")
+    assert ok.status_code == 302
+
+
+def test_views_of_people_are_filed_in_the_viewers_region(world, client):
+    client.force_login(world.users["region_analyst"])
+    client.get(reverse("user-list"), REMOTE_ADDR="192.0.2.7")
+    visible = AuditEvent.objects.visible_to(world.users["region_admin"]).filter(action="view_personal")
+    assert visible.count() == 1 and visible.get().ip == "192.0.2.7"

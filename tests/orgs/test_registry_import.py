@@ -166,3 +166,10 @@ def test_failure_while_saving_leaves_nothing_behind(world, tmp_path, monkeypatch
             write_csv(tmp_path / "a.csv", good_rows()), "a.csv", world.region, by=world.users["region_admin"]
         )
     assert (School.objects.count(), Municipality.objects.count()) == before
+
+
+def test_row_numbers_count_blank_rows(world, tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("логин;полное наименование;муниципалитет\n\n;;\nsch22x;Школа;Район\n", encoding="utf-8")
+    report = import_registry(path, "gaps.csv", world.region, by=world.users["region_admin"])
+    assert [p.row for p in report.problems] == [4]

@@ -2,6 +2,8 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
@@ -20,13 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, region: str, by: str, **options):
         region_obj = Region.objects.filter(code=region).first()
         if region_obj is None:
-            raise CommandError(f"Регион с кодом {region} не найден")
+            raise CommandError(_("Region with code %(code)s is not found") % {"code": region})
         if not file.is_file():
-            raise CommandError(f"Файл {file} не найден")
+            raise CommandError(_("File %(name)s is not found") % {"name": file})
         user = get_user_model().objects.filter(username=by).first() if by else None
         job = Job.objects.create(
             kind=REGISTRY_IMPORT,
-            title=f"Загрузка реестра: {file.name}",
+            title=_("Registry import: %(name)s") % {"name": file.name},
             region=region_obj,
             created_by=user,
             params={
@@ -43,13 +45,14 @@ class Command(BaseCommand):
 
     def _print(self, result: dict) -> None:
         if result["file_error"]:
-            raise CommandError(result["file_error"] + " Ничего не изменено.")
+            raise CommandError(f"{result['file_error']} {_('Nothing was changed.')}")
         if result["problems"]:
             for p in result["problems"]:
-                self.stderr.write(f"Строка {p['row']}, столбец «{p['column']}»: {p['message']}")
-            raise CommandError(f"Файл не загружен: проблем — {len(result['problems'])}. Ничего не изменено.")
-        self.stdout.write(
-            f"Добавлено ОО: {result['created']}, обновлено: {result['updated']}, без изменений: {result['unchanged']}"
-        )
+                self.stderr.write(_("Row %(row)d, column “%(column)s”: %(message)s") % p)
+            count = ngettext("%(n)d problem", "%(n)d problems", len(result["problems"])) % {
+                "n": len(result["problems"])
+            }
+            raise CommandError(f"{_('The file was not imported')}: {count}. {_('Nothing was changed.')}")
+        self.stdout.write(_("Schools added: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d") % result)
         if result["new_municipalities"]:
-            self.stdout.write("Новые муниципалитеты: " + ", ".join(result["new_municipalities"]))
+            self.stdout.write(_("New municipalities") + ": " + ", ".join(result["new_municipalities"]))
