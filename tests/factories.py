@@ -2,7 +2,7 @@
 
 import factory
 
-from objectivity.access.models import Membership, User
+from objectivity.access.models import LoginFailure, Membership, User
 from objectivity.audit.models import AuditEvent
 from objectivity.core.models import Job
 from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School
@@ -85,3 +85,11 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     action = "update"
     object_type = "orgs.School"
+
+
+class LoginFailureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoginFailure
+
+    username = "analyst"
+    ip = "192.0.2.1"

@@ -10,7 +10,10 @@ os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.Immediat
 os.environ.setdefault("PLAIN_STATIC", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="objectivity-test-")
+# One directory per test session, shared with the subprocesses the tests start (worker, CLI).
+os.environ["DATA_DIR"] = os.environ.setdefault(
+    "OBJECTIVITY_TEST_DATA_DIR", tempfile.mkdtemp(prefix="objectivity-test-")
+)
 
 from objectivity.settings import *  # noqa: E402,F403
 
@@ -19,3 +22,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not memory: the backup tests copy it and the live server shares it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# A second task backend: the real database queue, for the test that runs the real worker.
+TASKS["db"] = {"BACKEND": "django_tasks_db.DatabaseBackend"}  # noqa: F405

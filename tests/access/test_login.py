@@ -113,3 +113,17 @@ def test_views_of_people_are_filed_in_the_viewers_region(world, client):
     client.get(reverse("user-list"), REMOTE_ADDR="192.0.2.7")
     visible = AuditEvent.objects.visible_to(world.users["region_admin"]).filter(action="view_personal")
     assert visible.count() == 1 and visible.get().ip == "192.0.2.7"
+
+
+def test_old_failures_do_not_block(world, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from objectivity.access.models import LoginFailure
+    from tests.factories import LoginFailureFactory
+
+    for _ in range(10):
+        LoginFailureFactory(username="analyst")
+    LoginFailure.objects.update(at=timezone.now() - timedelta(hours=1))
+    assert post_login(client, "analyst", PASSWORD).status_code == 302
