@@ -90,9 +90,13 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "objectivity.access.hashers.TemporaryPasswordHasher",  # generated temporary passwords only
 ]
 if env_bool("FAST_PASSWORD_HASHER", False):  # tests only: Argon2 is slow by design
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "objectivity.access.hashers.TemporaryPasswordHasher",
+    ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -3,8 +3,7 @@
 import secrets
 import string
 
-from django.contrib.auth.hashers import make_password
-
+from objectivity.access.hashers import hash_temporary
 from objectivity.access.models import Membership, User
 from objectivity.audit.log import Action, changed, event, record, record_many, snapshot
 from objectivity.core.actions import action
@@ -32,13 +31,10 @@ def _scope_of(membership: Membership):
 
 
 @action
-def create_user(
-    *, by, username: str, role: str, level: str, scope, password: str | None = None, **profile
-) -> tuple[User, str]:
+def create_user(*, by, username: str, role: str, level: str, scope, **profile) -> tuple[User, str]:
     """Create a user with one role; returns the user and the temporary password to hand over."""
-    password = password or temporary_password()
-    user = User(username=username, must_change_password=True, **profile)
-    user.set_password(password)
+    password = temporary_password()
+    user = User(username=username, must_change_password=True, password=hash_temporary(password), **profile)
     user.save()
     record(by=by, action=Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS), scope=scope)
     add_membership(by=by, user=user, role=role, level=level, scope=scope)
@@ -94,7 +90,7 @@ def remove_membership(*, by, membership: Membership) -> None:
 def reset_password(*, by, user: User) -> str:
     """Give the user a new temporary password, to be changed at the next login."""
     password = temporary_password()
-    user.set_password(password)
+    user.password = hash_temporary(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     record(
@@ -143,7 +139,7 @@ def create_school_accounts(*, by, schools) -> list[tuple]:
             must_change_password=True,
             organisation=school.short_name,
             email=school.email,
-            password=make_password(password),
+            password=hash_temporary(password),
         )
         out.append((school, user, password))
     User.objects.bulk_create([u for _, u, _ in out], batch_size=1000)

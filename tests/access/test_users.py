@@ -73,3 +73,19 @@ def test_school_card_shows_staff_only_to_those_who_need_it(world, client):
     page = client.get(reverse("school-detail", args=[world.school.pk])).content.decode()
     assert "Иванова Мария" in page
     assert AuditEvent.objects.filter(action="view_personal", actor=world.users["municipal_coordinator"]).exists()
+
+
+def test_temporary_passwords_are_upgraded_to_argon2_at_first_login(world, client, settings):
+    from objectivity.access.actions import reset_password
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "objectivity.access.hashers.TemporaryPasswordHasher",
+    ]
+    expert = world.users["expert"]
+    temporary = reset_password(by=world.users["region_admin"], user=expert)
+    expert.refresh_from_db()
+    assert expert.password.startswith("pbkdf2_sha256_temporary$")
+    client.post(reverse("login"), {"username": "expert", "password": temporary})
+    expert.refresh_from_db()
+    assert expert.password.startswith("argon2$")
