@@ -19,6 +19,6 @@ trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Адрес: http://127.0.0.1:8000/   (остановить: Ctrl+C; письма сохраняются в $DATA_DIR/mail)"
 exec_status=0
-"$BIN/gunicorn" objectivity.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+"$BIN/gunicorn" objectivity.wsgi --bind 127.0.0.1:8000 --workers 4 \
   --access-logfile - --error-logfile - --log-level warning || exec_status=$?
 exit $exec_status

@@ -22,7 +22,7 @@ from objectivity.access.people import note_personal_view, visible_users
 from objectivity.access.policy import decide
 from objectivity.access.roles import MANAGE_USERS, VIEW_PEOPLE, role_label
 from objectivity.audit.log import Action, record
-from objectivity.core.tables import Column, TableView
+from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.orgs.models import Region, School
 
 
@@ -133,7 +133,7 @@ class UserListView(TableView):
             _l("Login"),
             lambda u: u.username,
             "username",
-            link=lambda u: reverse("user-detail", args=[u.pk]),
+            link=pk_link("user-detail"),
         ),
         Column("name", _l("Name"), lambda u: u.display_name if u.display_name != u.username else "", "last_name"),
         Column("roles", _l("Roles"), _roles_text),

@@ -7,6 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from objectivity.access.scope import ScopedQuerySet, ScopePaths
 
 
+class ValuesJSONField(models.JSONField):
+    """A JSONField inserted as plain VALUES on PostgreSQL.
+
+    Django's bulk_create packs rows into UNNEST arrays there, and psycopg then escapes every quote
+    of every JSON document inside the array literal: 5 of 12 seconds of a 40,000-school registry
+    import. A per-value placeholder makes Django use ordinary multi-row VALUES instead.
+    """
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class Action(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("changed")
@@ -30,8 +42,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True, db_index=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
+    before = ValuesJSONField(_("before"), null=True, blank=True)
+    after = ValuesJSONField(_("after"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     region = models.ForeignKey("orgs.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     municipality = models.ForeignKey(

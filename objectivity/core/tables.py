@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from objectivity.access.policy import decide
+from objectivity.core.fasthtml import filter_controls, table_rows
 from objectivity.core.xlsx import write_table, xlsx_response
 
 
@@ -62,12 +64,15 @@ class TableView(LoginRequiredMixin, View):
         if request.GET.get("format") == "xlsx":
             return self.export(qs)
         page = Paginator(qs, self.page_size).get_page(request.GET.get("page"))
+        rows = [self.render_row(obj) for obj in page.object_list]
         context = {
             "title": self.title,
             "table": self,
             "form": form,
             "page": page,
-            "rows": [self.render_row(obj) for obj in page.object_list],
+            "rows": rows,
+            "rows_html": table_rows(rows),
+            "filters_html": filter_controls(form),
             "headers": self.headers(),
             "query": request.GET.get("q", ""),
             "search_placeholder": self.search_placeholder,
@@ -129,3 +134,16 @@ class TableView(LoginRequiredMixin, View):
         rows = ([c.value(obj) for c in self.columns] for obj in qs.iterator(chunk_size=2000))
         stamp = timezone.localtime().strftime("%Y-%m-%d")
         return xlsx_response(f"{self.export_name}-{stamp}.xlsx", write_table(headers, rows))
+
+
+def pk_link(url_name: str) -> Callable[[Any], str]:
+    """A link builder for rows: one reverse() per process instead of one per row."""
+    marker = "987654321"
+    template: list[str] = []
+
+    def build(obj) -> str:
+        if not template:
+            template.append(reverse(url_name, args=[int(marker)]).replace(marker, "{}"))
+        return template[0].format(obj.pk)
+
+    return build

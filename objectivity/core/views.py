@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
@@ -10,7 +9,7 @@ from objectivity.access.policy import can
 from objectivity.access.roles import VIEW_ALL_JOBS
 from objectivity.core.models import Job
 from objectivity.core.startpages import SUMMARIES, start_page_kind
-from objectivity.core.tables import Column, TableView
+from objectivity.core.tables import Column, TableView, pk_link
 
 JOB_RESULT_TEMPLATES = {"orgs.registry_import": "orgs/registry_result.html"}
 
@@ -41,7 +40,7 @@ class JobListView(TableView):
             lambda j: timezone.localtime(j.created_at).strftime("%d.%m.%Y %H:%M"),
             "created_at",
         ),
-        Column("title", _l("Job"), lambda j: j.title, "title", link=lambda j: reverse("job-detail", args=[j.pk])),
+        Column("title", _l("Job"), lambda j: j.title, "title", link=pk_link("job-detail")),
         Column("status", _l("Status"), lambda j: j.get_status_display(), "status"),
         Column("progress", _l("Progress, %"), lambda j: j.progress, "progress", numeric=True),
         Column("by", _l("Started by"), lambda j: j.created_by.username if j.created_by else ""),

@@ -4,6 +4,7 @@ Re-import updates schools by login. A file with any bad row changes nothing and 
 row-by-row list of problems in Russian.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,14 +120,27 @@ def map_columns(header: list[str]) -> tuple[dict[str, int], dict[int, int]]:
     return fields, grades
 
 
-def _choice(value: str, words, inferred_from: str = ""):
-    text = normalise(value or inferred_from)
+def _word_patterns(words) -> list[tuple[str, re.Pattern[str]]]:
+    """One compiled pattern per choice: any of its keys at the start of a word."""
+    out = []
     for choice, keys in words:
-        for key in keys:
-            key = normalise(key)
-            if text == key or re.search(rf"(^|[\s«\"(№-]){re.escape(key)}", text):
-                return choice
-    return None
+        alternatives = "|".join(re.escape(normalise(key)) for key in keys)
+        out.append((choice, re.compile(rf"(?:^|[\s«\"(№-])(?:{alternatives})")))
+    return out
+
+
+TYPE_PATTERNS = _word_patterns(TYPE_WORDS)
+SETTLEMENT_PATTERNS = _word_patterns(SETTLEMENT_WORDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice_of(text: str, patterns_key: str):
+    patterns = TYPE_PATTERNS if patterns_key == "type" else SETTLEMENT_PATTERNS
+    return next((choice for choice, pattern in patterns if pattern.search(text)), None)
+
+
+def _choice(value: str, patterns_key: str, inferred_from: str = ""):
+    return _choice_of(normalise(value or inferred_from), patterns_key)
 
 
 def _bool(value: str) -> bool | None:
@@ -197,7 +211,7 @@ class RowParser:
 
     def school_type(self, line: int, row: list[str]) -> str:
         value = self.cell(row, "school_type")
-        choice = _choice(value, TYPE_WORDS, inferred_from=self.cell(row, "full_name"))
+        choice = _choice(value, "type", inferred_from=self.cell(row, "full_name"))
         if choice is None:
             if value:
                 self.problem(
@@ -216,7 +230,7 @@ class RowParser:
         value = self.cell(row, "settlement")
         if not value:
             return Settlement.CITY
-        choice = _choice(value, SETTLEMENT_WORDS)
+        choice = _choice(value, "settlement")
         if choice is None:
             self.problem(
                 line,
@@ -319,54 +333,27 @@ SCHOOL_FIELDS = (
 
 
 def apply(parsed: list[dict], region: Region, report: RegistryReport, *, by) -> None:
-    municipalities = {m.name: m for m in Municipality.objects.filter(region=region)}
+    """Create and update schools (and new municipalities) with an audit row for each change."""
+    municipalities, audit = _municipalities_for(parsed, region, report, by)
     existing = {s.login: s for s in School.objects.filter(login__in=[v["login"] for v in parsed])}
-    creates, updates, audit = [], [], []
+    creates, changes = [], []
     for values in parsed:
-        municipality = municipalities.get(values["municipality"])
-        if municipality is None:
-            municipality = Municipality.objects.create(region=region, name=values["municipality"])
-            municipalities[municipality.name] = municipality
-            report.new_municipalities.append(municipality.name)
-            audit.append(
-                event(
-                    by=by, action=Action.CREATE, obj=municipality, after={"name": municipality.name}, note=report.file
-                )
-            )
+        municipality = municipalities[values["municipality"]]
         school = existing.get(values["login"])
         if school is None:
-            school = School(login=values["login"], municipality=municipality, **{f: values[f] for f in SCHOOL_FIELDS})
-            creates.append(school)
-            continue
-        before = {f: getattr(school, f) for f in SCHOOL_FIELDS} | {"municipality_id": school.municipality_id}
-        for f in SCHOOL_FIELDS:
-            setattr(school, f, values[f])
-        school.municipality = municipality
-        after = {f: getattr(school, f) for f in SCHOOL_FIELDS} | {"municipality_id": municipality.pk}
-        if before == after:
+            creates.append(
+                School(login=values["login"], municipality=municipality, **{f: values[f] for f in SCHOOL_FIELDS})
+            )
+        elif diff := _assign(school, values, municipality):
+            changes.append((school, *diff))
+        else:
             report.unchanged += 1
-            continue
-        updates.append(school)
-        b, a = (
-            {k: before[k] for k in after if before[k] != after[k]},
-            {k: after[k] for k in after if before[k] != after[k]},
-        )
-        audit.append(_school_event(by, Action.UPDATE, school, region, b, a, report.file))
     School.objects.bulk_create(creates, batch_size=2000)
-    School.objects.bulk_update(updates, ("municipality", *SCHOOL_FIELDS), batch_size=2000)
-    audit += [
-        _school_event(
-            by,
-            Action.CREATE,
-            s,
-            region,
-            None,
-            {"login": s.login} | {f: getattr(s, f) for f in SCHOOL_FIELDS},
-            report.file,
-        )
-        for s in creates
-    ]
-    report.created, report.updated = len(creates), len(updates)
+    _save_changes(changes)
+    report.created, report.updated = len(creates), len(changes)
+    audit += [_school_event(by, Action.CREATE, s, region, None, _school_values(s), report.file) for s in creates]
+    audit += [_school_event(by, Action.UPDATE, s, region, b, a, report.file) for s, b, a in changes]
+    summary = {k: v for k, v in report.as_dict().items() if k != "problems"}
     audit.append(
         event(
             by=by,
@@ -374,10 +361,51 @@ def apply(parsed: list[dict], region: Region, report: RegistryReport, *, by) -> 
             scope=region,
             object_type="orgs.Registry",
             object_repr=report.file,
-            after={k: v for k, v in report.as_dict().items() if k != "problems"},
+            after=summary,
         )
     )
     record_many(audit)
+
+
+def _municipalities_for(parsed: list[dict], region: Region, report: RegistryReport, by):
+    """The region's municipalities by name, creating those the file names for the first time."""
+    municipalities = {m.name: m for m in Municipality.objects.filter(region=region)}
+    audit = []
+    for name in dict.fromkeys(v["municipality"] for v in parsed):
+        if name not in municipalities:
+            municipalities[name] = Municipality.objects.create(region=region, name=name)
+            report.new_municipalities.append(name)
+            audit.append(
+                event(by=by, action=Action.CREATE, obj=municipalities[name], after={"name": name}, note=report.file)
+            )
+    return municipalities, audit
+
+
+def _school_values(school: School) -> dict:
+    return {"login": school.login, "municipality_id": school.municipality_id} | {
+        f: getattr(school, f) for f in SCHOOL_FIELDS
+    }
+
+
+def _assign(school: School, values: dict, municipality: Municipality) -> tuple[dict, dict] | None:
+    """Set the new values on `school`; return (before, after) of the fields that changed, or None."""
+    new = {f: values[f] for f in SCHOOL_FIELDS} | {"municipality_id": municipality.pk}
+    before = {f: getattr(school, f) for f in new if getattr(school, f) != new[f]}
+    if not before:
+        return None
+    for name in before:
+        setattr(school, name, new[name])
+    return before, {f: new[f] for f in before}
+
+
+def _save_changes(changes: list[tuple[School, dict, dict]]) -> None:
+    """bulk_update per set of changed fields: writing only what changed keeps the UPDATEs small."""
+    groups: dict[tuple[str, ...], list[School]] = {}
+    for school, _before, after in changes:
+        groups.setdefault(tuple(sorted(after)), []).append(school)
+    for fields, schools in groups.items():
+        names = [("municipality" if f == "municipality_id" else f) for f in fields]
+        School.objects.bulk_update(schools, names, batch_size=500)
 
 
 def _school_event(by, action, school: School, region: Region, before, after, note: str):

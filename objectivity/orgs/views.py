@@ -11,7 +11,7 @@ from objectivity.access.policy import decide
 from objectivity.access.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.core import jobs
 from objectivity.core.models import Job
-from objectivity.core.tables import Column, TableView
+from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.core.uploads import store_upload
 from objectivity.core.xlsx import write_table, xlsx_response
 from objectivity.orgs.actions import save_body, update_school
@@ -32,13 +32,13 @@ class SchoolListView(TableView):
     search_placeholder = _l("Login or name")
     default_order = ("municipality__name", "short_name", "login")
     columns = [
-        Column("login", _l("Login"), lambda s: s.login, "login", link=lambda s: reverse("school-detail", args=[s.pk])),
+        Column("login", _l("Login"), lambda s: s.login, "login", link=pk_link("school-detail")),
         Column(
             "short_name",
             _l("School"),
             lambda s: s.short_name,
             "short_name",
-            link=lambda s: reverse("school-detail", args=[s.pk]),
+            link=pk_link("school-detail"),
         ),
         Column("municipality", _l("Municipality"), lambda s: s.municipality.name, "municipality__name"),
         Column("type", _l("Type"), lambda s: SCHOOL_TYPE_SHORT.get(s.school_type, s.school_type), "school_type"),
@@ -103,7 +103,7 @@ class BodyListView(TableView):
     default_order = ("municipality__name", "kind", "name")
     columns = [
         Column("kind", _l("Kind"), lambda b: b.get_kind_display(), "kind"),
-        Column("name", _l("Name"), lambda b: b.name, "name", link=lambda b: reverse("body-edit", args=[b.pk])),
+        Column("name", _l("Name"), lambda b: b.name, "name", link=pk_link("body-edit")),
         Column(
             "level",
             _l("Level"),
