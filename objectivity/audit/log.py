@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import models
 
 from objectivity.audit.models import Action, AuditEvent
+from objectivity.core.bulk import bulk_insert
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
@@ -81,7 +82,7 @@ def record(**kwargs) -> AuditEvent:
 
 
 def record_many(entries: list[AuditEvent]) -> None:
-    AuditEvent.objects.bulk_create(entries, batch_size=2000)
+    bulk_insert(entries)
 
 
 __all__ = ["Action", "changed", "event", "record", "record_many", "snapshot"]
