@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "objectivity.access",
     "objectivity.orgs",
     "objectivity.audit",
+    "objectivity.results",
 ]
 
 MIDDLEWARE = [
