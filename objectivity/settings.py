@@ -140,6 +140,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
+# Results: pupil rows as Parquet (one file per import) and the original files, under DATA_DIR.
+RESULTS_DIR = DATA_DIR / "results"
+RESULTS_MAX_ROWS = env_int("RESULTS_MAX_ROWS", 2_000_000)
+RESULTS_KEEP_DAYS = env_int("RESULTS_KEEP_DAYS", 365)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -27,10 +27,9 @@ def _copy_rows(connection, model: type[models.Model], objs: Sequence[models.Mode
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([_db_value(connection, field, obj) for field in fields])
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row([_db_value(connection, field, obj) for field in fields])
 
 
 def _db_value(connection, field: models.Field, obj: models.Model):

@@ -1,0 +1,44 @@
+"""Background job of the results app: import several files, each all or nothing, with one progress bar."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+
+from objectivity.analysis.layout import TestName
+from objectivity.core.jobs import handler
+from objectivity.orgs.models import Region
+from objectivity.results.importer import import_results
+
+RESULTS_IMPORT = "results.import"
+
+
+@handler(RESULTS_IMPORT)
+def run_results_import(job, progress) -> dict:
+    """params: region_id, user_id, hint {year, grade, subject, procedure, period}, files [{path, name, staged}]."""
+    params = job.params
+    region = Region.objects.get(pk=params["region_id"])
+    by = get_user_model().objects.filter(pk=params.get("user_id")).first()
+    hint = TestName(**(params.get("hint") or {}))
+    files = params["files"]
+    outcomes = []
+    for index, item in enumerate(files):
+        outcomes.append(_one(item, region, by, hint, _share(progress, index, len(files))).as_dict())
+    return {"outcomes": outcomes}
+
+
+def _one(item: dict, region, by, hint: TestName, progress):
+    path = Path(item["path"])
+    try:
+        return import_results(path, item["name"], region=region, by=by, hint=hint, progress=progress)
+    finally:
+        if item.get("staged"):  # an uploaded copy: the import keeps its own copy of the original
+            path.unlink(missing_ok=True)
+
+
+def _share(progress, index: int, total: int):
+    """Map one file's 0-100 % onto its slice of the whole job's bar."""
+
+    def report(percent: int, message: str) -> None:
+        progress(int((index * 100 + percent) / total), message)
+
+    return report

@@ -1,0 +1,211 @@
+"""Recognising which results file this is, where its header is, and what each column means.
+
+Layouts (FORMATS.md §1-2 in the project notes; docs/guide.md for users):
+- regional «Проведение работы …»: header on the first row, «логин школы … балл за 1 … балл за K»;
+- school «Индивидуальные результаты»: a title line, a school line, a row of levels Б/П, then a header
+  with one column per task headed «N (Mб)» and «Первичный балл, Отметка, Отметка по журналу»;
+- short autumn CSV: `user, otc, sum` (login, journal mark, primary score);
+- ОГЭ/ЕГЭ per pupil: «логин ОО», «код участника», «первичный балл», optional «отметка».
+The header is found by its labels, not by position, so extra title lines or columns do not matter.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.layout import REGIONAL_LEADING
+from objectivity.results.models import ImportKind
+from objectivity.results.readers import FileRejected, RawSheet
+
+HEADER_SEARCH_ROWS = 15
+
+
+def norm(text: str | None) -> str:
+    return " ".join((text or "").strip().lower().replace("ё", "е").split())
+
+
+@dataclass
+class TaskColumn:
+    source: str  # frame column
+    label: str  # «1», «9.1», «балл за 3»
+    max: int | None = None  # from the header «N (Mб)», when the file says it
+    level: str | None = None  # Б / П / В from the levels row, when the file says it
+
+
+@dataclass
+class Layout:
+    kind: str
+    header_row: int  # frame row index of the header
+    columns: dict[str, str]  # canonical name → frame column
+    labels: dict[str, str]  # canonical name → header label as written, for messages
+    tasks: list[TaskColumn] = field(default_factory=list)
+    title: str = ""  # text above the header (title and school lines)
+    school_login: str | None = None  # the school line of a school export
+
+
+REGIONAL_FIELDS = dict(
+    zip(
+        (
+            "school_login",
+            "region_label",
+            "row_number",
+            "participant_code",
+            "journal_mark",
+            "sex",
+            "class_letter",
+            "variant",
+            "total",
+        ),
+        REGIONAL_LEADING,
+        strict=True,
+    )
+)
+REGIONAL_FIELDS["textbook"] = "учебник"
+SCHOOL_FIELDS = {
+    "school_login": "оо",
+    "participant_code": "код участника",
+    "class_letter": "класс",
+    "variant": "вариант",
+    "total": "первичный балл",
+    "file_mark": "отметка",
+    "journal_mark": "отметка по журналу",
+}
+NARROW_FIELDS = {"school_login": "user", "journal_mark": "otc", "total": "sum"}
+EXAM_FIELDS = {
+    "school_login": ("логин оо", "логин", "логин школы", "код оо"),
+    "participant_code": ("код участника", "код обучающегося"),
+    "total": ("первичный балл", "всего баллов"),
+    "file_mark": ("отметка", "оценка", "тестовый балл"),
+    "class_letter": ("класс",),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    ImportKind.REGIONAL: ("school_login", "participant_code", "variant", "total"),
+    ImportKind.SCHOOL: ("school_login", "participant_code", "total"),
+    ImportKind.NARROW: ("school_login", "total"),
+    ImportKind.EXAM_PUPILS: ("school_login", "participant_code", "total"),
+}
+SCORE_HEADER = re.compile(r"^балл за (\d+)$")
+TASK_HEADER = re.compile(r"^(\d+(?:\.\d+)?)\s*\((\d+)\s*б\.?\)$")
+SCHOOL_LINE_LOGIN = re.compile(r"\(([a-z]{2,5}\d{4,8})\)", re.IGNORECASE)
+
+
+def detect(sheet: RawSheet) -> Layout:
+    """Find the header row and the layout, or reject the file saying what was expected."""
+    rows = sheet.frame.head(HEADER_SEARCH_ROWS).rows()
+    for index, row in enumerate(rows):
+        labels = [norm(v) for v in row]
+        layout = _match(labels, index)
+        if layout is not None:
+            layout.title = " ".join(" ".join(v for v in r if v) for r in rows[:index]).strip()
+            _attach(layout, sheet, rows)
+            return layout
+    raise FileRejected(
+        _(
+            "File “%(name)s” is not a results file: no header with «логин школы … балл за 1» (regional export), "
+            "«Код участника … Первичный балл» (school export), «user, otc, sum» or «логин ОО, код участника, "
+            "первичный балл» (ОГЭ/ЕГЭ) in the first %(n)d rows"
+        )
+        % {"name": sheet.name, "n": HEADER_SEARCH_ROWS}
+    )
+
+
+def _match(labels: list[str], index: int) -> Layout | None:
+    present = set(labels)
+    if "логин школы" in present and any(SCORE_HEADER.match(v) for v in labels):
+        return _regional(labels, index)
+    if "код участника" in present and "первичный балл" in present and any(TASK_HEADER.match(v) for v in labels):
+        return _school(labels, index)
+    if {"user", "sum"} <= present:
+        return _simple(ImportKind.NARROW, labels, index, {k: (v,) for k, v in NARROW_FIELDS.items()})
+    if "первичный балл" in present or "всего баллов" in present:
+        return _simple(ImportKind.EXAM_PUPILS, labels, index, EXAM_FIELDS)
+    return None
+
+
+def _positions(labels: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        found.setdefault(label, i)
+    return found
+
+
+def _regional(labels: list[str], index: int) -> Layout:
+    at = _positions(labels)
+    wanted = {key: norm(label) for key, label in REGIONAL_FIELDS.items()}
+    layout = _layout(ImportKind.REGIONAL, index, labels, {k: at[v] for k, v in wanted.items() if v in at})
+    numbered = sorted((int(m.group(1)), i) for i, v in enumerate(labels) if (m := SCORE_HEADER.match(v)))
+    layout.tasks = [TaskColumn(source=f"column_{i}", label=str(n)) for n, i in numbered]
+    return layout
+
+
+def _school(labels: list[str], index: int) -> Layout:
+    at = _positions(labels)
+    layout = _layout(ImportKind.SCHOOL, index, labels, {k: at[v] for k, v in SCHOOL_FIELDS.items() if v in at})
+    for i, label in enumerate(labels):
+        if m := TASK_HEADER.match(label):
+            layout.tasks.append(TaskColumn(source=f"column_{i}", label=m.group(1), max=int(m.group(2))))
+    return layout
+
+
+def _simple(kind: str, labels: list[str], index: int, aliases: dict[str, tuple[str, ...]]) -> Layout:
+    at = _positions(labels)
+    chosen: dict[str, int] = {}
+    for key, names in aliases.items():
+        hit = next((at[a] for a in names if a in at), None)
+        if hit is not None:
+            chosen[key] = hit
+    return _layout(kind, index, labels, chosen)
+
+
+def _layout(kind: str, index: int, labels: list[str], positions: dict[str, int]) -> Layout:
+    return Layout(
+        kind=kind,
+        header_row=index,
+        columns={key: f"column_{i}" for key, i in positions.items()},
+        labels={key: labels[i] for key, i in positions.items()},
+    )
+
+
+def _attach(layout: Layout, sheet: RawSheet, rows: list[tuple]) -> None:
+    """Check required columns; read task levels and the school line that sit above a school export's header."""
+    missing = [key for key in REQUIRED[layout.kind] if key not in layout.columns]
+    if missing:
+        raise FileRejected(
+            _("File “%(name)s”, row %(row)d: required columns are missing: %(columns)s")
+            % {
+                "name": sheet.name,
+                "row": sheet.line_of(layout.header_row),
+                "columns": ", ".join(f"«{_expected_label(layout.kind, k)}»" for k in missing),
+            }
+        )
+    if layout.kind == ImportKind.SCHOOL:
+        _read_school_extras(layout, rows)
+
+
+def _read_school_extras(layout: Layout, rows: list[tuple]) -> None:
+    if layout.header_row > 0:
+        levels = rows[layout.header_row - 1]
+        for task in layout.tasks:
+            value = (levels[int(task.source.split("_")[1])] or "").strip().upper()
+            task.level = value if value in ("Б", "П", "В") else None
+    match = SCHOOL_LINE_LOGIN.search(layout.title)
+    layout.school_login = match.group(1).lower() if match else None
+
+
+def _expected_label(kind: str, key: str) -> str:
+    if kind == ImportKind.REGIONAL:
+        return REGIONAL_FIELDS.get(key, key)
+    if kind == ImportKind.SCHOOL:
+        return {"school_login": "ОО", "participant_code": "Код участника", "total": "Первичный балл"}.get(key, key)
+    if kind == ImportKind.NARROW:
+        return NARROW_FIELDS.get(key, key)
+    return EXAM_FIELDS[key][0]
+
+
+def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
+    """The data rows under the header, with their spreadsheet line numbers in `source_row`."""
+    start = layout.header_row + 1
+    frame = sheet.frame.slice(start).with_row_index("source_row", offset=sheet.line_of(start))
+    return frame.with_columns(pl.col("source_row").cast(pl.Int32))

@@ -1,0 +1,61 @@
+"""The current pupil rows of a work in a region, assembled from the imports that are in use.
+
+For each school the rows come from the newest import in use that covers it: a school export
+overrides the regional export for that school until a newer regional export replaces both.
+Parquet files never change, so frames are cached by the ids of the imports they came from.
+"""
+
+from functools import lru_cache
+
+import polars as pl
+
+from objectivity.orgs.models import Region, School
+from objectivity.results.models import Assessment, ImportStatus, ResultImport
+from objectivity.results.storage import absolute
+
+
+def imports_in_use(region: Region, assessment: Assessment) -> list[ResultImport]:
+    return list(
+        ResultImport.objects.filter(region=region, assessment=assessment, status=ImportStatus.ACTIVE).order_by(
+            "created_at"
+        )
+    )
+
+
+def current_pupils(region: Region, assessment: Assessment) -> pl.DataFrame:
+    """Every stored row in use (valid or not) with `school_id` and `municipality_id` (null for schools
+    not in the registry)."""
+    imports = imports_in_use(region, assessment)
+    if not imports:
+        return pl.DataFrame()
+    rows = _combined(tuple(str(i.parquet) for i in imports))
+    return rows.join(_registry(region.pk), on="school_login", how="left")
+
+
+def statistics_rows(region: Region, assessment: Assessment) -> pl.DataFrame:
+    """Rows that count: valid, present, and of a school in the registry."""
+    rows = current_pupils(region, assessment)
+    if rows.is_empty():
+        return rows
+    return rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("school_id").is_not_null())
+
+
+@lru_cache(maxsize=32)
+def _combined(parquet_paths: tuple[str, ...]) -> pl.DataFrame:
+    frames = [
+        pl.read_parquet(absolute(path)).with_columns(pl.lit(order, pl.Int32).alias("import_order"))
+        for order, path in enumerate(parquet_paths)
+    ]
+    rows = pl.concat(frames, how="diagonal_relaxed")
+    newest = rows.group_by("school_login").agg(pl.col("import_order").max().alias("newest"))
+    rows = rows.join(newest, on="school_login").filter(pl.col("import_order") == pl.col("newest"))
+    return rows.drop("newest", "import_order")
+
+
+def _registry(region_id: int) -> pl.DataFrame:
+    values = School.objects.filter(municipality__region_id=region_id).values_list("login", "pk", "municipality_id")
+    logins, ids, municipalities = zip(*values, strict=True) if values else ((), (), ())
+    return pl.DataFrame(
+        {"school_login": list(logins), "school_id": list(ids), "municipality_id": list(municipalities)},
+        schema={"school_login": pl.String, "school_id": pl.Int64, "municipality_id": pl.Int64},
+    )

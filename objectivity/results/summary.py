@@ -1,0 +1,46 @@
+"""What an import brought: pupils, presence, schools matched and unknown, rows excluded and why."""
+
+import polars as pl
+
+from objectivity.orgs.models import Region, School
+from objectivity.results.models import Assessment
+
+
+def summarise(pupils: pl.DataFrame, problems: pl.DataFrame, *, region: Region, assessment: Assessment) -> dict:
+    logins = pupils.get_column("school_login").unique().drop_nulls().to_list()
+    known = dict(
+        School.objects.filter(municipality__region=region, login__in=logins).values_list("login", "pupils_by_grade")
+    )
+    per_school = _per_school(pupils)
+    unknown = per_school.filter(~pl.col("school_login").is_in(list(known)))
+    return {
+        "rows": pupils.height,
+        "present": int((~pupils["absent"]).sum()),
+        "absent": int(pupils["absent"].sum()),
+        "excluded": int((~pupils["valid"]).sum()),
+        "excluded_by_reason": _count_codes(problems.filter(pl.col("excluding"))),
+        "warnings_by_reason": _count_codes(problems.filter(~pl.col("excluding"))),
+        "schools": len(logins),
+        "schools_matched": len(known),
+        "unknown_schools": unknown.select("school_login", "rows").sort("school_login").to_dicts(),
+        "roll": _roll(known, assessment.study_grade),
+        "present_in_known": int(per_school.filter(pl.col("school_login").is_in(list(known)))["present"].sum()),
+    }
+
+
+def _per_school(pupils: pl.DataFrame) -> pl.DataFrame:
+    return pupils.group_by("school_login").agg(
+        pl.len().alias("rows"),
+        (~pl.col("absent")).sum().alias("present"),
+    )
+
+
+def _count_codes(problems: pl.DataFrame) -> dict[str, int]:
+    if problems.is_empty():
+        return {}
+    rows = problems.group_by("code").agg(pl.col("source_row").n_unique().alias("n")).sort("code")
+    return {code: int(n) for code, n in rows.iter_rows()}
+
+
+def _roll(known: dict[str, dict], grade: int) -> int:
+    return sum(int((by_grade or {}).get(str(grade), 0) or 0) for by_grade in known.values())
