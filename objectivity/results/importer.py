@@ -24,6 +24,7 @@ from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.orgs.models import Region, School
 from objectivity.results import reference as refdata
+from objectivity.results.actions import keep_until
 from objectivity.results.layouts import Layout, body, detect
 from objectivity.results.models import Assessment, ImportKind, ImportStatus, ReferenceVersion, ResultImport
 from objectivity.results.normalise import Normalised, Rules, normalise
@@ -238,7 +239,7 @@ def _record(new: ResultImport, checked: Normalised, layout: Layout, current, by)
     new.save()
     superseded = _superseded(new)
     replaced = list(superseded.values_list("pk", flat=True))
-    superseded.update(status=ImportStatus.REPLACED, replaced_by=new)
+    superseded.update(status=ImportStatus.REPLACED, replaced_by=new, keep_files_until=keep_until())
     record(
         by=by,
         action=Action.IMPORT,

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import TestName
 from objectivity.core.jobs import handler
@@ -23,7 +24,12 @@ def run_results_import(job, progress) -> dict:
     outcomes = []
     for index, item in enumerate(files):
         outcomes.append(_one(item, region, by, hint, _share(progress, index, len(files))).as_dict())
+    progress(100, _("Done: %(n)d of %(total)d files imported") % {"n": _count_imported(outcomes), "total": len(files)})
     return {"outcomes": outcomes}
+
+
+def _count_imported(outcomes: list[dict]) -> int:
+    return sum(1 for o in outcomes if o["status"] != "rejected")
 
 
 def _one(item: dict, region, by, hint: TestName, progress):

@@ -1,0 +1,81 @@
+"""Write actions on results: atomic, audited, `by=` the acting user."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from objectivity.audit.log import Action, record, snapshot
+from objectivity.core.actions import action
+from objectivity.orgs.models import Municipality, School
+from objectivity.results import reference as refdata
+from objectivity.results.models import Assessment, ImportStatus, ReferenceVersion, ResultImport
+
+REFERENCE_FIELDS = ("max_total", "cut3", "cut4", "cut5", "columns", "source", "inferred")
+
+
+def keep_until() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=settings.RESULTS_KEEP_DAYS)
+
+
+@action
+def withdraw_import(*, by, result_import: ResultImport) -> ResultImport:
+    """Its rows leave the statistics; its files stay until the retention date."""
+    before = {"status": result_import.status}
+    result_import.status = ImportStatus.WITHDRAWN
+    result_import.withdrawn_at = timezone.now()
+    result_import.keep_files_until = keep_until()
+    result_import.save(update_fields=["status", "withdrawn_at", "keep_files_until"])
+    after = {"status": result_import.status, "keep_files_until": str(result_import.keep_files_until)}
+    record(by=by, action=Action.UPDATE, obj=result_import, before=before, after=after, note=_("import withdrawn"))
+    return result_import
+
+
+@action
+def add_unknown_schools(*, by, result_import: ResultImport, entries: list[dict]) -> list[School]:
+    """Add schools the registry did not know: entries of {login, short_name, municipality}."""
+    created = []
+    for entry in entries:
+        municipality: Municipality = entry["municipality"]
+        school = School.objects.create(
+            login=entry["login"],
+            municipality=municipality,
+            short_name=entry["short_name"],
+            full_name=entry.get("full_name") or entry["short_name"],
+        )
+        record(
+            by=by,
+            action=Action.CREATE,
+            obj=school,
+            after=snapshot(school, ("login", "short_name", "full_name", "municipality_id")),
+            note=_("added from the import “%(file)s”") % {"file": result_import.original_name},
+        )
+        created.append(school)
+    return created
+
+
+@action
+def save_reference(*, by, assessment: Assessment, values: dict) -> ReferenceVersion:
+    """A new version of the reference data; the previous ones stay for the imports that used them.
+    Reference data is shared by every region: the audit row is filed where the editor works."""
+    current = assessment.reference()
+    before = snapshot(current, REFERENCE_FIELDS) if current else None
+    version = refdata.add_version(assessment, by=by, **values)
+    after = snapshot(version, REFERENCE_FIELDS) | {"version": version.version}
+    record(by=by, action=Action.CREATE, obj=version, before=before, after=after, scope=by)
+    return version
+
+
+@action
+def import_catalogue(*, by, text: str, source_name: str) -> refdata.CatalogueReport:
+    report = refdata.import_yaml(text, by=by, source_name=source_name)
+    record(
+        by=by,
+        action=Action.IMPORT,
+        object_type="results.ReferenceVersion",
+        object_repr=source_name,
+        after={"created": report.created, "versions": report.versions, "unchanged": report.unchanged},
+        scope=by,
+    )
+    return report

@@ -1,0 +1,74 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.core import jobs
+from objectivity.core.models import Job, JobStatus
+from objectivity.orgs.models import Region
+from objectivity.results.jobs import RESULTS_IMPORT
+from objectivity.results.models import Period, Procedure
+from objectivity.results.outcome_text import outcome_lines
+
+
+class Command(BaseCommand):
+    help = "Import results files (ФИС ОКО exports, their CSV forms, ОГЭ/ЕГЭ); each file all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--region", default="", help="region code, e.g. 22 (needed when there are several)")
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--grade", type=int, help="grade of the work («класс по программе»)")
+        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
+        parser.add_argument("--procedure", choices=Procedure.values)
+        parser.add_argument("--period", choices=Period.values)
+        parser.add_argument("--by", default="", help="login of the user the import is recorded for")
+
+    def handle(self, *args, files: list[Path], region: str, by: str, **options):
+        region_obj = self._region(region)
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise CommandError(_("File not found: %(names)s") % {"names": ", ".join(missing)})
+        user = get_user_model().objects.filter(username=by).first() if by else None
+        hint = {k: options[k] for k in ("year", "grade", "subject", "procedure", "period") if options.get(k)}
+        job = Job.objects.create(
+            kind=RESULTS_IMPORT,
+            title=_("Results import: %(names)s") % {"names": ", ".join(f.name for f in files)[:250]},
+            region=region_obj,
+            created_by=user,
+            params={
+                "region_id": region_obj.pk,
+                "user_id": user.pk if user else None,
+                "hint": hint,
+                "files": [{"path": str(f.resolve()), "name": f.name} for f in files],
+            },
+        )
+        job = jobs.execute(job, progress=jobs.terminal_progress(self.stderr))
+        if job.status == JobStatus.FAILED:
+            raise CommandError(job.error)
+        self._report((job.result or {}).get("outcomes", []))
+
+    def _region(self, code: str) -> Region:
+        regions = Region.objects.filter(code=code) if code else Region.objects.all()
+        if regions.count() != 1:
+            raise CommandError(
+                _("Region with code %(code)s is not found") % {"code": code}
+                if code
+                else _("Say which region with --region (codes: %(codes)s)")
+                % {"codes": ", ".join(Region.objects.values_list("code", flat=True)) or "—"}
+            )
+        return regions.get()
+
+    def _report(self, outcomes: list[dict]) -> None:
+        for outcome in outcomes:
+            stream = self.stderr if outcome["status"] == "rejected" else self.stdout
+            for line in outcome_lines(outcome):
+                stream.write(line)
+        rejected = sum(1 for o in outcomes if o["status"] == "rejected")
+        if rejected:
+            raise CommandError(
+                _("%(n)d of %(total)d files were not imported; nothing was changed by them")
+                % {"n": rejected, "total": len(outcomes)}
+            )
