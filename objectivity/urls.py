@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("objectivity.access.urls")),
     path("orgs/", include("objectivity.orgs.urls")),
     path("audit/", include("objectivity.audit.urls")),
+    path("results/", include("objectivity.results.urls")),
 ]

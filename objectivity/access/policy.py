@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from objectivity.access.roles import PERMISSION_LABELS, ROLES
@@ -49,3 +50,11 @@ def can(user, permission: str, target=None) -> bool:
 def user_regions(user) -> list[int]:
     """Regions the user's memberships lie in (empty for federal-only users)."""
     return sorted({m.region_id_of_scope for m in user.active_memberships() if m.region_id_of_scope})
+
+
+def region_where(user, permission: str):
+    """The region in which the user holds `permission` at regional level (PermissionDenied if none)."""
+    for membership in user.active_memberships():
+        if membership.level == "region" and decide(user, permission, membership.region):
+            return membership.region
+    raise PermissionDenied(decide(user, permission).reason)

@@ -20,6 +20,9 @@ MANAGE_USERS = "access.manage_users"
 VIEW_PEOPLE = "access.view_people"  # names and contacts of people: personal data
 VIEW_AUDIT = "audit.view"
 VIEW_ALL_JOBS = "core.view_all_jobs"
+VIEW_RESULTS = "results.view"
+IMPORT_RESULTS = "results.import"
+EDIT_REFERENCE = "results.edit_reference"
 
 PERMISSION_LABELS = {
     VIEW_ORGS: _("view organisations"),
@@ -29,10 +32,15 @@ PERMISSION_LABELS = {
     VIEW_PEOPLE: _("view people's names and contacts"),
     VIEW_AUDIT: _("view the audit log"),
     VIEW_ALL_JOBS: _("view every background job"),
+    VIEW_RESULTS: _("view results of assessments"),
+    IMPORT_RESULTS: _("import results"),
+    EDIT_REFERENCE: _("edit the catalogue of assessments"),
 }
 
 _VIEWER = frozenset({VIEW_ORGS})
-_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE})
+_READER = frozenset({VIEW_ORGS, VIEW_RESULTS})
+_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS})
+_ANALYST = _COORDINATOR | {IMPORT_RESULTS}
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,9 @@ ROLES: dict[str, Role] = {
             frozenset(PERMISSION_LABELS),
             "region",
         ),
-        Role("region_analyst", _("Regional analyst"), ("region",), _COORDINATOR, "region"),
-        Role("oiv_official", _("ОИВ official"), ("region",), _VIEWER, "region"),
-        Role("methodologist", _("ЦОКО/ИРО methodologist"), ("region",), _VIEWER, "region"),
+        Role("region_analyst", _("Regional analyst"), ("region",), _ANALYST, "region"),
+        Role("oiv_official", _("ОИВ official"), ("region",), _READER, "region"),
+        Role("methodologist", _("ЦОКО/ИРО methodologist"), ("region",), _READER, "region"),
         Role(
             "municipal_coordinator",
             _("Municipal coordinator"),
@@ -65,8 +73,8 @@ ROLES: dict[str, Role] = {
             _COORDINATOR,
             "municipality",
         ),
-        Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _VIEWER, "municipality"),
-        Role("school_admin", _("School organiser (ответственный организатор ОО)"), ("school",), _VIEWER, "school"),
+        Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _READER, "municipality"),
+        Role("school_admin", _("School organiser (ответственный организатор ОО)"), ("school",), _READER, "school"),
         Role(
             "public_observer",
             _("Public observer"),

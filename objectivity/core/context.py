@@ -4,7 +4,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from objectivity.access.policy import can
-from objectivity.access.roles import IMPORT_REGISTRY, MANAGE_USERS, VIEW_AUDIT, VIEW_ORGS, VIEW_PEOPLE, role_label
+from objectivity.access.roles import (
+    IMPORT_REGISTRY,
+    IMPORT_RESULTS,
+    MANAGE_USERS,
+    VIEW_AUDIT,
+    VIEW_ORGS,
+    VIEW_PEOPLE,
+    VIEW_RESULTS,
+    role_label,
+)
 
 
 def navigation(request) -> dict:
@@ -18,6 +27,10 @@ def navigation(request) -> dict:
             (_("Municipalities"), reverse("municipality-list")),
             (_("Bodies"), reverse("body-list")),
         ]
+    if can(user, VIEW_RESULTS):
+        items.append((_("Results"), reverse("results-home")))
+    if can(user, IMPORT_RESULTS):
+        items.append((_("Import results"), reverse("results-import")))
     if can(user, IMPORT_REGISTRY):
         items.append((_("Registry import"), reverse("registry-import")))
     if can(user, VIEW_PEOPLE) or can(user, MANAGE_USERS):

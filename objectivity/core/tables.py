@@ -1,5 +1,6 @@
 """Tables: search, filters, sorting, pagination and XLSX export of exactly what is filtered."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -138,12 +139,12 @@ class TableView(LoginRequiredMixin, View):
 
 def pk_link(url_name: str) -> Callable[[Any], str]:
     """A link builder for rows: one reverse() per process instead of one per row."""
-    marker = "987654321"
     template: list[str] = []
 
     def build(obj) -> str:
         if not template:
-            template.append(reverse(url_name, args=[int(marker)]).replace(marker, "{}"))
+            marker = uuid.UUID(int=987654321) if isinstance(obj.pk, uuid.UUID) else 987654321
+            template.append(reverse(url_name, args=[marker]).replace(str(marker), "{}"))
         return template[0].format(obj.pk)
 
     return build

@@ -11,7 +11,10 @@ from objectivity.core.models import Job
 from objectivity.core.startpages import SUMMARIES, start_page_kind
 from objectivity.core.tables import Column, TableView, pk_link
 
-JOB_RESULT_TEMPLATES = {"orgs.registry_import": "orgs/registry_result.html"}
+JOB_RESULT_TEMPLATES = {
+    "orgs.registry_import": "orgs/registry_result.html",
+    "results.import": "results/import_result.html",
+}
 
 
 @login_required

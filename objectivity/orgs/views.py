@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide
+from objectivity.access.policy import decide, region_where
 from objectivity.access.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.core import jobs
 from objectivity.core.models import Job
@@ -17,7 +17,7 @@ from objectivity.core.xlsx import write_table, xlsx_response
 from objectivity.orgs.actions import save_body, update_school
 from objectivity.orgs.forms import BodyForm, RegistryUploadForm, SchoolFilterForm, SchoolForm
 from objectivity.orgs.jobs import REGISTRY_IMPORT
-from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, Region, School
+from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, School
 
 
 def _yes(value: bool) -> str:
@@ -143,17 +143,9 @@ def school_detail(request, pk: int):
     )
 
 
-def _region_where(user, permission: str) -> Region:
-    """The region in which the user holds `permission` at regional level."""
-    for membership in user.active_memberships():
-        if membership.level == "region" and decide(user, permission, membership.region):
-            return membership.region
-    raise PermissionDenied(decide(user, permission).reason)
-
-
 @login_required
 def registry_import(request):
-    region = _region_where(request.user, IMPORT_REGISTRY)
+    region = region_where(request.user, IMPORT_REGISTRY)
     form = RegistryUploadForm(
         request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
     )
@@ -234,7 +226,7 @@ def school_edit(request, pk: int):
 
 
 def _body_form_page(request, body: Body | None):
-    region = body.region if body else _region_where(request.user, EDIT_ORGS)
+    region = body.region if body else region_where(request.user, EDIT_ORGS)
     if not decide(request.user, EDIT_ORGS, body or region):
         raise PermissionDenied(decide(request.user, EDIT_ORGS, body or region).reason)
     form = BodyForm(request.POST if request.method == "POST" else None, instance=body, region=region)

@@ -85,7 +85,7 @@ def quality_workbook(result_import: ResultImport) -> bytes:
                     _("Rows"),
                     _("Present"),
                     _("Absent"),
-                    _("Present, % of roll"),
+                    _("Present, share of roll (%)"),
                 ],
                 _participation_rows(result_import),
             ),

@@ -120,7 +120,7 @@ class CatalogueReport:
 
 def import_yaml(text: str, *, by=None, source_name: str = "YAML") -> CatalogueReport:
     """Add the tests of a catalogue file; a test whose values differ gets a new version. All or nothing."""
-    entries = _parse_catalogue(text, source_name)
+    entries = parse_catalogue(text, source_name)
     report = CatalogueReport()
     for entry in entries:
         key = {k: entry[k] for k in ("procedure", "year", "period", "grade", "subject")}
@@ -136,7 +136,7 @@ def import_yaml(text: str, *, by=None, source_name: str = "YAML") -> CatalogueRe
     return report
 
 
-def _parse_catalogue(text: str, source_name: str) -> list[dict]:
+def parse_catalogue(text: str, source_name: str) -> list[dict]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -27,6 +27,9 @@ EVERYONE = {
 PEOPLE_VIEWERS = {"region_admin", "region_analyst", "municipal_coordinator", "federal_analyst", "outsider"}
 # Who sees the home region's school sh in the first municipality: everyone but the foreign admin.
 COVERS_SCHOOL = EVERYONE - {"outsider"}
+RESULT_VIEWERS = EVERYONE - {"public_observer", "independent_observer", "expert"}
+REGION_RESULT_VIEWERS = {"region_admin", "region_analyst", "oiv_official", "methodologist", "federal_analyst"}
+RESULT_IMPORTERS = {"region_admin", "region_analyst"}
 
 
 @dataclass
@@ -50,6 +53,23 @@ def _job(world):
         status="done",
     )
     return [job.pk]
+
+
+def _result_import(world):
+    from pathlib import Path
+
+    from objectivity.results.importer import import_results
+
+    sample = Path(__file__).resolve().parent.parent / "fixtures" / "results"
+    path = next(sample.glob("Проведение работы*.xlsx"))
+    outcome = import_results(path, path.name, region=world.region, by=world.users["region_admin"])
+    return [outcome.import_id]
+
+
+def _assessment(world):
+    from objectivity.results.models import Assessment
+
+    return [Assessment.objects.first().pk]
 
 
 MATRIX = {
@@ -91,6 +111,19 @@ MATRIX = {
         {"region_admin"}, method="post", ok=302, args=lambda w: [w.users["expert"].memberships.get().pk]
     ),
     "audit-list": Entry({"region_admin", "outsider"}),
+    "results-home": Entry(RESULT_VIEWERS),
+    "work-detail": Entry(RESULT_VIEWERS, args=_assessment),
+    "results-import": Entry({"region_admin", "region_analyst", "outsider"}),
+    "import-list": Entry(RESULT_VIEWERS),
+    "import-detail": Entry(REGION_RESULT_VIEWERS, args=_result_import),
+    "import-quality": Entry(REGION_RESULT_VIEWERS, args=_result_import),
+    "import-original": Entry(RESULT_IMPORTERS, args=_result_import),
+    "import-withdraw": Entry(RESULT_IMPORTERS, args=_result_import, method="post", ok=302),
+    "import-add-schools": Entry(RESULT_IMPORTERS, args=_result_import),
+    "catalogue": Entry(RESULT_VIEWERS),
+    "catalogue-export": Entry(RESULT_VIEWERS),
+    "catalogue-import": Entry({"region_admin", "outsider"}),
+    "reference-detail": Entry(RESULT_VIEWERS, args=_assessment),
 }
 
 

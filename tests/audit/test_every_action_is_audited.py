@@ -7,6 +7,8 @@ from objectivity.audit.models import AuditEvent
 from objectivity.core.actions import REGISTRY
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
+from objectivity.results import actions as results_actions
+from objectivity.results.models import Assessment
 
 
 def _call(name, world):
@@ -26,8 +28,34 @@ def _call(name, world):
         "create_school_accounts": lambda: access_actions.create_school_accounts(by=admin, schools=[world.other_school]),
         "update_school": lambda: orgs_actions.update_school(by=admin, school=world.school, is_small=True),
         "save_body": lambda: orgs_actions.save_body(by=admin, body=Body(kind="rcoi", name="РЦОИ", region=world.region)),
+        "withdraw_import": lambda: results_actions.withdraw_import(by=admin, result_import=_result_import(world)),
+        "add_unknown_schools": lambda: results_actions.add_unknown_schools(
+            by=admin,
+            result_import=_result_import(world),
+            entries=[{"login": "sch229003", "short_name": "СОШ № 3", "municipality": world.municipality}],
+        ),
+        "save_reference": lambda: results_actions.save_reference(
+            by=admin, assessment=Assessment.objects.first(), values={"max_total": 20, "source": "ФИОКО"}
+        ),
+        "import_catalogue": lambda: results_actions.import_catalogue(
+            by=admin,
+            text="tests:\n  - {year: 2024, grade: 4, subject: ma, max_total: 20, scale: {'3': 6, '4': 10, '5': 15}}\n",
+            source_name="catalogue.yaml",
+        ),
     }
     return calls[name.rsplit(".", 1)[1]]
+
+
+def _result_import(world):
+    from pathlib import Path
+
+    from objectivity.results.importer import import_results
+    from objectivity.results.models import ResultImport
+
+    sample = Path(__file__).resolve().parent.parent / "fixtures" / "results"
+    path = next(sample.glob("Проведение работы*.xlsx"))
+    outcome = import_results(path, path.name, region=world.region, by=world.users["region_admin"])
+    return ResultImport.objects.get(pk=outcome.import_id)
 
 
 def test_every_action_has_a_case_here(world):

@@ -56,3 +56,14 @@ def percent_of(value, total) -> int:
         return round(100 * float(value) / float(total)) if total else 0
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def index_by_level(rows: list[dict], label: str) -> dict | None:
+    """The row of a list of per-level dicts whose "level" is `label`."""
+    return next((row for row in rows or [] if row.get("level") == label), None)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return (mapping or {}).get(key)

@@ -1,0 +1,188 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from objectivity.analysis.layout import SUBJECTS
+from objectivity.orgs.models import Municipality, School
+from objectivity.results.models import Period, Procedure
+from objectivity.results.reference import LEVELS, ReferenceError, parse_catalogue
+
+MAX_FILES = 50
+RESULT_SUFFIXES = (".xlsx", ".csv", ".txt")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        files = [f for f in files if f]
+        if not files:
+            raise forms.ValidationError(_("Choose at least one file"), code="required")
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ResultsUploadForm(forms.Form):
+    uploads = MultipleFileField(label=_l("Files of results (.xlsx or .csv), several at once"))
+    year = forms.IntegerField(label=_l("Year"), required=False, min_value=2015, max_value=2100)
+    grade = forms.IntegerField(label=_l("Grade of the work"), required=False, min_value=1, max_value=11)
+    subject = forms.ChoiceField(
+        label=_l("Subject"),
+        required=False,
+        choices=[("", _l("from the file name")), *[(s.code, s.name) for s in SUBJECTS]],
+    )
+    procedure = forms.ChoiceField(
+        label=_l("Procedure"), required=False, choices=[("", _l("from the file name")), *Procedure.choices]
+    )
+    period = forms.ChoiceField(
+        label=_l("Period"), required=False, choices=[("", _l("from the file name")), *Period.choices]
+    )
+
+    def clean_uploads(self):
+        files = self.cleaned_data["uploads"]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("At most %(n)d files at once") % {"n": MAX_FILES})
+        for upload in files:
+            if not upload.name.lower().endswith(RESULT_SUFFIXES):
+                raise forms.ValidationError(_("File “%(name)s”: expected .xlsx or .csv") % {"name": upload.name})
+            if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                raise forms.ValidationError(
+                    _("File “%(name)s” is larger than %(mb)d MB") % {"name": upload.name, "mb": settings.MAX_UPLOAD_MB}
+                )
+        return files
+
+    def hint(self) -> dict:
+        keys = ("year", "grade", "subject", "procedure", "period")
+        return {key: self.cleaned_data[key] for key in keys if self.cleaned_data.get(key)}
+
+
+class UnknownSchoolsForm(forms.Form):
+    """For each login the registry did not know: a short name and a municipality (empty = skip)."""
+
+    def __init__(self, data=None, *, region, logins: list[str]):
+        super().__init__(data)
+        known = set(School.objects.filter(login__in=logins).values_list("login", flat=True))
+        self.logins = [login for login in logins if login not in known]
+        municipalities = Municipality.objects.filter(region=region)
+        for login in self.logins:
+            self.fields[f"name_{login}"] = forms.CharField(label=login, required=False, max_length=200)
+            self.fields[f"municipality_{login}"] = forms.ModelChoiceField(
+                label=_l("Municipality"), queryset=municipalities, required=False
+            )
+
+    def clean(self):
+        data = super().clean()
+        for login in self.logins:
+            name, municipality = data.get(f"name_{login}"), data.get(f"municipality_{login}")
+            if bool(name) != bool(municipality):
+                self.add_error(f"name_{login}", _("Give both the name and the municipality, or leave both empty"))
+        return data
+
+    def rows(self):
+        return [(login, self[f"name_{login}"], self[f"municipality_{login}"]) for login in self.logins]
+
+    def entries(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"login": login, "short_name": data[f"name_{login}"], "municipality": data[f"municipality_{login}"]}
+            for login in self.logins
+            if data.get(f"name_{login}")
+        ]
+
+
+class CatalogueUploadForm(forms.Form):
+    file = forms.FileField(label=_l("Catalogue file (.yaml)"))
+    text = ""
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".yaml", ".yml")):
+            raise forms.ValidationError(_("Expected a .yaml file"))
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 2 MB"))
+        try:
+            text = upload.read().decode("utf-8-sig")
+            parse_catalogue(text, upload.name)
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("The file is not in UTF-8")) from exc
+        except ReferenceError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        self.text = text
+        return upload
+
+
+class ReferenceForm(forms.Form):
+    max_total = forms.IntegerField(label=_l("Maximum primary score"), required=False, min_value=1, max_value=1000)
+    cut3 = forms.IntegerField(label=_l("Lowest score for «3»"), required=False, min_value=0, max_value=1000)
+    cut4 = forms.IntegerField(label=_l("Lowest score for «4»"), required=False, min_value=0, max_value=1000)
+    cut5 = forms.IntegerField(label=_l("Lowest score for «5»"), required=False, min_value=0, max_value=1000)
+    columns = forms.CharField(
+        label=_l("Scoring columns: one per line, «label; maximum; level Б/П/В; auto» (auto = scored by the computer)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    source = forms.CharField(label=_l("Source"), max_length=300)
+
+    def __init__(self, data=None, *, reference=None):
+        initial = {}
+        if reference is not None:
+            initial = {
+                "max_total": reference.max_total,
+                "cut3": reference.cut3,
+                "cut4": reference.cut4,
+                "cut5": reference.cut5,
+                "columns": "\n".join(_column_line(c) for c in reference.columns),
+            }
+        super().__init__(data, initial=initial)
+
+    def clean_columns(self):
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["columns"].splitlines(), start=1):
+            if line.strip():
+                parsed.append(_parse_column_line(line, len(parsed) + 1, number))
+        return parsed
+
+    def clean(self):
+        data = super().clean()
+        cuts = [data.get("cut3"), data.get("cut4"), data.get("cut5")]
+        if any(c is not None for c in cuts):
+            if any(c is None for c in cuts) or not cuts[0] < cuts[1] < cuts[2]:
+                raise forms.ValidationError(_("The scale needs all three cuts with «3» < «4» < «5»"))
+            top = data.get("max_total")
+            if top is not None and cuts[2] > top:
+                raise forms.ValidationError(_("The «5» cut is above the maximum score"))
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        columns = data["columns"]
+        max_total = data["max_total"] or (sum(c["max"] for c in columns) or None)
+        keys = ("cut3", "cut4", "cut5", "source")
+        return {"max_total": max_total, "columns": columns, "inferred": False, **{k: data[k] for k in keys}}
+
+
+def _column_line(column: dict) -> str:
+    parts = [str(column["label"]), str(column["max"]), column.get("level") or ""]
+    if column.get("auto"):
+        parts.append("auto")
+    return "; ".join(parts).rstrip("; ")
+
+
+def _parse_column_line(line: str, number: int, line_number: int) -> dict:
+    parts = [p.strip() for p in line.split(";")]
+    label, maximum = parts[0], parts[1] if len(parts) > 1 else ""
+    level = parts[2].upper() if len(parts) > 2 and parts[2] else None
+    if not maximum.isdigit() or not 1 <= int(maximum) <= 100:
+        raise forms.ValidationError(
+            _("Line %(n)d: the maximum “%(value)s” is not a whole number from 1 to 100")
+            % {"n": line_number, "value": maximum}
+        )
+    if level is not None and level not in LEVELS:
+        raise forms.ValidationError(_("Line %(n)d: the level must be Б, П or В") % {"n": line_number})
+    auto = len(parts) > 3 and parts[3].lower() in ("auto", "авто", "да", "1")
+    return {"number": number, "label": label or str(number), "max": int(maximum), "level": level, "auto": auto}

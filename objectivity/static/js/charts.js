@@ -1,0 +1,9 @@
+// Draws every [data-chart] element from the Vega-Lite spec in the <script id=…> it names.
+// Loaded as a module after the vega-embed bundle, which sets window.vegaEmbed.
+document.querySelectorAll("[data-chart]").forEach(function (el) {
+  var source = document.getElementById(el.getAttribute("data-chart"));
+  if (!source || !window.vegaEmbed) { return; }
+  window.vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+    .then(function () { el.setAttribute("data-drawn", "1"); })
+    .catch(function (error) { el.textContent = String(error); });
+});
