@@ -23,6 +23,7 @@ VIEW_ALL_JOBS = "core.view_all_jobs"
 VIEW_RESULTS = "results.view"
 IMPORT_RESULTS = "results.import"
 EDIT_REFERENCE = "results.edit_reference"
+EDIT_SCHEDULE = "results.edit_schedule"
 
 PERMISSION_LABELS = {
     VIEW_ORGS: _("view organisations"),
@@ -35,12 +36,13 @@ PERMISSION_LABELS = {
     VIEW_RESULTS: _("view results of assessments"),
     IMPORT_RESULTS: _("import results"),
     EDIT_REFERENCE: _("edit the catalogue of assessments"),
+    EDIT_SCHEDULE: _("edit schedules of assessments"),
 }
 
 _VIEWER = frozenset({VIEW_ORGS})
 _READER = frozenset({VIEW_ORGS, VIEW_RESULTS})
 _COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS})
-_ANALYST = _COORDINATOR | {IMPORT_RESULTS}
+_ANALYST = _COORDINATOR | {IMPORT_RESULTS, EDIT_SCHEDULE}
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,17 @@ ROLES: dict[str, Role] = {
             "municipal_coordinator",
             _("Municipal coordinator"),
             ("municipality",),
-            _COORDINATOR,
+            _COORDINATOR | {EDIT_SCHEDULE},
             "municipality",
         ),
         Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _READER, "municipality"),
-        Role("school_admin", _("School organiser (ответственный организатор ОО)"), ("school",), _READER, "school"),
+        Role(
+            "school_admin",
+            _("School organiser (ответственный организатор ОО)"),
+            ("school",),
+            _READER | {EDIT_SCHEDULE},
+            "school",
+        ),
         Role(
             "public_observer",
             _("Public observer"),

@@ -10,7 +10,15 @@ from objectivity.audit.log import Action, record, snapshot
 from objectivity.core.actions import action
 from objectivity.orgs.models import Municipality, School
 from objectivity.results import reference as refdata
-from objectivity.results.models import Assessment, ImportStatus, ReferenceVersion, ResultImport
+from objectivity.results.models import (
+    Assessment,
+    FederalWindow,
+    ImportStatus,
+    ReferenceVersion,
+    ResultImport,
+    ScheduleEntry,
+)
+from objectivity.results.schedules import ListReport, import_control_sample, import_schedule
 
 REFERENCE_FIELDS = ("max_total", "cut3", "cut4", "cut5", "columns", "source", "inferred")
 
@@ -79,3 +87,53 @@ def import_catalogue(*, by, text: str, source_name: str) -> refdata.CatalogueRep
         scope=by,
     )
     return report
+
+
+SCHEDULE_FIELDS = ("school_id", "assessment_id", "class_label", "date")
+
+
+@action
+def save_schedule_entry(*, by, entry: ScheduleEntry) -> ScheduleEntry:
+    before = snapshot(ScheduleEntry.objects.get(pk=entry.pk), SCHEDULE_FIELDS) if entry.pk else None
+    entry.save()
+    record(
+        by=by,
+        action=Action.UPDATE if before else Action.CREATE,
+        obj=entry,
+        before=before,
+        after=snapshot(entry, SCHEDULE_FIELDS),
+    )
+    return entry
+
+
+@action
+def delete_schedule_entry(*, by, entry: ScheduleEntry) -> None:
+    before = snapshot(entry, SCHEDULE_FIELDS)
+    record(by=by, action=Action.DELETE, obj=entry, before=before)
+    entry.delete()
+
+
+@action
+def save_window(*, by, window: FederalWindow) -> FederalWindow:
+    fields = ("procedure", "year", "period", "starts", "ends")
+    before = snapshot(FederalWindow.objects.get(pk=window.pk), fields) if window.pk else None
+    window.save()
+    record(
+        by=by,
+        action=Action.UPDATE if before else Action.CREATE,
+        obj=window,
+        before=before,
+        after=snapshot(window, fields),
+        scope=by,
+    )
+    return window
+
+
+@action
+def import_schedule_file(*, by, table, name: str, region) -> ListReport:
+    return import_schedule(table, name, region=region, by=by)
+
+
+@action
+def import_control_file(*, by, table, name: str, region, assessment=None) -> ListReport:
+    return import_control_sample(table, name, region=region, by=by, assessment=assessment)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.layout import SUBJECTS
 from objectivity.orgs.models import Municipality, School
-from objectivity.results.models import Period, Procedure
+from objectivity.results.models import Assessment, FederalWindow, Period, Procedure, ScheduleEntry
 from objectivity.results.reference import LEVELS, ReferenceError, parse_catalogue
 
 MAX_FILES = 50
@@ -186,3 +186,87 @@ def _parse_column_line(line: str, number: int, line_number: int) -> dict:
         raise forms.ValidationError(_("Line %(n)d: the level must be Б, П or В") % {"n": line_number})
     auto = len(parts) > 3 and parts[3].lower() in ("auto", "авто", "да", "1")
     return {"number": number, "label": label or str(number), "max": int(maximum), "level": level, "auto": auto}
+
+
+class ScheduleEntryForm(forms.Form):
+    school = forms.ModelChoiceField(label=_l("School"), queryset=School.objects.none())
+    assessment = forms.ModelChoiceField(label=_l("Work"), queryset=Assessment.objects.all())
+    class_label = forms.CharField(label=_l("Class (e.g. 4А)"), max_length=20)
+    date = forms.DateField(
+        label=_l("Date"),
+        input_formats=["%d.%m.%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data)
+        from objectivity.access.policy import can
+        from objectivity.access.roles import EDIT_SCHEDULE
+
+        visible = School.objects.visible_to(user).select_related("municipality")
+        allowed = [s.pk for s in visible if can(user, EDIT_SCHEDULE, s)]
+        self.fields["school"].queryset = visible.filter(pk__in=allowed)
+
+    def clean(self):
+        data = super().clean()
+        work, day = data.get("assessment"), data.get("date")
+        if work and day:
+            window = FederalWindow.objects.filter(procedure=work.procedure, year=work.year, period=work.period).first()
+            if window and not window.starts <= day <= window.ends:
+                raise forms.ValidationError(
+                    _("The date is outside the federal window %(from)s–%(to)s")
+                    % {"from": f"{window.starts:%d.%m.%Y}", "to": f"{window.ends:%d.%m.%Y}"}
+                )
+        return data
+
+    def entry(self) -> ScheduleEntry:
+        data = self.cleaned_data
+        found = ScheduleEntry.objects.filter(
+            school=data["school"], assessment=data["assessment"], class_label=data["class_label"].upper()
+        ).first()
+        entry = found or ScheduleEntry(
+            school=data["school"], assessment=data["assessment"], class_label=data["class_label"].upper()
+        )
+        entry.date = data["date"]
+        return entry
+
+
+class ListUploadForm(forms.Form):
+    file = forms.FileField(label=_l("File (.xlsx or .csv)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Expected an .xlsx or .csv file"))
+        return upload
+
+
+class ControlUploadForm(ListUploadForm):
+    assessment = forms.ModelChoiceField(
+        label=_l("Work (when the file has no «предмет» and «класс» columns)"),
+        queryset=Assessment.objects.all(),
+        required=False,
+    )
+
+
+class WindowForm(forms.ModelForm):
+    class Meta:
+        model = FederalWindow
+        fields = ["procedure", "year", "period", "starts", "ends"]
+        widgets = {"starts": forms.DateInput(attrs={"type": "date"}), "ends": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts") and data.get("ends") and data["starts"] > data["ends"]:
+            raise forms.ValidationError(_("The window must start before it ends"))
+        return data
+
+    def validate_unique(self):
+        pass  # an existing window of the same procedure, year and period is updated, not duplicated
+
+    def window(self) -> FederalWindow:
+        data = self.cleaned_data
+        key = {k: data[k] for k in ("procedure", "year", "period")}
+        window = FederalWindow.objects.filter(**key).first() or FederalWindow(**key)
+        window.starts, window.ends = data["starts"], data["ends"]
+        return window

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectivity.results import views
+from objectivity.results import views, views_lists
 
 urlpatterns = [
     path("", views.WorkListView.as_view(), name="results-home"),
@@ -16,4 +16,11 @@ urlpatterns = [
     path("catalogue/export.yaml", views.catalogue_export, name="catalogue-export"),
     path("catalogue/import/", views.catalogue_import, name="catalogue-import"),
     path("catalogue/<int:pk>/", views.reference_detail, name="reference-detail"),
+    path("schedule/", views_lists.ScheduleListView.as_view(), name="schedule-list"),
+    path("schedule/add/", views_lists.schedule_add, name="schedule-add"),
+    path("schedule/<int:pk>/delete/", views_lists.schedule_delete, name="schedule-delete"),
+    path("schedule/import/", views_lists.schedule_import, name="schedule-import"),
+    path("windows/", views_lists.windows, name="windows"),
+    path("control/", views_lists.ControlSampleView.as_view(), name="control-list"),
+    path("control/import/", views_lists.control_import, name="control-import"),
 ]

@@ -72,6 +72,17 @@ def _assessment(world):
     return [Assessment.objects.first().pk]
 
 
+def _schedule_entry(world):
+    import datetime
+
+    from objectivity.results.models import Assessment, ScheduleEntry
+
+    entry = ScheduleEntry.objects.create(
+        school=world.school, assessment=Assessment.objects.first(), class_label="4А", date=datetime.date(2025, 4, 15)
+    )
+    return [entry.pk]
+
+
 MATRIX = {
     "home": Entry(EVERYONE),
     "health": Entry(EVERYONE, public=True),
@@ -124,6 +135,18 @@ MATRIX = {
     "catalogue-export": Entry(RESULT_VIEWERS),
     "catalogue-import": Entry({"region_admin", "outsider"}),
     "reference-detail": Entry(RESULT_VIEWERS, args=_assessment),
+    "schedule-list": Entry(RESULT_VIEWERS),
+    "schedule-add": Entry({"region_admin", "region_analyst", "municipal_coordinator", "school_admin", "outsider"}),
+    "schedule-delete": Entry(
+        {"region_admin", "region_analyst", "municipal_coordinator", "school_admin"},
+        args=_schedule_entry,
+        method="post",
+        ok=302,
+    ),
+    "schedule-import": Entry({"region_admin", "region_analyst", "outsider"}),
+    "windows": Entry(RESULT_VIEWERS),
+    "control-list": Entry(RESULT_VIEWERS),
+    "control-import": Entry({"region_admin", "region_analyst", "outsider"}),
 }
 
 

@@ -1,14 +1,17 @@
 """Every registered write action leaves an audit row with before/after, in the same transaction."""
 
+import datetime
+
 import pytest
 
 from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
 from objectivity.core.actions import REGISTRY
+from objectivity.core.tabular import RawTable
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
 from objectivity.results import actions as results_actions
-from objectivity.results.models import Assessment
+from objectivity.results.models import Assessment, FederalWindow, ScheduleEntry
 
 
 def _call(name, world):
@@ -37,6 +40,35 @@ def _call(name, world):
         "save_reference": lambda: results_actions.save_reference(
             by=admin, assessment=Assessment.objects.first(), values={"max_total": 20, "source": "ФИОКО"}
         ),
+        "save_schedule_entry": lambda: results_actions.save_schedule_entry(by=admin, entry=_schedule_entry(world)),
+        "delete_schedule_entry": lambda: results_actions.delete_schedule_entry(
+            by=admin, entry=results_actions.save_schedule_entry(by=admin, entry=_schedule_entry(world))
+        ),
+        "save_window": lambda: results_actions.save_window(
+            by=admin,
+            window=FederalWindow(
+                procedure="vpr",
+                year=2025,
+                period="spring",
+                starts=datetime.date(2025, 4, 1),
+                ends=datetime.date(2025, 5, 16),
+            ),
+        ),
+        "import_schedule_file": lambda: results_actions.import_schedule_file(
+            by=admin,
+            table=RawTable(
+                ["логин", "предмет", "класс", "дата"], [["sch220001", "математика", "4А", "15.04.2025"]], [2]
+            ),
+            name="график.xlsx",
+            region=world.region,
+        ),
+        "import_control_file": lambda: results_actions.import_control_file(
+            by=admin,
+            table=RawTable(["логин"], [["sch220001"]], [2]),
+            name="выборка.xlsx",
+            region=world.region,
+            assessment=Assessment.objects.first(),
+        ),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
             text="tests:\n  - {year: 2024, grade: 4, subject: ma, max_total: 20, scale: {'3': 6, '4': 10, '5': 15}}\n",
@@ -44,6 +76,12 @@ def _call(name, world):
         ),
     }
     return calls[name.rsplit(".", 1)[1]]
+
+
+def _schedule_entry(world):
+    return ScheduleEntry(
+        school=world.school, assessment=Assessment.objects.first(), class_label="4А", date=datetime.date(2025, 4, 15)
+    )
 
 
 def _result_import(world):

@@ -1,0 +1,197 @@
+"""Building blocks of the synthetic region: the tests it is made of, random streams, one test's rows.
+
+Grades 4-5 Russian and maths carry the maximum and the mark scale of ВПР 2021 (FORMATS.md §3);
+their scoring columns, and everything about grades 6-8, are invented to look like ВПР.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+FIOKO_2021 = "FIOKO description 2021 (max and scale); columns synthetic"
+SYNTHETIC = "synthetic"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One «балл за N» column: a task, or one criterion of a task."""
+
+    number: int
+    label: str
+    max: int
+    level: str  # «Б» basic, «П» advanced, «В» high
+    criterion: bool  # scored by the teacher against criteria (polytomous), not a checked short answer
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestSpec:
+    """One test (year × grade × subject): its columns and the lowest primary score for «3», «4», «5»."""
+
+    __test__ = False  # not a pytest class, whatever its name says
+
+    year: int
+    grade: int
+    subject: str
+    period: str = "spring"
+    columns: tuple[ColumnSpec, ...]
+    cuts: tuple[int, int, int]
+    source: str = SYNTHETIC
+
+    @property
+    def max_total(self) -> int:
+        return sum(column.max for column in self.columns)
+
+    @property
+    def maxima(self) -> Array:
+        return np.array([column.max for column in self.columns], dtype=np.int16)
+
+    @property
+    def criterion_mask(self) -> Array:
+        return np.array([column.criterion for column in self.columns], dtype=bool)
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.grade} {self.subject}"
+
+
+def _columns(text: str) -> tuple[ColumnSpec, ...]:
+    """Columns from «label:max:level[:c]» items separated by spaces; «c» marks a criterion column."""
+    columns = []
+    for number, item in enumerate(text.split(), start=1):
+        label, top, level, *flag = item.split(":")
+        columns.append(ColumnSpec(number, label, int(top), level, bool(flag)))
+    return tuple(columns)
+
+
+_RU_DICTATION = "1К1:4:Б:c 1К2:3:Б:c 1К3:2:Б:c 2К1:3:Б:c 2К2:3:Б:c 2К3:3:Б:c 2К4:3:Б:c"
+_RU_7 = f"{_RU_DICTATION} 3:2:Б:c 4:2:Б:c 5:2:Б:c 6:2:Б 7:3:П:c 8:3:П:c 9:2:Б:c 10:2:П:c 11:3:П:c 12:3:П:c 13:2:В:c"
+# (grade, subject) → (columns, cuts for «3», «4», «5», source)
+CATALOGUE: dict[tuple[int, str], tuple[str, tuple[int, int, int], str]] = {
+    (4, "ru"): (
+        "1К1:4:Б:c 1К2:3:Б:c 2:3:Б:c 3.1:1:Б 3.2:3:Б:c 4:2:Б 5:2:Б 6:2:Б:c 7:2:Б:c 8:2:П:c 9:2:П:c 10:1:Б"
+        " 11:1:Б 12.1:1:Б 12.2:2:Б:c 13.1:1:Б 13.2:2:П:c 14:1:Б 15.1:2:П:c 15.2:1:В",
+        (14, 24, 33),
+        FIOKO_2021,
+    ),
+    (4, "ma"): (
+        "1:1:Б 2:1:Б 3:2:Б:c 4:1:Б 5.1:1:Б 5.2:1:Б 6.1:1:Б 6.2:1:Б 7:1:Б 8:2:Б:c 9.1:1:П 9.2:1:П 10:2:П:c"
+        " 11:2:П:c 12:2:В:c",
+        (6, 10, 15),
+        FIOKO_2021,
+    ),
+    (5, "ru"): (
+        f"{_RU_DICTATION} 3:2:Б:c 4:3:Б:c 5:3:Б:c 6:2:Б 7:3:П:c 8:3:П:c 9:2:Б:c 10:1:Б 11:2:П:c 12.1:1:Б 12.2:2:В:c",
+        (18, 29, 39),
+        FIOKO_2021,
+    ),
+    (5, "ma"): (
+        "1:1:Б 2:1:Б 3:1:Б 4:1:Б 5:1:Б 6:1:Б 7:1:Б 8:2:Б:c 9:2:Б:c 10:2:П:c 11:2:П:c 12.1:1:Б 12.2:1:П 13:1:П 14:2:В:c",
+        (7, 11, 15),
+        FIOKO_2021,
+    ),
+    (6, "ru"): (
+        f"{_RU_DICTATION} 3:2:Б:c 4.1:1:Б 4.2:2:Б:c 5:2:Б:c 6:2:Б 7:3:П:c 8:3:П:c 9:2:Б:c 10:3:П:c 11:2:Б:c"
+        " 12:3:П:c 13:3:В:c 14:2:Б",
+        (21, 33, 45),
+        SYNTHETIC,
+    ),
+    (6, "ma"): (
+        "1:1:Б 2:1:Б 3:1:Б 4:1:Б 5:1:Б 6:1:Б 7:1:Б 8:1:Б 9:2:Б:c 10:2:П:c 11:1:Б 12:2:П:c 13:2:П:c 14:1:В 15:2:В:c",
+        (6, 10, 14),
+        SYNTHETIC,
+    ),
+    (7, "ru"): (_RU_7, (19, 30, 41), SYNTHETIC),
+    (7, "ma"): (
+        "1:1:Б 2:1:Б 3:1:Б 4:1:Б 5:1:Б 6:2:Б:c 7:1:Б 8:1:Б 9:1:Б 10:1:П 11:2:П:c 12:1:П 13:2:В:c",
+        (6, 9, 13),
+        SYNTHETIC,
+    ),
+    (8, "ru"): (f"{_RU_7} 14:4:П:c", (21, 32, 44), SYNTHETIC),
+    (8, "ma"): (
+        "1:1:Б 2:1:Б 3:1:Б 4:1:Б 5:1:Б 6:1:Б 7:1:Б 8:1:Б 9:1:Б 10:2:Б:c 11:1:П 12:1:П 13:1:П 14:2:П:c 15:1:В 16:2:В:c",
+        (7, 11, 15),
+        SYNTHETIC,
+    ),
+}
+
+
+def default_tests(
+    years: Sequence[int], grades: Sequence[int] = (4, 5, 6, 7, 8), subjects: Sequence[str] = ("ru", "ma")
+) -> list[TestSpec]:
+    """Spring ВПР specs, one per year × grade × subject, in that order; the same columns every year."""
+    unknown = [(g, s) for g in grades for s in subjects if (g, s) not in CATALOGUE]
+    if unknown:
+        raise ValueError(f"no synthetic test for grade/subject {unknown}")
+    return [_spec(year, grade, subject) for year in years for grade in grades for subject in subjects]
+
+
+# From 2025 grade-4 Russian has the new format: 12 tasks, maximum 24, cuts 10/16/21 (FORMATS.md §3).
+NEW_FORMAT_RU4 = (
+    "1:4:Б:c 2:3:Б:c 3:1:Б 4:2:Б 5:2:Б:c 6:2:Б 7:2:П:c 8:2:П:c 9:1:Б 10:2:П:c 11:2:Б:c 12:1:В",
+    (10, 16, 21),
+    "FIOKO demo 2026 (max and scale); columns synthetic",
+)
+
+
+def _spec(year: int, grade: int, subject: str) -> TestSpec:
+    text, cuts, source = (
+        NEW_FORMAT_RU4 if (grade, subject, year >= 2025) == (4, "ru", True) else CATALOGUE[(grade, subject)]
+    )
+    return TestSpec(year=year, grade=grade, subject=subject, columns=_columns(text), cuts=cuts, source=source)
+
+
+def stream(seed: int, *key: int | str) -> np.random.Generator:
+    """A generator of its own for each purpose, so that drawing more in one never shifts another."""
+    words = [zlib.crc32(part.encode()) if isinstance(part, str) else part for part in key]
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=words))
+
+
+@dataclass
+class Sitting:
+    """One test's rows as arrays, grouped by school (rows of school i are starts[i]:starts[i+1])."""
+
+    spec: TestSpec
+    school: Array  # index into the schools frame, one per row
+    starts: Array  # row offsets per school, length n_schools + 1
+    klass: Array  # class index within the school; -1 when the file gives no class
+    absent: Array  # bool
+    journal: Array  # teacher's mark 2..5; 0 when there is none
+    girl: Array  # 1 girl, 0 boy, -1 not given
+    variant: Array  # 1 or 2
+    scores: Array  # rows × columns, int16; 0 on absent rows
+    difficulty: Array  # per column, on the ability scale
+
+    def rows_of(self, school: int) -> slice:
+        return slice(int(self.starts[school]), int(self.starts[school + 1]))
+
+
+def ability_marks(totals: Array, cuts: tuple[int, int, int]) -> Array:
+    """The ВПР mark 2..5 a primary score gets on the test's scale."""
+    return np.searchsorted(np.asarray(cuts), totals, side="right") + 2
+
+
+def add_points(
+    scores: Array, rows: Array, need: Array, maxima: Array, allowed: Array, rng: np.random.Generator
+) -> Array:
+    """Add `need` points to each row, one point at a time, on random allowed columns with room left.
+
+    Rows whose allowed columns cannot take all the points are left alone. Returns the rows changed.
+    `allowed` is a per-column weight: 0 never, 1 normal, 2 preferred (taken first while room is left).
+    """
+    room = (maxima - scores[rows]) * (allowed > 0)
+    fits = (room.sum(axis=1) >= need) & (need > 0)
+    rows, need, room = rows[fits], need[fits].astype(np.int64), room[fits]
+    for _ in range(int(need.max(initial=0))):
+        active = np.flatnonzero(need > 0)
+        keys = np.where(room[active] > 0, rng.random(room[active].shape) + allowed, -1.0)
+        pick = keys.argmax(axis=1)
+        scores[rows[active], pick] += 1
+        room[active, pick] -= 1
+        need[active] -= 1
+    return np.asarray(rows)

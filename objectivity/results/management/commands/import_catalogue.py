@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from objectivity.results.actions import import_catalogue
+from objectivity.results.reference import ReferenceError
+
+
+class Command(BaseCommand):
+    help = "Import reference data of works (YAML): maxima, levels and scales; changed works get a new version."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+
+    def handle(self, *args, file: Path, by: str, **options):
+        if not file.is_file():
+            raise CommandError(_("File not found: %(names)s") % {"names": file})
+        user = get_user_model().objects.filter(username=by).first() if by else None
+        try:
+            report = import_catalogue(by=user, text=file.read_text(encoding="utf-8-sig"), source_name=file.name)
+        except ReferenceError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            _("Catalogue imported: new works %(created)d, new versions %(versions)d, unchanged %(unchanged)d")
+            % report.__dict__
+        )

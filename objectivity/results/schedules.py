@@ -1,0 +1,237 @@
+"""Imports of schools' «график проведения» and of the «ВПР с контролем объективности» sample.
+
+Both are all or nothing: any bad row leaves the database as it was and the user gets the list of
+problems (row, column, value, what was expected).
+
+Schedule file columns: «логин», «предмет», «класс» (e.g. «4» or «4А»: the work's grade and the class),
+«дата» (ДД.ММ.ГГГГ or an Excel date); optional «процедура» (ВПР by default).
+Control-sample file columns: «логин», and «предмет» and «класс» unless the work is chosen on the page.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.layout import parse_test_name
+from objectivity.audit.log import record
+from objectivity.audit.models import Action
+from objectivity.core.tabular import RawTable
+from objectivity.orgs.models import Region, School
+from objectivity.orgs.registry import RowProblem, normalise
+from objectivity.results import reference as refdata
+from objectivity.results.models import Assessment, ControlSample, FederalWindow, Period, ScheduleEntry
+
+ALIASES = {
+    "login": ("логин", "логин оо", "логин школы", "login"),
+    "subject": ("предмет", "учебный предмет"),
+    "class": ("класс", "параллель", "класс (параллель)"),
+    "date": ("дата", "дата проведения"),
+    "procedure": ("процедура",),
+}
+CLASS_RE = re.compile(r"^\s*(\d{1,2})\s*[-\s]?\s*([А-Яа-яЁёA-Za-z]{0,3})\s*$")
+PROCEDURE_WORDS = {"впр": "vpr", "рпр": "rpr", "рдр": "rdr", "мпр": "mpr", "огэ": "oge", "егэ": "ege"}
+
+
+@dataclass
+class ListReport:
+    file: str
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Rows:
+    """Column lookup and problem collection for one uploaded table."""
+
+    def __init__(self, table: RawTable, required: tuple[str, ...]):
+        self.table = table
+        self.problems: list[RowProblem] = []
+        names = {normalise(alias): key for key, aliases in ALIASES.items() for alias in aliases}
+        self.index: dict[str, int] = {}
+        for i, label in enumerate(table.header):
+            key = names.get(normalise(label))
+            if key and key not in self.index:
+                self.index[key] = i
+        self.missing = [ALIASES[k][0] for k in required if k not in self.index]
+
+    def cell(self, row: list[str], key: str) -> str:
+        return row[self.index[key]].strip() if key in self.index else ""
+
+    def problem(self, line: int, key: str, value: str, message: str) -> None:
+        column = self.table.header[self.index[key]] if key in self.index else ALIASES[key][0]
+        self.problems.append(RowProblem(line, column, value, message))
+
+
+def _missing_columns(report: ListReport, rows: _Rows) -> bool:
+    if rows.missing:
+        report.problems.append(
+            RowProblem(
+                1,
+                ", ".join(rows.missing),
+                "",
+                _("required columns are missing: %(c)s") % {"c": ", ".join(rows.missing)},
+            )
+        )
+    return bool(rows.missing)
+
+
+def _school(rows: _Rows, line: int, row: list[str], schools: dict[str, School]) -> School | None:
+    value = rows.cell(row, "login")
+    school = schools.get(value.lower())
+    if school is None:
+        rows.problem(line, "login", value, _("no school with this login in the region's registry"))
+    return school
+
+
+def _schools_of(region: Region) -> dict[str, School]:
+    return {s.login: s for s in School.objects.filter(municipality__region=region)}
+
+
+def _grade_and_class(rows: _Rows, line: int, row: list[str]) -> tuple[int, str] | None:
+    value = rows.cell(row, "class")
+    match = CLASS_RE.match(value)
+    if not match or not 1 <= int(match.group(1)) <= 11:
+        rows.problem(line, "class", value, _("expected a grade with an optional letter, such as 4 or 4А"))
+        return None
+    return int(match.group(1)), f"{match.group(1)}{match.group(2).upper()}"
+
+
+def _subject(rows: _Rows, line: int, row: list[str]) -> str | None:
+    value = rows.cell(row, "subject")
+    code = parse_test_name(f"{value} 4 класс").subject
+    if code is None:
+        rows.problem(line, "subject", value, _("unknown subject"))
+    return code
+
+
+def _date(rows: _Rows, line: int, row: list[str]) -> datetime.date | None:
+    value = rows.cell(row, "date")
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d.%m.%y"):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    rows.problem(line, "date", value, _("expected a date such as 15.04.2025"))
+    return None
+
+
+def _procedure(rows: _Rows, line: int, row: list[str]) -> str | None:
+    value = rows.cell(row, "procedure")
+    code = PROCEDURE_WORDS.get(normalise(value)) if value else "vpr"
+    if code is None:
+        rows.problem(line, "procedure", value, _("expected ВПР, РПР, РДР, МПР, ОГЭ or ЕГЭ"))
+    return code
+
+
+def _window_problem(rows: _Rows, line: int, key: dict, day: datetime.date) -> None:
+    window = FederalWindow.objects.filter(procedure=key["procedure"], year=key["year"], period=key["period"]).first()
+    if window is not None and not window.starts <= day <= window.ends:
+        rows.problem(
+            line,
+            "date",
+            f"{day:%d.%m.%Y}",
+            _("outside the federal window %(from)s–%(to)s")
+            % {"from": f"{window.starts:%d.%m.%Y}", "to": f"{window.ends:%d.%m.%Y}"},
+        )
+
+
+def import_schedule(table: RawTable, name: str, *, region: Region, by) -> ListReport:
+    report = ListReport(file=name, rows=len(table.rows))
+    rows = _Rows(table, ("login", "subject", "class", "date"))
+    if _missing_columns(report, rows):
+        return report
+    schools = _schools_of(region)
+    parsed = [
+        p for line, row in zip(table.lines, table.rows, strict=True) if (p := _schedule_row(rows, line, row, schools))
+    ]
+    report.problems = rows.problems
+    if report.ok:
+        _save_schedule(report, parsed, by=by, region=region)
+    return report
+
+
+def _schedule_row(rows: _Rows, line: int, row: list[str], schools: dict[str, School]) -> tuple | None:
+    school, subject = _school(rows, line, row, schools), _subject(rows, line, row)
+    grade_class, day, procedure = _grade_and_class(rows, line, row), _date(rows, line, row), _procedure(rows, line, row)
+    if school is None or subject is None or grade_class is None or day is None or procedure is None:
+        return None
+    period = Period.AUTUMN if day.month >= 8 else Period.SPRING
+    key = {"procedure": procedure, "year": day.year, "period": period, "grade": grade_class[0], "subject": subject}
+    _window_problem(rows, line, key, day)
+    return school, key, grade_class[1], day
+
+
+@transaction.atomic
+def _save_schedule(report: ListReport, parsed: list, *, by, region: Region) -> None:
+    for school, key, class_label, day in parsed:
+        assessment = refdata.assessment_for(**key)
+        entry, created = ScheduleEntry.objects.update_or_create(
+            school=school, assessment=assessment, class_label=class_label, defaults={"date": day}
+        )
+        report.created += int(created)
+        report.unchanged += int(not created)
+    record(
+        by=by,
+        action=Action.IMPORT,
+        object_type="results.ScheduleEntry",
+        object_repr=report.file,
+        after={"rows": report.rows, "created": report.created, "updated": report.unchanged},
+        scope=region,
+    )
+
+
+def import_control_sample(
+    table: RawTable, name: str, *, region: Region, by, assessment: Assessment | None
+) -> ListReport:
+    report = ListReport(file=name, rows=len(table.rows))
+    rows = _Rows(table, ("login",) if assessment else ("login", "subject", "class"))
+    if _missing_columns(report, rows):
+        return report
+    schools, parsed = _schools_of(region), []
+    for line, row in zip(table.lines, table.rows, strict=True):
+        school = _school(rows, line, row, schools)
+        work = assessment or _work_of(rows, line, row)
+        if school is not None and work is not None:
+            parsed.append((work, school))
+    report.problems = rows.problems
+    if report.ok:
+        _save_sample(report, parsed, by=by, region=region)
+    return report
+
+
+def _work_of(rows: _Rows, line: int, row: list[str]) -> Assessment | None:
+    subject, grade_class = _subject(rows, line, row), _grade_and_class(rows, line, row)
+    if subject is None or grade_class is None:
+        return None
+    work = Assessment.objects.filter(
+        procedure="vpr", subject=subject, grade=grade_class[0], period=Period.SPRING
+    ).first()
+    if work is None:
+        rows.problem(
+            line, "subject", rows.cell(row, "subject"), _("no such work in the catalogue; choose the work on the page")
+        )
+    return work
+
+
+@transaction.atomic
+def _save_sample(report: ListReport, parsed: list, *, by, region: Region) -> None:
+    for work, school in parsed:
+        _entry, created = ControlSample.objects.get_or_create(assessment=work, school=school)
+        report.created += int(created)
+        report.unchanged += int(not created)
+    record(
+        by=by,
+        action=Action.IMPORT,
+        object_type="results.ControlSample",
+        object_repr=report.file,
+        after={"rows": report.rows, "created": report.created, "unchanged": report.unchanged},
+        scope=region,
+    )

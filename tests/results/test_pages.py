@@ -1,0 +1,181 @@
+"""Results pages as users meet them: import several files, read the outcome, browse a work, manage
+imports and reference data."""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from objectivity.core.models import Job
+from objectivity.results.models import Assessment, ImportStatus, ResultImport
+from tests.factories import MunicipalityFactory, SchoolFactory
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "results"
+REGIONAL = FIXTURES / "Проведение работы по математике, 4 класс. ВПР 2021 (пример).xlsx"
+SCHOOL = FIXTURES / "Индивидуальные результаты ВПР 2023 Математика 4 класс (пример, реконструкция).xlsx"
+
+
+@pytest.fixture
+def schools(world):
+    municipality = MunicipalityFactory(region=world.region, name="Пример муниципальный район")
+    return [
+        SchoolFactory(municipality=municipality, login=login, short_name=name, pupils_by_grade={"4": 30})
+        for login, name in (("sch229001", "СОШ № 1"), ("sch229002", "ООШ № 2"), ("edu229001", "СОШ № 9"))
+    ]
+
+
+def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name or path.name, path.read_bytes())
+
+
+def import_through_page(client, *files, **fields):
+    response = client.post(reverse("results-import"), {"uploads": list(files), **fields})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Job.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+def test_several_files_at_once_with_one_rejected(world, schools, client, django_capture_on_commit_callbacks):
+    client.force_login(world.users["region_analyst"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_through_page(
+            client, upload(REGIONAL), upload(SCHOOL), SimpleUploadedFile("пусто.csv", "имя;значение\n1;2\n".encode())
+        )
+    job.refresh_from_db()
+    assert job.status == "done" and job.progress == 100
+    statuses = [o["status"] for o in job.result["outcomes"]]
+    assert statuses == ["imported", "imported", "rejected"]
+    page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert page.count('data-test="outcome-imported"') == 2 and "пусто.csv" in page
+    # Staged uploads are gone: the import keeps its own copy of each original.
+    from django.conf import settings
+
+    assert not [p for p in (settings.UPLOAD_DIR / "results-staging").rglob("*") if p.is_file()]
+
+
+def test_hand_set_work_overrides_the_file_name(world, schools, client, django_capture_on_commit_callbacks):
+    client.force_login(world.users["region_admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_through_page(client, upload(REGIONAL, "выгрузка.xlsx"), year=2022, grade=4, subject="ma")
+    assert str(ResultImport.objects.get().assessment) == "ВПР 2022 · Математика · 4 класс"
+
+
+def test_wrong_kind_of_upload_is_refused_before_anything_is_stored(world, client):
+    client.force_login(world.users["region_admin"])
+    response = client.post(reverse("results-import"), {"uploads": [SimpleUploadedFile("итоги.docx", b"x")]})
+    assert response.status_code == 200 and "итоги.docx" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+@override_settings(MAX_UPLOAD_MB=0)
+def test_upload_size_limit(world, client):
+    client.force_login(world.users["region_admin"])
+    response = client.post(reverse("results-import"), {"uploads": [upload(REGIONAL)]})
+    assert "больше 0 МБ" in response.content.decode() and not Job.objects.exists()
+
+
+def _imported(world, path=REGIONAL):
+    from objectivity.results.importer import import_results
+
+    outcome = import_results(path, path.name, region=world.region, by=world.users["region_admin"])
+    return ResultImport.objects.get(pk=outcome.import_id)
+
+
+def test_import_page_shows_summary_quality_and_participation(world, schools, client):
+    item = _imported(world)
+    client.force_login(world.users["region_analyst"])
+    page = client.get(reverse("import-detail", args=[item.pk])).content.decode()
+    assert 'data-test="rows">64<' in page and 'data-test="excluded">1<' in page
+    assert "sch229003" in page and "СОШ № 1" in page  # unknown school listed; participation per school
+    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("import-quality", args=[item.pk])).content))
+    assert book.sheetnames == ["Сводка", "Проблемные строки", "Неизвестные ОО", "Участие"]
+    participation = list(book["Участие"].iter_rows(values_only=True))
+    assert participation[0][0] == "Логин ОО" and participation[1][:2] == ("sch229001", "СОШ № 1")
+
+
+def test_unknown_school_is_added_from_the_import(world, schools, client):
+    item = _imported(world)
+    client.force_login(world.users["region_admin"])
+    response = client.post(
+        reverse("import-add-schools", args=[item.pk]),
+        {"name_sch229003": "СОШ № 3", "municipality_sch229003": world.municipality.pk},
+    )
+    assert response.status_code == 302
+    from objectivity.results.store import statistics_rows
+
+    assert "sch229003" in set(statistics_rows(world.region, item.assessment)["school_login"])
+
+
+def test_withdraw_through_the_page(world, schools, client):
+    item = _imported(world)
+    client.force_login(world.users["region_analyst"])
+    client.post(reverse("import-withdraw", args=[item.pk]))
+    item.refresh_from_db()
+    assert item.status == ImportStatus.WITHDRAWN
+    page = client.get(reverse("work-detail", args=[item.assessment_id])).content.decode()
+    assert "Результатов этой работы в регионе нет" in page
+
+
+def test_work_page_for_the_region_and_a_school(world, schools, client):
+    item = _imported(world)
+    client.force_login(world.users["region_analyst"])
+    page = client.get(reverse("work-detail", args=[item.assessment_id]), {"school": schools[1].pk}).content.decode()
+    for block in ("marks", "scores", "tasks", "journal"):
+        assert f'data-test="{block}"' in page
+    assert "ООШ № 2" in page and "Пример муниципальный район" in page and "vega-embed.js" in page
+
+
+def test_small_cells_are_hidden_outside_the_school(world, client, tmp_path):
+    """A school with 3 participants: its own organiser sees the numbers, the municipality does not."""
+    from objectivity.results.importer import import_results
+
+    tiny = world.school  # sch220001, in the coordinator's municipality
+    csv = "user,otc,sum\n" + "".join(f"{tiny.login},4,{s}\n" for s in (8, 12, 16))
+    csv += "".join(f"{world.other_school.login},3,{s}\n" for s in range(5, 15))
+    path = tmp_path / "ВПР 2021 математика 4 класс.csv"
+    path.write_text(csv)
+    import_results(path, path.name, region=world.region, by=None)
+    work = Assessment.objects.get(year=2021, grade=4, subject="ma")
+    client.force_login(world.users["municipal_coordinator"])
+    page = client.get(reverse("work-detail", args=[work.pk]), {"school": tiny.pk}).content.decode()
+    assert "скрыто: меньше 5 участников" in page
+    client.force_login(world.users["school_admin"])
+    own = client.get(reverse("work-detail", args=[work.pk])).context["view"].levels[0]
+    assert (own.label, own.n, own.suppressed) == ("МБОУ «СОШ № 1»", 3, False)
+
+
+def test_reference_data_edit_makes_a_version(world, client):
+    work = Assessment.objects.get(year=2021, grade=4, subject="ma")
+    client.force_login(world.users["region_admin"])
+    response = client.post(
+        reverse("reference-detail", args=[work.pk]),
+        {"max_total": 20, "cut3": 6, "cut4": 10, "cut5": 15, "columns": "1; 1; Б\n2; 2; П; auto", "source": "ФИОКО"},
+    )
+    assert response.status_code == 302
+    current = work.reference()
+    assert current.version == 2 and current.columns[1] == {
+        "number": 2,
+        "label": "2",
+        "max": 2,
+        "level": "П",
+        "auto": True,
+    }
+    bad = client.post(reverse("reference-detail", args=[work.pk]), {"cut3": 10, "cut4": 6, "cut5": 15, "source": "x"})
+    assert "«3» &lt; «4» &lt; «5»" in bad.content.decode() and work.reference().version == 2
+
+
+def test_catalogue_yaml_round_trip_through_the_pages(world, client):
+    client.force_login(world.users["region_admin"])
+    exported = client.get(reverse("catalogue-export")).content
+    assert b"max_total: 38" in exported
+    edited = exported.replace(b"max_total: 38", b"max_total: 39")
+    response = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.yaml", edited)})
+    assert response.status_code == 302
+    assert Assessment.objects.get(year=2021, grade=4, subject="ru").reference().max_total == 39
+    broken = client.post(
+        reverse("catalogue-import"), {"file": SimpleUploadedFile("c.yaml", b"tests:\n  - {year: 20}\n")}
+    )
+    assert "поле «year»" in broken.content.decode()
