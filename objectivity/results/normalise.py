@@ -276,10 +276,16 @@ def _total_checks(column: str, rules: Rules, n_tasks: int) -> list[Check]:
                 column,
                 "raw_total",
                 ~pl.col("absent") & pl.col("total_int").is_not_null() & (pl.col("total_int") != task_sum),
-                pl.format(_("differs from the sum of the task scores ({})"), task_sum),
+                _with_number(_("differs from the sum of the task scores ({})"), task_sum),
             )
         )
     return checks
+
+
+def _with_number(text: str, number: pl.Expr) -> pl.Expr:
+    """`text` with its «{}» replaced by the row's number (pl.format panics on some filtered frames)."""
+    before, _sep, after = text.partition("{}")
+    return pl.concat_str([pl.lit(before), number.cast(pl.String).fill_null("—"), pl.lit(after)])
 
 
 def _collect(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:

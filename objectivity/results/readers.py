@@ -4,7 +4,6 @@ The heavy part is a single `polars.read_excel` (calamine) or `polars.read_csv` c
 speed bar is measured against a bare `read_excel` of the same file.
 """
 
-import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from objectivity.core.tabular import decode_text, sniff_delimiter
+from objectivity.core.tabular import TableFileError, decode_text, sniff_delimiter
 
 
 class FileRejected(Exception):
@@ -89,18 +88,14 @@ def _first_row_number(path: Path) -> int:
 
 
 def _read_csv(path: Path, name: str) -> RawSheet:
-    from objectivity.core.tabular import TableFileError
-
-    try:
-        text = decode_text(path.read_bytes(), name)
-    except TableFileError as exc:
-        raise FileRejected(str(exc)) from exc
-    if "\x00" in text[:10000]:
+    data = _utf8_bytes(path.read_bytes(), name)
+    head = data[:8192].decode("utf-8", errors="ignore")
+    if "\x00" in head:
         raise FileRejected(_("File “%(name)s” is not a text table") % {"name": name})
     try:
         frame = pl.read_csv(
-            io.StringIO(text),
-            separator=sniff_delimiter(text),
+            data,
+            separator=sniff_delimiter(head),
             has_header=False,
             infer_schema_length=0,
             truncate_ragged_lines=True,
@@ -110,6 +105,20 @@ def _read_csv(path: Path, name: str) -> RawSheet:
             _("File “%(name)s” could not be read as CSV: %(error)s") % {"name": name, "error": str(exc)[:200]}
         ) from exc
     return RawSheet(name=name, frame=_all_text(frame), first_line=1)
+
+
+def _utf8_bytes(raw: bytes, name: str) -> bytes:
+    """The file as UTF-8 without a BOM; Windows-1251 is converted (Excel's «CSV» in Russian Windows)."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return decode_text(raw, name).encode("utf-8")
+    except TableFileError as exc:
+        raise FileRejected(str(exc)) from exc
 
 
 def _all_text(frame: pl.DataFrame) -> pl.DataFrame:
