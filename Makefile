@@ -38,6 +38,7 @@ messages: venv
 bench: test-venv
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/school_list_load.py
+	$(BIN)/python bench/results_import.py
 
 clean:
 	rm -rf $(VENV) var

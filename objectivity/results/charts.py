@@ -66,7 +66,7 @@ def scores_chart(values: list[dict], cuts: tuple[int, int, int] | None) -> dict:
     }
     axes = {
         "x": {"field": "score", "type": "ordinal", "title": _("Primary score"), "axis": {"labelAngle": 0}},
-        "y": {"field": "share", "type": "quantitative", "title": _("Share of participants")},
+        "y": {"field": "share", "type": "quantitative", "title": _("Participants, %")},
         "color": colour,
         "tooltip": [
             {"field": "level", "title": _("Level")},

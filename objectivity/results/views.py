@@ -148,21 +148,29 @@ def import_detail(request, pk):
         else None
     )
     summary = found.summary
+    kept = _files_kept(found)
     context = {
         "item": found,
         "summary": summary,
         "excluded": [(reason_label(c), n) for c, n in summary.get("excluded_by_reason", {}).items()],
         "warnings": [(reason_label(c), n) for c, n in summary.get("warnings_by_reason", {}).items()],
-        "participation": participation(found),
+        "participation": participation(found) if kept else [],
+        "files_kept": kept,
         "can_manage": can_manage,
         "unknown_form": form,
     }
     return render(request, "results/import_detail.html", context)
 
 
+def _files_kept(found: ResultImport) -> bool:
+    return bool(found.parquet) and absolute(found.parquet).exists()
+
+
 @login_required
 def import_quality(request, pk):
     found = _visible_import(request, pk)
+    if not _files_kept(found):
+        raise Http404(_("The files of this import are no longer kept"))
     return xlsx_response(f"quality-{found.pk}.xlsx", quality_workbook(found))
 
 

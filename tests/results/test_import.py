@@ -280,3 +280,22 @@ def _rewrite_xlsx(source: Path, change) -> Path:
                 sheet.write_string(r, c, value)
     book.close()
     return path
+
+
+def test_purge_deletes_only_expired_files_of_replaced_or_withdrawn_imports(world, sample_schools):
+    import datetime
+
+    run(REGIONAL, world)
+    kept = run(SCHOOL, world)
+    item = ResultImport.objects.get(original_name=REGIONAL.name)
+    withdraw_import(by=world.users["region_admin"], result_import=item)
+    call_command("purge_results")
+    assert (settings.DATA_DIR / item.parquet).exists(), "not yet past the retention date"
+    ResultImport.objects.filter(pk=item.pk).update(keep_files_until=datetime.date(2020, 1, 1))
+    files = [settings.DATA_DIR / item.parquet, settings.DATA_DIR / item.original]
+    call_command("purge_results")
+    item.refresh_from_db()
+    assert item.parquet == "" and not any(p.exists() for p in files)
+    active = ResultImport.objects.get(pk=kept.import_id)
+    assert (settings.DATA_DIR / active.parquet).exists()
+    assert AuditEvent.objects.filter(object_id=str(item.pk), action="delete").exists()

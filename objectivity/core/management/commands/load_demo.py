@@ -21,6 +21,7 @@ class Command(BaseCommand):
                 _("Loaded the demo region «%(name)s»: %(n)d schools.")
                 % {"name": region.name, "n": School.objects.count()}
             )
+            self._results(region, seed)
         from objectivity.access.models import User
 
         self.stdout.write(
@@ -29,3 +30,22 @@ class Command(BaseCommand):
         for user in User.objects.filter(email__endswith="@demo.invalid").order_by("pk"):
             roles = ", ".join(f"{role_label(m.role)} — {m.scope_label}" for m in user.active_memberships())
             self.stdout.write(f"  {user.username:<12} {roles}")
+
+    def _results(self, region, seed: int) -> None:
+        from objectivity.access.models import User
+        from objectivity.core.jobs import terminal_progress
+        from objectivity.results.demo import demo_years, load_demo_results
+
+        admin = User.objects.filter(memberships__role="region_admin", memberships__region=region).first()
+        years = demo_years()
+        self.stdout.write(
+            _("Generating and importing ВПР results of %(years)s…") % {"years": ", ".join(map(str, years))}
+        )
+        outcomes = load_demo_results(region, by=admin, seed=seed, progress=terminal_progress(self.stderr))
+        imported = [o for o in outcomes if o.status == "imported"]
+        pupils = sum(o.summary["present"] for o in imported)
+        self.stderr.write("")
+        self.stdout.write(
+            _("Results imported: %(files)d files, %(pupils)d participants present.")
+            % {"files": len(imported), "pupils": pupils}
+        )

@@ -1,0 +1,70 @@
+"""Results for the demo region: three consecutive springs of ВПР generated for its schools in the exact
+ФИС ОКО layout (with a few injected manipulations, as a real region has) and imported through the
+same importer a user's files go through."""
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+
+from objectivity.analysis.synth import generate_region, write_region
+from objectivity.orgs.models import Region, School
+from objectivity.results.actions import import_catalogue
+from objectivity.results.importer import Outcome, import_results
+
+# Shares of schools with a manipulation, so later detection pages have something to show.
+DEMO_INJECTION = {"push": 0.03, "inflate": 0.02, "journal": 0.02, "hard": 0.01, "cohort": 0.01}
+
+
+def last_spring(today: datetime.date) -> int:
+    """The year of the latest spring ВПР whose results exist (they arrive by June)."""
+    return today.year if today.month >= 6 else today.year - 1
+
+
+def demo_years(today: datetime.date | None = None) -> list[int]:
+    last = last_spring(today or datetime.date.today())
+    return [last - 2, last - 1, last]
+
+
+def schools_frame(region: Region) -> pl.DataFrame:
+    rows = School.objects.filter(municipality__region=region).values(
+        "login", "settlement", "school_type", "is_small", "pupils_by_grade"
+    )
+    return pl.DataFrame(
+        [
+            {
+                "login": r["login"],
+                "settlement": r["settlement"],
+                "school_type": r["school_type"],
+                "is_small": r["is_small"],
+                **{f"pupils_{g}": int((r["pupils_by_grade"] or {}).get(str(g), 0) or 0) for g in range(4, 9)},
+            }
+            for r in rows
+        ]
+    )
+
+
+def load_demo_results(
+    region: Region, *, by, seed: int = 2026, progress: Callable[[int, str], None] | None = None
+) -> list[Outcome]:
+    out_dir = settings.DATA_DIR / "demo-files"
+    synthetic = generate_region(
+        seed=seed,
+        years=demo_years(),
+        schools=schools_frame(region),
+        region_code=region.code,
+        inject=DEMO_INJECTION,
+        region_name=region.name,
+    )
+    paths = write_region(synthetic, out_dir)
+    import_catalogue(by=by, text=(out_dir / "reference.yaml").read_text(encoding="utf-8"), source_name="reference.yaml")
+    files = sorted(p for p in paths if p.suffix == ".xlsx" and p.name != "schools.xlsx")
+    return [_import(path, region, by, progress, n, len(files)) for n, path in enumerate(files)]
+
+
+def _import(path: Path, region: Region, by, progress, n: int, total: int) -> Outcome:
+    if progress:
+        progress(int(100 * n / total), path.name)
+    return import_results(path, path.name, region=region, by=by)
