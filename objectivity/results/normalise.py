@@ -61,11 +61,15 @@ def normalise(body: pl.DataFrame, layout: Layout, rules: Rules) -> Normalised:
     frame = frame.with_columns(_typed(frame, len(layout.tasks)))
     checks = _checks(layout, rules, len(layout.tasks))
     problems = _collect(frame, checks)
-    excluded = problems.filter(pl.col("excluding")).group_by("source_row").agg(pl.col("code").unique().sort())
-    frame = frame.join(excluded, on="source_row", how="left").with_columns(
-        pl.col("code").is_null().alias("valid"),
-        pl.col("code").list.join(";").alias("problem"),
+    excluded = (
+        problems.filter(pl.col("excluding"))
+        .group_by("source_row")
+        .agg(pl.col("code").unique().sort().str.join(";").alias("problem"))
     )
+    problem = pl.col("source_row").replace_strict(
+        excluded["source_row"], excluded["problem"], default=None, return_dtype=pl.String
+    )
+    frame = frame.with_columns(problem.alias("problem")).with_columns(pl.col("problem").is_null().alias("valid"))
     return Normalised(pupils=_canonical(frame, len(layout.tasks)), problems=problems)
 
 
@@ -289,7 +293,10 @@ def _with_number(text: str, number: pl.Expr) -> pl.Expr:
 
 
 def _collect(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
-    flagged = frame.with_columns(c.condition.fill_null(False).alias(f"chk_{n}") for n, c in enumerate(checks))
+    """One row per (row, failed check). Problems are rare, so the checks run once over the whole frame
+    and the per-check rows are then picked from the few flagged rows only."""
+    flags = [c.condition.fill_null(False).alias(f"chk_{n}") for n, c in enumerate(checks)]
+    flagged = frame.with_columns(flags).filter(pl.any_horizontal(f"chk_{n}" for n in range(len(checks))))
     parts = [
         flagged.filter(pl.col(f"chk_{n}")).select(
             "source_row",
