@@ -270,3 +270,22 @@ class WindowForm(forms.ModelForm):
         window = FederalWindow.objects.filter(**key).first() or FederalWindow(**key)
         window.starts, window.ends = data["starts"], data["ends"]
         return window
+
+
+class WorkFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label=_l("Year"), required=False, coerce=int, empty_value=None)
+    grade = forms.TypedChoiceField(
+        label=_l("Grade"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _l("all")), *[(g, str(g)) for g in range(1, 12)]],
+    )
+    subject = forms.ChoiceField(
+        label=_l("Subject"), required=False, choices=[("", _l("all")), *[(s.code, s.name) for s in SUBJECTS]]
+    )
+    procedure = forms.ChoiceField(label=_l("Procedure"), required=False, choices=[("", _l("all")), *Procedure.choices])
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("all")), *[(y, str(y)) for y in years]]

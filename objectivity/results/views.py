@@ -20,7 +20,13 @@ from objectivity.core.xlsx import xlsx_response
 from objectivity.orgs.models import Municipality, Region, School
 from objectivity.results import browse, charts
 from objectivity.results.actions import add_unknown_schools, import_catalogue, save_reference, withdraw_import
-from objectivity.results.forms import CatalogueUploadForm, ReferenceForm, ResultsUploadForm, UnknownSchoolsForm
+from objectivity.results.forms import (
+    CatalogueUploadForm,
+    ReferenceForm,
+    ResultsUploadForm,
+    UnknownSchoolsForm,
+    WorkFilterForm,
+)
 from objectivity.results.jobs import RESULTS_IMPORT
 from objectivity.results.models import Assessment, ImportStatus, ResultImport
 from objectivity.results.quality import participation, quality_workbook, reason_label
@@ -64,6 +70,13 @@ class WorkListView(TableView):
         Column("imports", _l("Files in use"), lambda a: a.files, None, numeric=True),
         Column("last", _l("Last import"), lambda a: timezone.localtime(a.last).strftime("%d.%m.%Y %H:%M"), None),
     ]
+
+    def filter_form_class(self, data):
+        years = Assessment.objects.order_by("-year").values_list("year", flat=True).distinct()
+        return WorkFilterForm(data, years=list(years))
+
+    def apply_filters(self, qs, data):
+        return qs.filter(**{key: value for key, value in data.items() if value not in (None, "")})
 
     def base_queryset(self):
         region = _home_region(self.request)

@@ -179,3 +179,16 @@ def test_catalogue_yaml_round_trip_through_the_pages(world, client):
         reverse("catalogue-import"), {"file": SimpleUploadedFile("c.yaml", b"tests:\n  - {year: 20}\n")}
     )
     assert "поле «year»" in broken.content.decode()
+
+
+def test_work_list_filters_and_export(world, schools, client):
+    _imported(world)
+    _imported(world, SCHOOL)
+    client.force_login(world.users["oiv_official"])
+    everything = client.get(reverse("results-home"))
+    assert everything.context["page"].paginator.count == 2
+    only_2023 = client.get(reverse("results-home"), {"year": 2023})
+    assert [a.year for a in only_2023.context["page"].object_list] == [2023]
+    export = client.get(reverse("results-home"), {"year": 2021, "format": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == "ВПР 2021 · Математика · 4 класс"
