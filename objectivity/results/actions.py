@@ -76,8 +76,9 @@ def save_reference(*, by, assessment: Assessment, values: dict) -> ReferenceVers
 
 
 @action
-def import_catalogue(*, by, text: str, source_name: str) -> refdata.CatalogueReport:
-    report = refdata.import_yaml(text, by=by, source_name=source_name)
+def import_catalogue(*, by, entries: list[dict], source_name: str) -> refdata.CatalogueReport:
+    """Entries as read by reference.read_catalogue (YAML or XLSX)."""
+    report = refdata.import_entries(entries, by=by)
     record(
         by=by,
         action=Action.IMPORT,

@@ -13,6 +13,7 @@ from objectivity.analysis.synth import generate_region, write_region
 from objectivity.orgs.models import Region, School
 from objectivity.results.actions import import_catalogue
 from objectivity.results.importer import Outcome, import_results
+from objectivity.results.reference import read_catalogue
 
 # Shares of schools with a manipulation, so later detection pages have something to show.
 DEMO_INJECTION = {"push": 0.03, "inflate": 0.02, "journal": 0.02, "hard": 0.01, "cohort": 0.01}
@@ -59,7 +60,8 @@ def load_demo_results(
         region_name=region.name,
     )
     paths = write_region(synthetic, out_dir)
-    import_catalogue(by=by, text=(out_dir / "reference.yaml").read_text(encoding="utf-8"), source_name="reference.yaml")
+    catalogue = out_dir / "reference.yaml"
+    import_catalogue(by=by, entries=read_catalogue(catalogue.read_bytes(), catalogue.name), source_name=catalogue.name)
     files = sorted(p for p in paths if p.suffix == ".xlsx" and p.name != "schools.xlsx")
     return [_import(path, region, by, progress, n, len(files)) for n, path in enumerate(files)]
 

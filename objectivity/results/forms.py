@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _l
 from objectivity.analysis.layout import SUBJECTS
 from objectivity.orgs.models import Municipality, School
 from objectivity.results.models import Assessment, FederalWindow, Period, Procedure, ScheduleEntry
-from objectivity.results.reference import LEVELS, ReferenceError, parse_catalogue
+from objectivity.results.reference import LEVELS, ReferenceError, read_catalogue
 
 MAX_FILES = 50
 RESULT_SUFFIXES = (".xlsx", ".csv", ".txt")
@@ -96,23 +96,19 @@ class UnknownSchoolsForm(forms.Form):
 
 
 class CatalogueUploadForm(forms.Form):
-    file = forms.FileField(label=_l("Catalogue file (.yaml)"))
-    text = ""
+    file = forms.FileField(label=_l("Catalogue file (.yaml or .xlsx)"))
+    entries: list[dict] = []
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".yaml", ".yml")):
-            raise forms.ValidationError(_("Expected a .yaml file"))
+        if not upload.name.lower().endswith((".yaml", ".yml", ".xlsx")):
+            raise forms.ValidationError(_("Expected a .yaml or .xlsx file"))
         if upload.size > 2 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 2 MB"))
         try:
-            text = upload.read().decode("utf-8-sig")
-            parse_catalogue(text, upload.name)
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("The file is not in UTF-8")) from exc
+            self.entries = read_catalogue(upload.read(), upload.name)
         except ReferenceError as exc:
             raise forms.ValidationError(str(exc)) from exc
-        self.text = text
         return upload
 
 

@@ -119,8 +119,24 @@ class CatalogueReport:
 
 
 def import_yaml(text: str, *, by=None, source_name: str = "YAML") -> CatalogueReport:
-    """Add the tests of a catalogue file; a test whose values differ gets a new version. All or nothing."""
-    entries = parse_catalogue(text, source_name)
+    return import_entries(parse_catalogue(text, source_name), by=by)
+
+
+def read_catalogue(content: bytes, source_name: str) -> list[dict]:
+    """Entries of a catalogue file, YAML or XLSX (by its name), validated; ReferenceError says what is wrong."""
+    if source_name.lower().endswith(".xlsx"):
+        from objectivity.results.catalogue_xlsx import parse_xlsx
+
+        return [_entry(item, n, source_name) for n, item in enumerate(parse_xlsx(content, source_name), start=1)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReferenceError(_("%(name)s is not in UTF-8") % {"name": source_name}) from exc
+    return parse_catalogue(text, source_name)
+
+
+def import_entries(entries: list[dict], *, by=None) -> CatalogueReport:
+    """Add the works of a catalogue; a work whose values differ gets a new version. The caller makes it atomic."""
     report = CatalogueReport()
     for entry in entries:
         key = {k: entry[k] for k in ("procedure", "year", "period", "grade", "subject")}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/<uuid:pk>/schools/", views.import_add_schools, name="import-add-schools"),
     path("catalogue/", views.CatalogueView.as_view(), name="catalogue"),
     path("catalogue/export.yaml", views.catalogue_export, name="catalogue-export"),
+    path("catalogue/export.xlsx", views.catalogue_export_xlsx, name="catalogue-export-xlsx"),
     path("catalogue/import/", views.catalogue_import, name="catalogue-import"),
     path("catalogue/<int:pk>/", views.reference_detail, name="reference-detail"),
     path("schedule/", views_lists.ScheduleListView.as_view(), name="schedule-list"),

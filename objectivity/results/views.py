@@ -20,6 +20,7 @@ from objectivity.core.xlsx import xlsx_response
 from objectivity.orgs.models import Municipality, Region, School
 from objectivity.results import browse, charts
 from objectivity.results.actions import add_unknown_schools, import_catalogue, save_reference, withdraw_import
+from objectivity.results.catalogue_xlsx import export_xlsx
 from objectivity.results.forms import (
     CatalogueUploadForm,
     ReferenceForm,
@@ -277,11 +278,18 @@ def catalogue_export(request):
 
 
 @login_required
+def catalogue_export_xlsx(request):
+    _require(request.user, VIEW_RESULTS)
+    works = Assessment.objects.prefetch_related("references").order_by("year", "procedure", "grade", "subject")
+    return xlsx_response("catalogue.xlsx", export_xlsx(works))
+
+
+@login_required
 def catalogue_import(request):
     region_where(request.user, EDIT_REFERENCE)
     form = CatalogueUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        report = import_catalogue(by=request.user, text=form.text, source_name=form.cleaned_data["file"].name)
+        report = import_catalogue(by=request.user, entries=form.entries, source_name=form.cleaned_data["file"].name)
         messages.success(
             request,
             _("Catalogue imported: new works %(created)d, new versions %(versions)d, unchanged %(unchanged)d")

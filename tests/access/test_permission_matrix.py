@@ -133,6 +133,7 @@ MATRIX = {
     "import-add-schools": Entry(RESULT_IMPORTERS, args=_result_import),
     "catalogue": Entry(RESULT_VIEWERS),
     "catalogue-export": Entry(RESULT_VIEWERS),
+    "catalogue-export-xlsx": Entry(RESULT_VIEWERS),
     "catalogue-import": Entry({"region_admin", "outsider"}),
     "reference-detail": Entry(RESULT_VIEWERS, args=_assessment),
     "schedule-list": Entry(RESULT_VIEWERS),

@@ -12,6 +12,7 @@ from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
 from objectivity.results import actions as results_actions
 from objectivity.results.models import Assessment, FederalWindow, ScheduleEntry
+from objectivity.results.reference import parse_catalogue
 
 
 def _call(name, world):
@@ -71,7 +72,10 @@ def _call(name, world):
         ),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
-            text="tests:\n  - {year: 2024, grade: 4, subject: ma, max_total: 20, scale: {'3': 6, '4': 10, '5': 15}}\n",
+            entries=parse_catalogue(
+                "tests:\n  - {year: 2024, grade: 4, subject: ma, max_total: 20, scale: {'3': 6, '4': 10, '5': 15}}\n",
+                "c",
+            ),
             source_name="catalogue.yaml",
         ),
     }

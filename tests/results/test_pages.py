@@ -192,3 +192,31 @@ def test_work_list_filters_and_export(world, schools, client):
     export = client.get(reverse("results-home"), {"year": 2021, "format": "xlsx"})
     rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == "ВПР 2021 · Математика · 4 класс"
+
+
+def test_catalogue_excel_round_trip_through_the_pages(world, client):
+    client.force_login(world.users["region_admin"])
+    exported = client.get(reverse("catalogue-export-xlsx")).content
+    book = openpyxl.load_workbook(io.BytesIO(exported))
+    assert book.sheetnames == ["Работы", "Столбцы"]
+    sheet = book["Работы"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if (row[1].value, row[3].value, row[4].value) == (2021, 4, "ma"):
+            row[header.index("«5»")].value = 16
+    columns = book["Столбцы"]
+    columns.append(["vpr", 2021, "spring", 4, "ma", 1, "1", 1, "Б", ""])
+    columns.append(["vpr", 2021, "spring", 4, "ma", 2, "2", 2, "П", "да"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    current = Assessment.objects.get(year=2021, grade=4, subject="ma").reference()
+    assert current.cut5 == 16 and [c["max"] for c in current.columns] == [1, 2] and current.columns[1]["auto"]
+    unchanged = Assessment.objects.get(year=2021, grade=5, subject="ru").reference()
+    assert unchanged.version == 1
+    columns.append(["vpr", 2030, "spring", 4, "ma", 1, "1", 1, "Б", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    broken = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
+    assert "«Столбцы»" in broken.content.decode()

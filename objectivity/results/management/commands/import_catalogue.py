@@ -5,11 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from objectivity.results.actions import import_catalogue
-from objectivity.results.reference import ReferenceError
+from objectivity.results.reference import ReferenceError, read_catalogue
 
 
 class Command(BaseCommand):
-    help = "Import reference data of works (YAML): maxima, levels and scales; changed works get a new version."
+    help = "Import reference data of works (YAML or XLSX): maxima, levels and scales; changed works get a new version."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -20,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError(_("File not found: %(names)s") % {"names": file})
         user = get_user_model().objects.filter(username=by).first() if by else None
         try:
-            report = import_catalogue(by=user, text=file.read_text(encoding="utf-8-sig"), source_name=file.name)
+            entries = read_catalogue(file.read_bytes(), file.name)
+            report = import_catalogue(by=user, entries=entries, source_name=file.name)
         except ReferenceError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

@@ -1,0 +1,102 @@
+"""The catalogue of works as an Excel workbook, for administrators who keep reference data in Excel.
+
+Sheet «Работы»: one row per work — процедура, год, период, класс, предмет, форма, максимум,
+«3», «4», «5», источник. Sheet «Столбцы»: one row per scoring column — процедура, год, период, класс,
+предмет, №, задание, максимум, уровень, авто. Codes as in the YAML form (vpr, spring, ma, paper…).
+Reading returns the same items as the YAML form, so both go through one validation.
+"""
+
+import io
+
+import openpyxl
+from django.utils.translation import gettext as _
+
+from objectivity.core.xlsx import write_sheets
+from objectivity.results.reference import ReferenceError
+
+WORK_HEADER = ["процедура", "год", "период", "класс", "предмет", "форма", "максимум", "«3»", "«4»", "«5»", "источник"]
+COLUMN_HEADER = ["процедура", "год", "период", "класс", "предмет", "№", "задание", "максимум", "уровень", "авто"]
+KEY = ("procedure", "year", "period", "grade", "subject")
+
+
+def export_xlsx(assessments) -> bytes:
+    works, columns = [], []
+    for assessment in assessments:
+        ref = assessment.reference()
+        key = [assessment.procedure, assessment.year, assessment.period, assessment.grade, assessment.subject]
+        cuts = [ref.cut3, ref.cut4, ref.cut5] if ref else [None, None, None]
+        works.append([*key, assessment.form, ref.max_total if ref else None, *cuts, ref.source if ref else ""])
+        for c in ref.columns if ref else []:
+            columns.append(
+                [*key, c["number"], c["label"], c["max"], c.get("level") or "", "да" if c.get("auto") else ""]
+            )
+    return write_sheets([("Работы", WORK_HEADER, works), ("Столбцы", COLUMN_HEADER, columns)])
+
+
+def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for files that are not workbooks
+        raise ReferenceError(_("%(name)s could not be read as an Excel workbook") % {"name": source_name}) from exc
+    works = _rows(book, "Работы", WORK_HEADER, source_name)
+    columns = _rows(book, "Столбцы", COLUMN_HEADER, source_name) if "Столбцы" in book.sheetnames else []
+    items = [_work_item(row) for row in works]
+    by_key = {tuple(item[k] for k in KEY): item for item in items}
+    for row in columns:
+        key = (row["процедура"], row["год"], row["период"], row["класс"], row["предмет"])
+        if key not in by_key:
+            raise ReferenceError(
+                _("%(name)s, sheet «Столбцы», row %(row)d: no such work on the sheet «Работы»")
+                % {"name": source_name, "row": row["_line"]}
+            )
+        by_key[key]["columns"].append(_column_item(row))
+    return items
+
+
+def _rows(book, sheet: str, header: list[str], source_name: str) -> list[dict]:
+    if sheet not in book.sheetnames:
+        raise ReferenceError(_("%(name)s: there is no sheet «%(sheet)s»") % {"name": source_name, "sheet": sheet})
+    rows = list(book[sheet].iter_rows(values_only=True))
+    found = [str(h or "").strip().lower() for h in (rows[0] if rows else [])]
+    missing = [h for h in header if h not in found]
+    if missing:
+        raise ReferenceError(
+            _("%(name)s, sheet «%(sheet)s»: columns are missing: %(columns)s")
+            % {"name": source_name, "sheet": sheet, "columns": ", ".join(missing)}
+        )
+    at = {h: found.index(h) for h in header}
+    return [
+        {"_line": line, **{h: _value(row[at[h]]) for h in header}}
+        for line, row in enumerate(rows[1:], start=2)
+        if any(v not in (None, "") for v in row)
+    ]
+
+
+def _value(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isdigit() else (text or None)
+    return value
+
+
+def _work_item(row: dict) -> dict:
+    scale = {"3": row["«3»"], "4": row["«4»"], "5": row["«5»"]}
+    return {
+        "procedure": row["процедура"],
+        "year": row["год"],
+        "period": row["период"],
+        "grade": row["класс"],
+        "subject": row["предмет"],
+        "form": row["форма"] or "paper",
+        "max_total": row["максимум"],
+        "scale": scale if any(v is not None for v in scale.values()) else None,
+        "source": row["источник"] or "",
+        "columns": [],
+    }
+
+
+def _column_item(row: dict) -> dict:
+    auto = str(row["авто"] or "").strip().lower() in ("да", "1", "auto", "true")
+    return {"label": str(row["задание"] or row["№"]), "max": row["максимум"], "level": row["уровень"], "auto": auto}
