@@ -28,12 +28,14 @@ from objectivity.results.actions import keep_until
 from objectivity.results.layouts import Layout, body, detect
 from objectivity.results.models import Assessment, ImportKind, ImportStatus, ReferenceVersion, ResultImport
 from objectivity.results.normalise import Normalised, Rules, normalise
+from objectivity.results.normalise_schools import normalise_schools
 from objectivity.results.readers import FileRejected, RawSheet, read_raw
 from objectivity.results.storage import ImportFiles, import_dir, sha256_of
-from objectivity.results.summary import summarise
+from objectivity.results.summary import summarise, summarise_schools
 
 Progress = Callable[[int, str], None]
 WHOLE_REGION_KINDS = (ImportKind.REGIONAL, ImportKind.NARROW, ImportKind.EXAM_PUPILS)
+EXAM_KINDS = (ImportKind.EXAM_PUPILS, ImportKind.EXAM_SCHOOLS)
 
 
 @dataclass
@@ -79,8 +81,12 @@ def _import(path: Path, name: str, *, region: Region, by, hint: TestName, report
     report(35, _("Checking %(n)d rows") % {"n": sheet.frame.height - layout.header_row - 1})
     current = assessment.reference()
     _check_columns(current, layout, sheet)
-    checked = normalise(body(sheet, layout), layout, _rules(region, layout, current))
-    summary = summarise(checked.pupils, checked.problems, region=region, assessment=assessment)
+    if layout.kind == ImportKind.EXAM_SCHOOLS:
+        checked = normalise_schools(body(sheet, layout), layout, _rules(region, layout, current))
+        summary = summarise_schools(checked.pupils, checked.problems, region=region, assessment=assessment)
+    else:
+        checked = normalise(body(sheet, layout), layout, _rules(region, layout, current))
+        summary = summarise(checked.pupils, checked.problems, region=region, assessment=assessment)
     report(70, _("Saving"))
     new = ResultImport(
         id=uuid.uuid4(),
@@ -126,7 +132,7 @@ def _assessment(name: str, layout: Layout, hint: TestName, sheet: RawSheet) -> A
             )
             % {"name": sheet.name, "missing": ", ".join(missing)}
         )
-    if layout.kind == ImportKind.EXAM_PUPILS and pick["procedure"] not in ("oge", "ege"):
+    if layout.kind in EXAM_KINDS and pick["procedure"] not in ("oge", "ege"):
         raise FileRejected(
             _("File “%(name)s” looks like ОГЭ/ЕГЭ results: say which procedure it is (ОГЭ or ЕГЭ)")
             % {"name": sheet.name}
@@ -257,6 +263,9 @@ def _record(new: ResultImport, checked: Normalised, layout: Layout, current, by)
 def _superseded(new: ResultImport):
     active = ResultImport.objects.filter(region=new.region, assessment=new.assessment, status=ImportStatus.ACTIVE)
     active = active.exclude(pk=new.pk)
+    if new.kind == ImportKind.EXAM_SCHOOLS:  # school-level figures live beside pupil rows, never instead
+        return active.filter(kind=ImportKind.EXAM_SCHOOLS)
+    active = active.exclude(kind=ImportKind.EXAM_SCHOOLS)
     if new.kind in WHOLE_REGION_KINDS:
         return active
     return active.filter(school=new.school)

@@ -80,7 +80,17 @@ EXAM_FIELDS = {
     "file_mark": ("отметка", "оценка", "тестовый балл"),
     "class_letter": ("класс",),
 }
+SCHOOL_RESULT_FIELDS = {
+    "school_login": ("логин оо", "логин", "логин школы", "код оо"),
+    "participants": ("число участников", "количество участников", "участников", "кол-во участников"),
+    "mean_score": ("средний первичный балл", "средний балл"),
+    "marks_2": ("«2»", "2", "отметка 2", "число «2»"),
+    "marks_3": ("«3»", "3", "отметка 3", "число «3»"),
+    "marks_4": ("«4»", "4", "отметка 4", "число «4»"),
+    "marks_5": ("«5»", "5", "отметка 5", "число «5»"),
+}
 REQUIRED: dict[str, tuple[str, ...]] = {
+    ImportKind.EXAM_SCHOOLS: ("school_login", "participants", "mean_score"),
     ImportKind.REGIONAL: ("school_login", "participant_code", "variant", "total"),
     ImportKind.SCHOOL: ("school_login", "participant_code", "total"),
     ImportKind.NARROW: ("school_login", "total"),
@@ -104,8 +114,9 @@ def detect(sheet: RawSheet) -> Layout:
     raise FileRejected(
         _(
             "File “%(name)s” is not a results file: no header with «логин школы … балл за 1» (regional export), "
-            "«Код участника … Первичный балл» (school export), «user, otc, sum» or «логин ОО, код участника, "
-            "первичный балл» (ОГЭ/ЕГЭ) in the first %(n)d rows"
+            "«Код участника … Первичный балл» (school export), «user, otc, sum», «логин ОО, код участника, "
+            "первичный балл» (ОГЭ/ЕГЭ per pupil) or «логин ОО, число участников, средний балл» (ОГЭ/ЕГЭ per school) "
+            "in the first %(n)d rows"
         )
         % {"name": sheet.name, "n": HEADER_SEARCH_ROWS}
     )
@@ -121,6 +132,8 @@ def _match(labels: list[str], index: int) -> Layout | None:
         return _simple(ImportKind.NARROW, labels, index, {k: (v,) for k, v in NARROW_FIELDS.items()})
     if "первичный балл" in present or "всего баллов" in present:
         return _simple(ImportKind.EXAM_PUPILS, labels, index, EXAM_FIELDS)
+    if present & set(SCHOOL_RESULT_FIELDS["mean_score"]) and present & set(SCHOOL_RESULT_FIELDS["participants"]):
+        return _simple(ImportKind.EXAM_SCHOOLS, labels, index, SCHOOL_RESULT_FIELDS)
     return None
 
 
@@ -201,6 +214,8 @@ def _expected_label(kind: str, key: str) -> str:
         return {"school_login": "ОО", "participant_code": "Код участника", "total": "Первичный балл"}.get(key, key)
     if kind == ImportKind.NARROW:
         return NARROW_FIELDS.get(key, key)
+    if kind == ImportKind.EXAM_SCHOOLS:
+        return SCHOOL_RESULT_FIELDS[key][0]
     return EXAM_FIELDS[key][0]
 
 

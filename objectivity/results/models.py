@@ -177,6 +177,7 @@ class ImportKind(models.TextChoices):
     SCHOOL = "school", _("school export («Индивидуальные результаты»)")
     NARROW = "narrow", _("short CSV (login, journal mark, score)")
     EXAM_PUPILS = "exam_pupils", _("ОГЭ/ЕГЭ results per pupil")
+    EXAM_SCHOOLS = "exam_schools", _("ОГЭ/ЕГЭ results per school")
 
 
 class ImportStatus(models.TextChoices):

@@ -22,9 +22,16 @@ def pupils_of(result_import: ResultImport) -> pl.DataFrame:
 def participation(result_import: ResultImport) -> list[dict]:
     """Per school in the file: rows, present, absent, the roll of the grade and the share present."""
     pupils = pupils_of(result_import)
-    per_school = pupils.group_by("school_login").agg(
-        pl.len().alias("rows"), (~pl.col("absent")).sum().alias("present"), pl.col("absent").sum().alias("absent")
-    )
+    if "participants" in pupils.columns:  # ОГЭ/ЕГЭ figures per school
+        per_school = pupils.group_by("school_login").agg(
+            pl.len().alias("rows"),
+            pl.col("participants").sum().alias("present"),
+            pl.lit(None, pl.Int64).alias("absent"),
+        )
+    else:
+        per_school = pupils.group_by("school_login").agg(
+            pl.len().alias("rows"), (~pl.col("absent")).sum().alias("present"), pl.col("absent").sum().alias("absent")
+        )
     grade = str(result_import.assessment.study_grade)
     schools = {
         s.login: s
@@ -157,6 +164,11 @@ REASONS = {
     "task_above_max": _l("task score above its maximum"),
     "total_above_max": _l("total above the maximum"),
     "total_mismatch": _l("total differs from the sum of tasks"),
+    "bad_participants": _l("unreadable number of participants"),
+    "bad_mean": _l("unreadable mean score"),
+    "duplicate_school": _l("repeated school"),
+    "mean_above_max": _l("mean score above the maximum"),
+    "marks_mismatch": _l("marks do not add up to the participants"),
 }
 
 

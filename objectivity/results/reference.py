@@ -65,6 +65,8 @@ class Inferred:
 def infer_columns(pupils: pl.DataFrame, labels: list[str], header_max: list[int | None], header_levels) -> Inferred:
     """Column maxima (from the file's headers, else the highest score seen) and levels (from the file,
     else from the region's completion rates: ≥ 50 % Б, 25-50 % П, below 25 % В)."""
+    if not labels:  # a file without task columns (short CSV, ОГЭ/ЕГЭ totals) says nothing about them
+        return Inferred(columns=[], max_total=0, note=_("the file has no task columns"))
     present = pupils.filter(pl.col("valid") & ~pl.col("absent"))
     columns: list[dict] = []
     for i, label in enumerate(labels, start=1):

@@ -8,18 +8,27 @@ Parquet files never change, so frames are cached by the ids of the imports they 
 from functools import lru_cache
 
 import polars as pl
+from django.db.models import Q
 
 from objectivity.orgs.models import Region, School
-from objectivity.results.models import Assessment, ImportStatus, ResultImport
+from objectivity.results.models import Assessment, ImportKind, ImportStatus, ResultImport
 from objectivity.results.storage import absolute
 
 
-def imports_in_use(region: Region, assessment: Assessment) -> list[ResultImport]:
-    return list(
-        ResultImport.objects.filter(region=region, assessment=assessment, status=ImportStatus.ACTIVE).order_by(
-            "created_at"
-        )
-    )
+def imports_in_use(region: Region, assessment: Assessment, *, school_level: bool = False) -> list[ResultImport]:
+    """Imports in use of pupil rows, or (school_level) of ОГЭ/ЕГЭ figures per school."""
+    active = ResultImport.objects.filter(region=region, assessment=assessment, status=ImportStatus.ACTIVE)
+    kind = Q(kind=ImportKind.EXAM_SCHOOLS)
+    return list(active.filter(kind if school_level else ~kind).order_by("created_at"))
+
+
+def current_school_results(region: Region, assessment: Assessment) -> pl.DataFrame:
+    """ОГЭ/ЕГЭ figures per school from the newest per-school import in use, with registry ids."""
+    imports = imports_in_use(region, assessment, school_level=True)
+    if not imports:
+        return pl.DataFrame()
+    rows = pl.read_parquet(absolute(imports[-1].parquet))
+    return rows.join(_registry(region.pk), on="school_login", how="left")
 
 
 def current_pupils(region: Region, assessment: Assessment) -> pl.DataFrame:

@@ -44,3 +44,26 @@ def _count_codes(problems: pl.DataFrame) -> dict[str, int]:
 
 def _roll(known: dict[str, dict], grade: int) -> int:
     return sum(int((by_grade or {}).get(str(grade), 0) or 0) for by_grade in known.values())
+
+
+def summarise_schools(rows: pl.DataFrame, problems: pl.DataFrame, *, region: Region, assessment: Assessment) -> dict:
+    """The same keys as for pupil rows; «present» is the sum of participants of valid rows."""
+    logins = rows.get_column("school_login").unique().drop_nulls().to_list()
+    known = dict(
+        School.objects.filter(municipality__region=region, login__in=logins).values_list("login", "pupils_by_grade")
+    )
+    unknown = rows.filter(~pl.col("school_login").is_in(list(known))).group_by("school_login").len("rows")
+    valid = rows.filter(pl.col("valid"))
+    return {
+        "rows": rows.height,
+        "present": int(valid["participants"].sum() or 0),
+        "absent": 0,
+        "excluded": int((~rows["valid"]).sum()),
+        "excluded_by_reason": _count_codes(problems.filter(pl.col("excluding"))),
+        "warnings_by_reason": _count_codes(problems.filter(~pl.col("excluding"))),
+        "schools": len(logins),
+        "schools_matched": len(known),
+        "unknown_schools": unknown.select("school_login", "rows").sort("school_login").to_dicts(),
+        "roll": _roll(known, assessment.study_grade),
+        "present_in_known": int(valid.filter(pl.col("school_login").is_in(list(known)))["participants"].sum() or 0),
+    }

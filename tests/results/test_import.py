@@ -299,3 +299,37 @@ def test_purge_deletes_only_expired_files_of_replaced_or_withdrawn_imports(world
     active = ResultImport.objects.get(pk=kept.import_id)
     assert (settings.DATA_DIR / active.parquet).exists()
     assert AuditEvent.objects.filter(object_id=str(item.pk), action="delete").exists()
+
+
+def test_exam_results_per_school(world, sample_schools, tmp_path):
+    from objectivity.results.store import current_school_results
+
+    path = tmp_path / "ОГЭ 2025 математика 9 класс по ОО.csv"
+    path.write_text(
+        "Логин ОО;Число участников;Средний первичный балл;«2»;«3»;«4»;«5»\n"
+        "sch229001;25;14,5;2;10;9;4\n"
+        "sch229002;12;много;1;5;5;1\n"
+        "sch229003;8;11,0;1;3;3;0\n"
+        "sch229001;3;9;0;3;0;0\n",
+        encoding="cp1251",
+    )
+    outcome = run(path, world)
+    assert outcome.status == "imported", outcome.message
+    assert outcome.assessment == "ОГЭ 2025 · Математика · 9 класс"
+    s = outcome.summary
+    assert (s["rows"], s["present"], s["excluded"]) == (4, 25 + 8, 2)
+    assert s["excluded_by_reason"] == {"bad_mean": 1, "duplicate_school": 1}
+    assert s["warnings_by_reason"] == {"marks_mismatch": 1}  # 1 + 3 + 3 + 0 is not 8
+    rows = current_school_results(world.region, Assessment.objects.get(procedure="oge", year=2025))
+    first = rows.filter(pl.col("valid") & (pl.col("school_login") == "sch229001")).row(0, named=True)
+    assert (first["participants"], first["mean_score"], first["marks_5"]) == (25, 14.5, 4)
+    # Pupil-level statistics of the work are not mixed with per-school figures.
+    assert current_pupils(world.region, Assessment.objects.get(procedure="oge", year=2025)).is_empty()
+
+
+def test_exam_file_must_say_which_exam(world, sample_schools, tmp_path):
+    path = tmp_path / "итоги 2025 математика 9 класс.csv"
+    path.write_text("логин ОО;число участников;средний балл\nsch229001;25;14\n")
+    outcome = run(path, world)
+    assert outcome.status == "rejected" and "ОГЭ или ЕГЭ" in outcome.message
+    assert run(path, world, procedure="ege").status == "imported"
