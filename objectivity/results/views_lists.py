@@ -88,10 +88,10 @@ def _upload_table(form):
         path.unlink(missing_ok=True)
 
 
-@login_required
-def schedule_import(request):
+def _list_import(request, *, form_class, kind: str, run, done_message: str, done_url: str):
+    """The shared flow of list imports: upload, read, import all or nothing, show the problems."""
     region = region_where(request.user, IMPORT_RESULTS)
-    form = ListUploadForm(request.POST or None, request.FILES or None)
+    form = form_class(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,13 +99,25 @@ def schedule_import(request):
         except TableFileError as exc:
             form.add_error("file", str(exc))
         else:
-            report = import_schedule_file(by=request.user, table=table, name=name, region=region)
+            report = run(table=table, name=name, region=region, data=form.cleaned_data)
             if report.ok:
-                messages.success(
-                    request, _("Schedule imported: new lines %(created)d, updated %(unchanged)d") % report.__dict__
-                )
-                return redirect("schedule-list")
-    return render(request, "results/list_import.html", {"form": form, "report": report, "kind": "schedule"})
+                messages.success(request, done_message % report.__dict__)
+                return redirect(done_url)
+    return render(request, "results/list_import.html", {"form": form, "report": report, "kind": kind})
+
+
+@login_required
+def schedule_import(request):
+    return _list_import(
+        request,
+        form_class=ListUploadForm,
+        kind="schedule",
+        run=lambda table, name, region, data: import_schedule_file(
+            by=request.user, table=table, name=name, region=region
+        ),
+        done_message=_("Schedule imported: new lines %(created)d, updated %(unchanged)d"),
+        done_url="schedule-list",
+    )
 
 
 @login_required
@@ -148,21 +160,13 @@ class ControlSampleView(TableView):
 
 @login_required
 def control_import(request):
-    region = region_where(request.user, IMPORT_RESULTS)
-    form = ControlUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            table, name = _upload_table(form)
-        except TableFileError as exc:
-            form.add_error("file", str(exc))
-        else:
-            work = form.cleaned_data.get("assessment")
-            report = import_control_file(by=request.user, table=table, name=name, region=region, assessment=work)
-            if report.ok:
-                messages.success(
-                    request,
-                    _("Sample imported: new entries %(created)d, already there %(unchanged)d") % report.__dict__,
-                )
-                return redirect("control-list")
-    return render(request, "results/list_import.html", {"form": form, "report": report, "kind": "control"})
+    return _list_import(
+        request,
+        form_class=ControlUploadForm,
+        kind="control",
+        run=lambda table, name, region, data: import_control_file(
+            by=request.user, table=table, name=name, region=region, assessment=data.get("assessment")
+        ),
+        done_message=_("Sample imported: new entries %(created)d, already there %(unchanged)d"),
+        done_url="control-list",
+    )

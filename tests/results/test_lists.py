@@ -118,3 +118,19 @@ def test_federal_window_form(world, client, starts, ends, ok):
         reverse("windows"), {"procedure": "vpr", "year": 2025, "period": "spring", "starts": starts, "ends": ends}
     )
     assert FederalWindow.objects.filter(year=2025).exists() is ok
+
+
+def test_schedule_import_page_lists_problems_and_changes_nothing(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.users["region_analyst"])
+    bad = "логин;предмет;класс;дата\nsch220001;математика;4А;15.04.2025\nsch999999;математика;4Б;32.04.2025\n"
+    response = client.post(reverse("schedule-import"), {"file": SimpleUploadedFile("график.csv", bad.encode("cp1251"))})
+    page = response.content.decode()
+    assert 'data-test="problems"' in page and "sch999999" in page and "32.04.2025" in page
+    assert not ScheduleEntry.objects.exists()
+    good = bad.splitlines()[:2]
+    response = client.post(
+        reverse("schedule-import"), {"file": SimpleUploadedFile("график.csv", "\n".join(good).encode("utf-8"))}
+    )
+    assert response.status_code == 302 and ScheduleEntry.objects.count() == 1
