@@ -333,3 +333,18 @@ def test_exam_file_must_say_which_exam(world, sample_schools, tmp_path):
     outcome = run(path, world)
     assert outcome.status == "rejected" and "ОГЭ или ЕГЭ" in outcome.message
     assert run(path, world, procedure="ege").status == "imported"
+
+
+def test_pupil_names_never_reach_storage(world, sample_schools):
+    """A file with an extra «ФИО» column imports, and no stored file contains the names."""
+
+    def add_names(rows):
+        return [[*row, "ФИО обучающегося" if i == 0 else f"Иванов Пётр {i}"] for i, row in enumerate(rows)]
+
+    outcome = run(_rewrite_xlsx(REGIONAL, add_names), world, name=REGIONAL.name)
+    assert outcome.status == "imported"
+    item = ResultImport.objects.get()
+    for relative in (item.parquet, item.parquet.replace(".parquet", ".problems.parquet")):
+        frame = pl.read_parquet(settings.DATA_DIR / relative)
+        text = " ".join(str(v) for column in frame.columns for v in frame[column].to_list())
+        assert "Иванов" not in text and not any("фио" in c.lower() for c in frame.columns)
