@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "objectivity.orgs",
     "objectivity.audit",
     "objectivity.results",
+    "objectivity.detection",
 ]
 
 MIDDLEWARE = [

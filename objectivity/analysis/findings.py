@@ -18,6 +18,8 @@ Input: the canonical pupil frame of several tests with TEST_KEY columns (year, p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from objectivity.analysis.markers.fioco import TEST_KEY, cohort_markers, mean_markers, spearman_markers
@@ -42,27 +44,39 @@ FINDINGS_COLUMNS = [
 MARKERS = ("fioco_mean", "fioco_spearman", "fioco_cohort")
 
 
+@dataclass(frozen=True)
+class Params:
+    """Thresholds of part 1; the detection settings of a year fill them (defaults: the published values)."""
+
+    z: float = 1.96  # [ФИОКО] the 95% confidence interval
+    iqr_k: float = 3.0  # [ФИОКО] Q1 − k·IQR / Q3 + k·IQR
+    spearman_below: float = 0.0  # [ФИОКО] marker when r_s is below this
+    min_n: int = 5  # [собственный] fewer present participants: too_small, no markers
+    risk_high: float = 2 / 3  # [собственный] share of markers for «высокий»
+
+
 def region_of(login: pl.Expr, label: pl.Expr) -> pl.Expr:
     return pl.coalesce(login.str.extract(r"^[a-z]+(\d\d)", 1), label)
 
 
 def fioco_findings(
-    pupils: pl.DataFrame, max_totals: dict[tuple[int, str, int, str], int], *, min_n: int = 5
+    pupils: pl.DataFrame, max_totals: dict[tuple[int, str, int, str], int], params: Params = Params()
 ) -> pl.DataFrame:
     """One row per school × test present in `pupils`; see the module docstring for the columns."""
+    min_n = params.min_n
     rows = pupils.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
     counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
     schools = rows.select([*TEST_KEY, "region", "school_login"]).unique()
-    means = mean_markers(counted, by_region="region", min_n=min_n)
-    spear = spearman_markers(counted, min_n=min_n)
-    cohort = cohort_markers(counted, max_totals, by_region="region", min_n=min_n)
+    means = mean_markers(counted, by_region="region", min_n=min_n, z=params.z)
+    spear = spearman_markers(counted, min_n=min_n, below=params.spearman_below)
+    cohort = cohort_markers(counted, max_totals, by_region="region", min_n=min_n, iqr_k=params.iqr_k)
     out = schools.join(means, on=[*TEST_KEY, "region", "school_login"], how="left")
     out = out.join(spear, on=[*TEST_KEY, "school_login"], how="left")
     out = out.join(cohort.drop("s_4", "s_5"), on=[*TEST_KEY, "region", "school_login"], how="left")
-    return _summarise(out).sort(["region", *TEST_KEY, "school_login"])
+    return _summarise(out, params).sort(["region", *TEST_KEY, "school_login"])
 
 
-def _summarise(out: pl.DataFrame) -> pl.DataFrame:
+def _summarise(out: pl.DataFrame, params: Params) -> pl.DataFrame:
     n = pl.col("n").fill_null(0)
     status = pl.when(n == 0).then(pl.lit("no_data")).otherwise(pl.col("status"))
     out = out.with_columns(n.alias("n"), status.alias("status"))
@@ -78,7 +92,7 @@ def _summarise(out: pl.DataFrame) -> pl.DataFrame:
     probability = pl.when(total > 0).then(hits / total).otherwise(0.0)
     out = out.with_columns(probability.alias("probability"), (hits > 0).cast(pl.Int8).alias("flagged"))
     risk = (
-        pl.when(pl.col("probability") >= 2 / 3)
+        pl.when(pl.col("probability") >= params.risk_high)
         .then(pl.lit("высокий"))
         .when(pl.col("probability") > 0)
         .then(pl.lit("средний"))

@@ -31,7 +31,7 @@ NOT_DONE_TEXT = [v.lower() for v in NOT_DONE] + ["не пройд", "x", "х"]
 
 @dataclass
 class Rules:
-    region_code: str
+    region_code: str | None  # None: files of several regions (analysis straight from files)
     task_max: list[int | None]  # per task column, None when unknown
     max_total: int | None
 
@@ -213,7 +213,7 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
 def _login_checks(column: str, rules: Rules) -> list[Check]:
     login = pl.col("school_login")
     region = login.str.extract(r"^[a-z]+(\d\d)", 1)
-    return [
+    checks = [
         Check(
             "bad_login",
             column,
@@ -221,6 +221,11 @@ def _login_checks(column: str, rules: Rules) -> list[Check]:
             ~login.str.contains(LOGIN_PATTERN),
             _("not a ФИС ОКО login (letters and digits, e.g. sch220206)"),
         ),
+    ]
+    if rules.region_code is None:
+        return checks
+    return [
+        *checks,
         Check(
             "other_region",
             column,

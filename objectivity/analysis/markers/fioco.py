@@ -25,7 +25,7 @@ Z = 1.96
 TEST_KEY = ["year", "period", "grade", "subject"]
 
 
-def mean_markers(rows: pl.DataFrame, *, by_region: str | None = None, min_n: int = 5) -> pl.DataFrame:
+def mean_markers(rows: pl.DataFrame, *, by_region: str | None = None, min_n: int = 5, z: float = Z) -> pl.DataFrame:
     """«Завышенные значения среднего балла» per school × test.
 
     rows: one row per present participant with a valid total: TEST_KEY, school_login, total
@@ -35,10 +35,10 @@ def mean_markers(rows: pl.DataFrame, *, by_region: str | None = None, min_n: int
     is above the region's upper bound, else 0; null unless status is ok).
     """
     group = [*TEST_KEY, *([by_region] if by_region else [])]
-    schools = rows.group_by([*group, "school_login"]).agg(_interval(pl.col("total")))
+    schools = rows.group_by([*group, "school_login"]).agg(_interval(pl.col("total"), z))
     region = (
         rows.group_by(group)
-        .agg(_interval(pl.col("total")))
+        .agg(_interval(pl.col("total"), z))
         .rename({c: f"region_{c}" for c in ("n", "mean", "sd", "ci_low", "ci_high")})
     )
     out = schools.join(region, on=group, how="left").with_columns(
@@ -49,10 +49,10 @@ def mean_markers(rows: pl.DataFrame, *, by_region: str | None = None, min_n: int
     return out.drop("region_sd").sort([*group, "school_login"])
 
 
-def _interval(score: pl.Expr) -> list[pl.Expr]:
+def _interval(score: pl.Expr, z: float) -> list[pl.Expr]:
     n = score.count()
     sd = score.cast(pl.Float64).std(ddof=1).fill_null(0.0)
-    half = Z * sd / n.cast(pl.Float64).sqrt()
+    half = z * sd / n.cast(pl.Float64).sqrt()
     mean = score.cast(pl.Float64).mean()
     return [
         n.alias("n"),
@@ -63,7 +63,7 @@ def _interval(score: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def spearman_markers(rows: pl.DataFrame, *, min_n: int = 5) -> pl.DataFrame:
+def spearman_markers(rows: pl.DataFrame, *, min_n: int = 5, below: float = 0.0) -> pl.DataFrame:
     """«Несоответствие результатов ВПР и школьных отметок» per school × test.
 
     rows: TEST_KEY, school_login, total, journal_mark (null when the pupil has none).
@@ -88,7 +88,7 @@ def spearman_markers(rows: pl.DataFrame, *, min_n: int = 5) -> pl.DataFrame:
     out = out.with_columns(
         pl.when(pl.col("spearman").is_null())
         .then(None)
-        .otherwise((pl.col("spearman") < 0).cast(pl.Int8))
+        .otherwise((pl.col("spearman") < below).cast(pl.Int8))
         .alias("fioco_spearman")
     )
     return out.drop("_nt", "_nj").sort(keys)
@@ -100,6 +100,7 @@ def cohort_markers(
     *,
     by_region: str | None = None,
     min_n: int = 5,
+    iqr_k: float = 3.0,
 ) -> pl.DataFrame:
     """«Резкое возрастание / резкое падение результатов одной параллели», on the grade-5, year Y+1 row.
 
@@ -116,7 +117,7 @@ def cohort_markers(
     five = s.filter(pl.col("grade") == 5).rename({"s": "s_5"})
     pairs = five.join(four.drop("grade"), on=["year", "period", "subject", *group, "school_login"], how="inner")
     pairs = pairs.with_columns((pl.col("s_4") / pl.col("s_5")).alias("k")).filter(pl.col("k").is_finite())
-    return _fences(pairs, ["year", "period", "subject", *group])
+    return _fences(pairs, ["year", "period", "subject", *group], iqr_k)
 
 
 def _percent_of_max(
@@ -139,10 +140,10 @@ def _percent_of_max(
     return per_school.filter(pl.col("_n") >= min_n).drop("_n")
 
 
-def _fences(pairs: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+def _fences(pairs: pl.DataFrame, group: list[str], iqr_k: float) -> pl.DataFrame:
     parts = []
     for _key, part in pairs.group_by(group, maintain_order=True):
-        low, high = tukey_fences(part["k"].to_numpy())
+        low, high = tukey_fences(part["k"].to_numpy(), iqr_k)
         mark = (
             pl.when(pl.col("k") > high)
             .then(pl.lit("fall"))

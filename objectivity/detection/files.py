@@ -1,0 +1,90 @@
+"""Results straight from files, with no database: the input of `objectivity analyze`.
+
+Each file is read by the same readers and row checks as an import; the work (year, grade, subject,
+period) comes from the file name or title, or from the hint. Maximum scores come from the reference
+data given (a YAML catalogue), else the catalogue shipped with the system, else the data (said so).
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.layout import TestName, parse_test_name
+from objectivity.analysis.schema import task_columns
+from objectivity.detection.pipeline import MaxTotals, with_test_key
+from objectivity.results.layouts import body, detect
+from objectivity.results.normalise import Rules, normalise
+from objectivity.results.readers import FileRejected, read_raw
+from objectivity.results.reference import SHIPPED_CATALOGUE, parse_catalogue
+
+
+@dataclass
+class FileSet:
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    max_totals: MaxTotals = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    works: list[str] = field(default_factory=list)
+
+
+def catalogue_maxima(text: str, name: str) -> dict[tuple[str, int, str, int, str], int]:
+    entries = parse_catalogue(text, name)
+    keys = ("procedure", "year", "period", "grade", "subject")
+    return {tuple(e[k] for k in keys): e["values"]["max_total"] for e in entries if e["values"]["max_total"]}  # type: ignore[misc]
+
+
+def read_files(paths: list[Path], *, hint: TestName, reference: Path | None) -> FileSet:
+    catalogue = catalogue_maxima(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name)
+    if reference is not None:
+        catalogue |= catalogue_maxima(reference.read_text(encoding="utf-8-sig"), reference.name)
+    found = FileSet()
+    for path in paths:
+        _read_one(path, hint, catalogue, found)
+    return found
+
+
+def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> None:
+    sheet = read_raw(path, path.name)
+    layout = detect(sheet)
+    key = _key(path, layout.title, hint)
+    max_total = catalogue.get(key)
+    checked = normalise(
+        body(sheet, layout),
+        layout,
+        Rules(region_code=None, task_max=[t.max for t in layout.tasks], max_total=max_total),
+    )
+    if max_total is None:
+        max_total = _inferred_max(checked.pupils)
+        found.notes.append(
+            _("%(file)s: the maximum score is not in the reference data; taken from the data as %(max)d")
+            % {"file": path.name, "max": max_total}
+        )
+    _procedure, year, period, grade, subject = key
+    found.frames.append(with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject))
+    found.max_totals[(year, period, grade, subject)] = max_total
+    found.works.append(f"{path.name}: {year}, {grade} класс, {subject}, {period}")
+
+
+def _key(path: Path, title: str, hint: TestName) -> tuple[str, int, str, int, str]:
+    from_name, from_title = parse_test_name(path.stem), parse_test_name(title)
+    pick = {
+        k: getattr(hint, k) or getattr(from_name, k) or getattr(from_title, k)
+        for k in ("year", "grade", "subject", "procedure", "period")
+    }
+    if pick["year"] is None or pick["grade"] is None or pick["subject"] is None:
+        raise FileRejected(
+            _(
+                "File “%(name)s”: could not tell the year, grade and subject from the file name or its title; give them with --year, --grade, --subject"
+            )
+            % {"name": path.name}
+        )
+    return (pick["procedure"] or "vpr", pick["year"], pick["period"] or "spring", pick["grade"], pick["subject"])
+
+
+def _inferred_max(pupils: pl.DataFrame) -> int:
+    valid = pupils.filter(pl.col("valid") & ~pl.col("absent"))
+    tasks = task_columns(valid)
+    if tasks:
+        return int(valid.select(pl.sum_horizontal(pl.col(tasks).max())).item() or 1)
+    return int(valid.select(pl.col("total").max()).item() or 1)

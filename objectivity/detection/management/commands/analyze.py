@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import polars as pl
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName
+from objectivity.core.jobs import terminal_progress
+from objectivity.detection.files import read_files
+from objectivity.detection.pipeline import analyse, write_findings_csv
+from objectivity.detection.report import render_report
+from objectivity.detection.thresholds import defaults, params_of
+from objectivity.results.readers import FileRejected
+
+
+class Command(BaseCommand):
+    help = "Analyse results files directly (no database): DIR/findings.csv and a self-contained DIR/report.html."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--out", required=True, type=Path, help="directory for findings.csv and report.html")
+        parser.add_argument("--reference", type=Path, help="catalogue of works (YAML) with the maximum scores")
+        parser.add_argument("--year", type=int, help="report only this year (other files serve as context)")
+        parser.add_argument("--grade", type=int, help="the work's grade, when file names do not say")
+        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
+        parser.add_argument("--min-n", type=int, default=int(defaults()["min_n"]))
+
+    def handle(self, *args, files: list[Path], out: Path, reference: Path | None, year: int | None, **options):
+        missing = [str(f) for f in [*files, *([reference] if reference else [])] if not f.is_file()]
+        if missing:
+            raise CommandError(_("File not found: %(names)s") % {"names": ", ".join(missing)})
+        progress = terminal_progress(self.stderr)
+        progress(5, _("Reading the files"))
+        hint = TestName(grade=options.get("grade"), subject=options.get("subject"))
+        try:
+            found = read_files(files, hint=hint, reference=reference)
+        except FileRejected as exc:
+            raise CommandError(str(exc)) from exc
+        progress(70, _("Computing the markers"))
+        findings = analyse(found.frames, found.max_totals, params_of(defaults() | {"min_n": options["min_n"]}))
+        if year is not None and not findings.is_empty():
+            findings = findings.filter(pl.col("year") == year)
+        csv = write_findings_csv(findings, out / "findings.csv")
+        (out / "report.html").write_text(
+            render_report(findings, works=found.works, notes=found.notes), encoding="utf-8"
+        )
+        progress(100, "")
+        for note in found.notes:
+            self.stderr.write(note)
+        flagged = int(findings["flagged"].sum()) if not findings.is_empty() else 0
+        self.stdout.write(
+            _("Schools × works: %(rows)d, with a marker: %(flagged)d. Written: %(csv)s and %(html)s")
+            % {"rows": findings.height, "flagged": flagged, "csv": csv, "html": out / "report.html"}
+        )

@@ -1,0 +1,55 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from objectivity.core import jobs
+from objectivity.core.models import Job, JobStatus
+from objectivity.detection.jobs import DETECTION_RUN
+from objectivity.detection.runs import create_run, works_of_year
+from objectivity.orgs.models import Region
+
+
+class Command(BaseCommand):
+    help = "Run detection over the stored results of a region for a year (all works, or the ones given)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", default="", help="region code, e.g. 22 (needed when there are several)")
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--work", type=int, action="append", default=[], help="id of a work (repeatable)")
+        parser.add_argument("--by", default="", help="login of the user the run is recorded for")
+
+    def handle(self, *args, region: str, year: int, work: list[int], by: str, **options):
+        regions = Region.objects.filter(code=region) if region else Region.objects.all()
+        if regions.count() != 1:
+            raise CommandError(
+                _("Say which region with --region (codes: %(codes)s)")
+                % {"codes": ", ".join(Region.objects.values_list("code", flat=True)) or "—"}
+            )
+        region_obj = regions.get()
+        works = works_of_year(region_obj, year)
+        works = works.filter(pk__in=work) if work else works
+        if not works.exists():
+            raise CommandError(_("No ВПР results of %(year)d are in use in the region") % {"year": year})
+        user = get_user_model().objects.filter(username=by).first() if by else None
+        run = create_run(region=region_obj, year=year, assessments=list(works), by=user)
+        job = Job.objects.create(
+            kind=DETECTION_RUN,
+            title=_("Detection run, %(year)d") % {"year": year},
+            region=region_obj,
+            created_by=user,
+            params={"run_id": str(run.pk)},
+        )
+        run.job = job
+        run.save(update_fields=["job"])
+        job = jobs.execute(job, progress=jobs.terminal_progress(self.stderr))
+        if job.status == JobStatus.FAILED:
+            raise CommandError(job.error)
+        run.refresh_from_db()
+        for item in run.summary["works"]:
+            self.stdout.write(
+                _(
+                    "%(work)s: schools %(schools)d, with enough data %(ok)d, with a marker %(flagged)d, level of objectivity %(index)s"
+                )
+                % item
+            )
+        self.stdout.write(_("Findings: %(path)s") % {"path": run.findings_csv or "—"})

@@ -1,0 +1,107 @@
+"""Detection settings (versioned per year), runs with the exact settings and data they used, findings."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from objectivity.access.scope import ScopedQuerySet, ScopePaths
+
+
+class DetectionSettings(models.Model):
+    """Thresholds of one year for a region; every change is a new version, runs keep the one they used."""
+
+    region = models.ForeignKey("orgs.Region", on_delete=models.CASCADE, related_name="detection_settings")
+    year = models.PositiveSmallIntegerField(_("year"))
+    version = models.PositiveIntegerField(_("version"))
+    values = models.JSONField(_("thresholds"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    scope_paths = ScopePaths(region="region", municipality=None, school=None)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region", "-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "version"], name="unique_detection_settings_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} · {self.year} · v{self.version}"
+
+    def scope_chain(self) -> dict[str, int]:
+        return {"region": self.region_id}
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class DetectionRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="detection_runs")
+    year = models.PositiveSmallIntegerField(_("year"))
+    thresholds = models.ForeignKey(DetectionSettings, on_delete=models.PROTECT, related_name="runs")
+    assessments = models.ManyToManyField("results.Assessment", related_name="detection_runs")
+    # The data the run read: [{"assessment": id, "imports": [{"id", "sha256"}]}], so it can be repeated.
+    data_versions = models.JSONField(default=list)
+    method = models.CharField(_("method"), max_length=40, default="fioco-1")
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    findings_csv = models.CharField(max_length=500, blank=True)  # path under DATA_DIR
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    scope_paths = ScopePaths(region="region", municipality=None, school=None)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("detection run")
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.created_at:%d.%m.%Y %H:%M}"
+
+    def scope_chain(self) -> dict[str, int]:
+        return {"region": self.region_id}
+
+
+class Finding(models.Model):
+    """One school × work of a run: the markers, the risk words and the reasons with numbers."""
+
+    run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="findings")
+    assessment = models.ForeignKey("results.Assessment", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey("orgs.School", on_delete=models.CASCADE, related_name="findings")
+    n = models.PositiveIntegerField(_("participants"))
+    status = models.CharField(_("status"), max_length=12)
+    fioco_mean = models.SmallIntegerField(null=True, blank=True)
+    fioco_spearman = models.SmallIntegerField(null=True, blank=True)
+    fioco_cohort = models.CharField(max_length=4, blank=True)
+    probability = models.FloatField()
+    risk = models.CharField(_("risk"), max_length=10)
+    flagged = models.BooleanField(_("signs found"), default=False)
+    reasons = models.TextField(_("reasons"), blank=True)
+    details = models.JSONField(default=dict)  # the numbers behind the markers, for the school page
+
+    scope_paths = ScopePaths(region="run__region", municipality="school__municipality", school="school")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["school__municipality__name", "school__short_name"]
+        indexes = [models.Index(fields=["run", "assessment", "flagged"])]
+        constraints = [models.UniqueConstraint(fields=["run", "assessment", "school"], name="unique_finding")]
+
+    def __str__(self) -> str:
+        return f"{self.school.login} · {self.assessment}"
+
+    def scope_chain(self) -> dict[str, int]:
+        return self.school.scope_chain()

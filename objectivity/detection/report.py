@@ -1,0 +1,24 @@
+"""The self-contained report.html of `objectivity analyze`: no external files, prints on A4."""
+
+import polars as pl
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from objectivity.detection.runs import summarise_keys
+
+
+def render_report(findings: pl.DataFrame, *, works: list[str], notes: list[str]) -> str:
+    flagged = (
+        findings.filter(pl.col("flagged") == 1).sort(["region", "year", "grade", "subject", "school_login"])
+        if not findings.is_empty()
+        else findings
+    )
+    context = {
+        "generated": timezone.localtime(),
+        "works": works,
+        "notes": notes,
+        "summary": summarise_keys(findings),
+        "flagged": flagged.to_dicts() if not flagged.is_empty() else [],
+        "total": findings.height,
+    }
+    return render_to_string("detection/report.html", context)

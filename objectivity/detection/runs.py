@@ -1,0 +1,213 @@
+"""Detection runs over stored results: read the data in use, analyse, keep findings with the exact
+settings and data versions, and write findings.csv exactly as `objectivity analyze` does."""
+
+import math
+from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.markers.fioco import objectivity_index
+from objectivity.audit.log import record
+from objectivity.audit.models import Action
+from objectivity.core.bulk import bulk_insert
+from objectivity.detection.models import DetectionRun, Finding, RunStatus
+from objectivity.detection.pipeline import MaxTotals, analyse, with_test_key, write_findings_csv
+from objectivity.detection.thresholds import current_settings, params_of
+from objectivity.orgs.models import School
+from objectivity.results.models import Assessment, Procedure
+from objectivity.results.store import current_pupils, imports_in_use
+
+DETAIL_COLUMNS = (
+    "mean",
+    "ci_low",
+    "ci_high",
+    "region_mean",
+    "region_ci_high",
+    "spearman",
+    "n_journal",
+    "k",
+    "k_low",
+    "k_high",
+)
+
+
+def works_of_year(region, year: int):
+    """ВПР works of the year with results in use in the region."""
+    return Assessment.objects.filter(
+        year=year, procedure=Procedure.VPR, imports__region=region, imports__status="active"
+    ).distinct()
+
+
+def create_run(*, region, year: int, assessments, by) -> DetectionRun:
+    run = DetectionRun.objects.create(
+        region=region, year=year, thresholds=current_settings(region, year), created_by=by
+    )
+    run.assessments.set(assessments)
+    return run
+
+
+def context_works(run: DetectionRun) -> list[Assessment]:
+    """The run's works and, for the cohort marker, grade 4 of the year before in the same subjects."""
+    works = list(run.assessments.all())
+    fives = [w for w in works if w.grade == 5]
+    earlier = Assessment.objects.filter(
+        procedure=Procedure.VPR,
+        year=run.year - 1,
+        grade=4,
+        subject__in=[w.subject for w in fives],
+        period__in=[w.period for w in fives],
+    )
+    return works + [w for w in earlier if w not in works]
+
+
+def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.DataFrame], MaxTotals, list[dict]]:
+    frames, maxima, versions = [], {}, []
+    for index, work in enumerate(works):
+        progress(5 + int(60 * index / max(1, len(works))), str(work))
+        # Every stored row of registry schools, absent and excluded ones too: the analysis counts them
+        # itself, exactly as it does for rows read straight from files.
+        rows = current_pupils(region, work)
+        rows = rows.filter(pl.col("school_id").is_not_null()) if not rows.is_empty() else rows
+        versions.append(
+            {
+                "assessment": work.pk,
+                "imports": [{"id": str(i.pk), "sha256": i.sha256} for i in imports_in_use(region, work)],
+            }
+        )
+        if rows.is_empty():
+            continue
+        frames.append(
+            with_test_key(
+                rows.drop("school_id", "municipality_id"),
+                year=work.year,
+                period=work.period,
+                grade=work.grade,
+                subject=work.subject,
+            )
+        )
+        maxima[(work.year, work.period, work.grade, work.subject)] = max_total_of(work, rows)
+    return frames, maxima, versions
+
+
+def max_total_of(work: Assessment, rows: pl.DataFrame) -> int:
+    reference = work.reference()
+    if reference is not None and reference.max_total:
+        return int(reference.max_total)
+    return int(rows["total"].max() or 1)  # type: ignore[arg-type]
+
+
+def execute(run: DetectionRun, progress) -> dict:
+    frames, maxima, versions = stored_frames(run.region, context_works(run), progress)
+    progress(70, _("Computing the markers"))
+    findings = analyse(frames, maxima, params_of(run.thresholds.values))
+    keys = {(w.year, w.period, w.grade, w.subject): w for w in run.assessments.all()}
+    if not findings.is_empty():  # the earlier year's grade 4 was context for the cohort marker only
+        wanted = pl.DataFrame(
+            [dict(zip(("year", "period", "grade", "subject"), key, strict=True)) for key in keys],
+            schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
+        )
+        findings = findings.join(wanted, on=["year", "period", "grade", "subject"], how="semi")
+    progress(85, _("Saving the findings"))
+    path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
+    _save(run, findings, keys, versions, path)
+    return run.summary
+
+
+@transaction.atomic
+def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[dict], path: Path) -> None:
+    schools = {s.login: s for s in School.objects.filter(municipality__region=run.region)}
+    rows = [] if findings.is_empty() else findings.iter_rows(named=True)
+    bulk_insert([_finding(run, row, keys, schools) for row in rows if row["school_login"] in schools])
+    if not findings.is_empty():
+        write_findings_csv(findings, path)
+        run.findings_csv = str(path.relative_to(settings.DATA_DIR))
+    run.data_versions, run.status = versions, RunStatus.DONE
+    run.summary = summarise_run(findings, keys)
+    run.save()
+    record(
+        by=run.created_by,
+        action=Action.CREATE,
+        obj=run,
+        after={"year": run.year, "settings": run.thresholds.version, "works": len(keys)},
+        note=_("detection run"),
+    )
+
+
+def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict) -> Finding:
+    details = {c: _plain(row.get(c)) for c in DETAIL_COLUMNS}
+    return Finding(
+        run=run,
+        assessment=keys[(row["year"], row["period"], row["grade"], row["subject"])],
+        school=schools[row["school_login"]],
+        n=row["n"],
+        status=row["status"],
+        fioco_mean=row["fioco_mean"],
+        fioco_spearman=row["fioco_spearman"],
+        fioco_cohort=row["fioco_cohort"] or "",
+        probability=row["probability"],
+        risk=row["risk"],
+        flagged=bool(row["flagged"]),
+        reasons=row["reasons"] or "",
+        details=details,
+    )
+
+
+def _plain(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
+    """Per work: schools, schools with enough data, schools with a marker, the objectivity index."""
+    out = []
+    for key, work in keys.items():
+        part = (
+            findings.filter(
+                (pl.col("year") == key[0])
+                & (pl.col("period") == key[1])
+                & (pl.col("grade") == key[2])
+                & (pl.col("subject") == key[3])
+            )
+            if not findings.is_empty()
+            else findings
+        )
+        ok = part.filter(pl.col("status") == "ok") if not part.is_empty() else part
+        flagged = int(ok["flagged"].sum()) if not ok.is_empty() else 0
+        index = round(100 - 100 * flagged / ok.height, 1) if not ok.is_empty() else None
+        out.append(
+            {
+                "assessment": work.pk,
+                "work": str(work),
+                "schools": part.height,
+                "ok": ok.height,
+                "flagged": flagged,
+                "index": index,
+            }
+        )
+    ok_rows = findings.filter(pl.col("status") == "ok") if not findings.is_empty() else findings
+    overall = objectivity_index(ok_rows, marker_columns=["flagged"]) if not ok_rows.is_empty() else None
+    return {"works": out, "index": None if overall is None else round(overall, 1)}
+
+
+def summarise_keys(findings: pl.DataFrame) -> list[dict]:
+    """Per region and work in a findings frame: schools, with enough data, with a marker, the index."""
+    if findings.is_empty():
+        return []
+    ok = pl.col("status") == "ok"
+    per = findings.group_by(["region", "year", "period", "grade", "subject"]).agg(
+        pl.len().alias("schools"),
+        ok.sum().alias("ok"),
+        (ok & (pl.col("flagged") == 1)).sum().alias("flagged"),
+    )
+    per = per.with_columns(
+        pl.when(pl.col("ok") > 0)
+        .then(100 - 100 * pl.col("flagged") / pl.col("ok"))
+        .otherwise(None)
+        .round(1)
+        .alias("index")
+    )
+    return per.sort(["region", "year", "period", "grade", "subject"]).to_dicts()

@@ -1,0 +1,92 @@
+"""Detection runs over stored imports and `objectivity analyze` over the same files share one code path."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.core.management import call_command
+
+from objectivity.analysis.synth import default_tests, generate_region, write_region
+from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
+from objectivity.orgs.models import School
+from objectivity.results.importer import import_results
+from objectivity.results.reference import import_yaml
+from tests.factories import MunicipalityFactory
+
+
+@pytest.fixture
+def generated(tmp_path_factory, world):
+    out = tmp_path_factory.mktemp("region")
+    tests = default_tests([2024, 2025], grades=(4, 5), subjects=("ma",))
+    region = generate_region(
+        seed=5, years=[2024, 2025], n_schools=60, tests=tests, inject={"inflate": 0.1, "cohort": 0.05}
+    )
+    paths = write_region(region, out)
+    municipality = MunicipalityFactory(region=world.region)
+    School.objects.bulk_create(
+        [
+            School(login=login, municipality=municipality, full_name=login, short_name=login)
+            for login in region.schools["login"]
+        ],
+        ignore_conflicts=True,  # the fixed cast already has sch220001 and sch220002
+    )
+    import_yaml((out / "reference.yaml").read_text(encoding="utf-8"))
+    files = sorted(p for p in paths if p.suffix == ".xlsx" and p.name != "schools.xlsx")
+    for path in files:
+        assert import_results(path, path.name, region=world.region, by=None).status == "imported"
+    return out, files
+
+
+def detect(world, year):
+    call_command("detect", "--region", world.region.code, "--year", str(year))
+    return DetectionRun.objects.order_by("-created_at").first()
+
+
+def test_detect_and_analyze_give_byte_identical_findings(world, generated, settings, tmp_path):
+    out, files = generated
+    run = detect(world, 2025)
+    call_command(
+        "analyze",
+        *map(str, files),
+        "--out",
+        str(tmp_path),
+        "--reference",
+        str(out / "reference.yaml"),
+        "--year",
+        "2025",
+    )
+    stored = (Path(settings.DATA_DIR) / run.findings_csv).read_bytes()
+    assert stored == (tmp_path / "findings.csv").read_bytes()
+    table = pl.read_csv(tmp_path / "findings.csv")
+    assert set(table["year"]) == {2025} and table["fioco_cohort"].drop_nulls().len() > 0
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<link" not in html and "<script" not in html and "Уровень объективности" in html
+
+
+def test_a_run_keeps_its_settings_and_data_and_repeats_exactly(world, generated):
+    first = detect(world, 2025)
+    second = detect(world, 2025)
+    assert first.thresholds == second.thresholds == DetectionSettings.objects.get(region=world.region, year=2025)
+    imports = [i["id"] for v in first.data_versions for i in v["imports"]]
+    assert len(first.data_versions) == 3 and len(imports) == 3  # two works of 2025 and grade 4 of 2024 as context
+
+    def rows(run):
+        return sorted(
+            Finding.objects.filter(run=run).values_list(
+                "school__login", "assessment_id", "n", "fioco_mean", "fioco_spearman", "fioco_cohort", "reasons"
+            )
+        )
+
+    assert rows(first) == rows(second) and len(rows(first)) > 0
+    summary = first.summary["works"]
+    assert {w["work"] for w in summary} == {"ВПР 2025 · Математика · 4 класс", "ВПР 2025 · Математика · 5 класс"}
+    assert all(0 <= w["index"] <= 100 for w in summary)
+
+
+def test_changed_settings_make_a_new_version_the_old_run_keeps_its_own(world, generated):
+    first = detect(world, 2025)
+    DetectionSettings.objects.create(region=world.region, year=2025, version=2, values={"min_n": 1000})
+    second = detect(world, 2025)
+    assert (first.thresholds.version, second.thresholds.version) == (1, 2)
+    assert not Finding.objects.filter(run=second, status="ok").exists()
+    assert Finding.objects.filter(run=first, status="ok").exists()
