@@ -6,4 +6,5 @@ urlpatterns = [
     path("orgs/", include("objectivity.orgs.urls")),
     path("audit/", include("objectivity.audit.urls")),
     path("results/", include("objectivity.results.urls")),
+    path("detection/", include("objectivity.detection.urls")),
 ]

@@ -24,6 +24,9 @@ VIEW_RESULTS = "results.view"
 IMPORT_RESULTS = "results.import"
 EDIT_REFERENCE = "results.edit_reference"
 EDIT_SCHEDULE = "results.edit_schedule"
+VIEW_FINDINGS = "detection.view"
+RUN_DETECTION = "detection.run"
+EDIT_THRESHOLDS = "detection.edit_thresholds"
 
 PERMISSION_LABELS = {
     VIEW_ORGS: _("view organisations"),
@@ -37,12 +40,15 @@ PERMISSION_LABELS = {
     IMPORT_RESULTS: _("import results"),
     EDIT_REFERENCE: _("edit the catalogue of assessments"),
     EDIT_SCHEDULE: _("edit schedules of assessments"),
+    VIEW_FINDINGS: _("view signs of non-objective results"),
+    RUN_DETECTION: _("run detection"),
+    EDIT_THRESHOLDS: _("edit detection thresholds"),
 }
 
 _VIEWER = frozenset({VIEW_ORGS})
 _READER = frozenset({VIEW_ORGS, VIEW_RESULTS})
-_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS})
-_ANALYST = _COORDINATOR | {IMPORT_RESULTS, EDIT_SCHEDULE}
+_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS, VIEW_FINDINGS})
+_ANALYST = _COORDINATOR | {IMPORT_RESULTS, EDIT_SCHEDULE, RUN_DETECTION}
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,8 @@ ROLES: dict[str, Role] = {
             "region",
         ),
         Role("region_analyst", _("Regional analyst"), ("region",), _ANALYST, "region"),
-        Role("oiv_official", _("ОИВ official"), ("region",), _READER, "region"),
-        Role("methodologist", _("ЦОКО/ИРО methodologist"), ("region",), _READER, "region"),
+        Role("oiv_official", _("ОИВ official"), ("region",), _READER | {VIEW_FINDINGS}, "region"),
+        Role("methodologist", _("ЦОКО/ИРО methodologist"), ("region",), _READER | {VIEW_FINDINGS}, "region"),
         Role(
             "municipal_coordinator",
             _("Municipal coordinator"),
@@ -75,7 +81,7 @@ ROLES: dict[str, Role] = {
             _COORDINATOR | {EDIT_SCHEDULE},
             "municipality",
         ),
-        Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _READER, "municipality"),
+        Role("mms_methodologist", _("ММС methodologist"), ("municipality",), _READER | {VIEW_FINDINGS}, "municipality"),
         Role(
             "school_admin",
             _("School organiser (ответственный организатор ОО)"),

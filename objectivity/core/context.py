@@ -9,6 +9,7 @@ from objectivity.access.roles import (
     IMPORT_RESULTS,
     MANAGE_USERS,
     VIEW_AUDIT,
+    VIEW_FINDINGS,
     VIEW_ORGS,
     VIEW_PEOPLE,
     VIEW_RESULTS,
@@ -31,6 +32,8 @@ def navigation(request) -> dict:
         items.append((_("Results"), reverse("results-home")))
     if can(user, IMPORT_RESULTS):
         items.append((_("Import results"), reverse("results-import")))
+    if can(user, VIEW_FINDINGS):
+        items.append((_("Signs"), reverse("run-list")))
     if can(user, IMPORT_REGISTRY):
         items.append((_("Registry import"), reverse("registry-import")))
     if can(user, VIEW_PEOPLE) or can(user, MANAGE_USERS):

@@ -14,6 +14,7 @@ from objectivity.core.tables import Column, TableView, pk_link
 JOB_RESULT_TEMPLATES = {
     "orgs.registry_import": "orgs/registry_result.html",
     "results.import": "results/import_result.html",
+    "detection.run": "detection/run_result.html",
 }
 
 

@@ -61,7 +61,8 @@ class DetectionRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    scope_paths = ScopePaths(region="region", municipality=None, school=None)
+    # Municipal users see the runs of their region; the findings inside are filtered to their schools.
+    scope_paths = ScopePaths(region="region", municipality="region__municipalities", school=None)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

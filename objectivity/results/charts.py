@@ -170,3 +170,34 @@ def journal_chart(levels: list[dict]) -> dict:
             ],
         },
     )
+
+
+def history_chart(points: list[dict]) -> dict:
+    """points: [{"step": "2024, 4 кл.", "level", "percent"}] → the parallel's mean percent over the years."""
+    levels = list(dict.fromkeys(p["level"] for p in points))
+    return _spec(
+        height=180,
+        data={"values": points},
+        mark={"type": "line", "point": True},
+        encoding={
+            "x": {"field": "step", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+            "y": {
+                "field": "percent",
+                "type": "quantitative",
+                "title": _("Mean share of the maximum, %"),
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": "level",
+                "type": "nominal",
+                "title": None,
+                "sort": levels,
+                "scale": {"domain": levels, "range": PALETTE[: len(levels)]},
+            },
+            "tooltip": [
+                {"field": "level", "title": _("Level")},
+                {"field": "step", "title": " "},
+                {"field": "percent", "title": "%"},
+            ],
+        },
+    )

@@ -30,6 +30,7 @@ COVERS_SCHOOL = EVERYONE - {"outsider"}
 RESULT_VIEWERS = EVERYONE - {"public_observer", "independent_observer", "expert"}
 REGION_RESULT_VIEWERS = {"region_admin", "region_analyst", "oiv_official", "methodologist", "federal_analyst"}
 RESULT_IMPORTERS = {"region_admin", "region_analyst"}
+FINDING_VIEWERS = REGION_RESULT_VIEWERS | {"municipal_coordinator", "mms_methodologist"}
 
 
 @dataclass
@@ -81,6 +82,38 @@ def _schedule_entry(world):
         school=world.school, assessment=Assessment.objects.first(), class_label="4А", date=datetime.date(2025, 4, 15)
     )
     return [entry.pk]
+
+
+def _run(world, *, with_school=False, with_work=False):
+    from objectivity.detection.models import DetectionRun, Finding
+    from objectivity.detection.thresholds import current_settings
+    from objectivity.results.models import Assessment
+
+    work = Assessment.objects.get(year=2021, grade=4, subject="ma")
+    run = DetectionRun.objects.create(
+        region=world.region,
+        year=2021,
+        thresholds=current_settings(world.region, 2021),
+        status="done",
+        summary={
+            "works": [{"assessment": work.pk, "work": str(work), "schools": 1, "ok": 1, "flagged": 1, "index": 0.0}],
+            "index": 0.0,
+        },
+    )
+    run.assessments.set([work])
+    Finding.objects.create(
+        run=run,
+        assessment=work,
+        school=world.school,
+        n=20,
+        status="ok",
+        fioco_mean=1,
+        probability=0.5,
+        risk="средний",
+        flagged=True,
+        reasons="средний балл 15,0",
+    )
+    return [run.pk, *([world.school.pk] if with_school else []), *([work.pk] if with_work else [])]
 
 
 MATRIX = {
@@ -148,6 +181,14 @@ MATRIX = {
     "windows": Entry(RESULT_VIEWERS),
     "control-list": Entry(RESULT_VIEWERS),
     "control-import": Entry({"region_admin", "region_analyst", "outsider"}),
+    "run-list": Entry(FINDING_VIEWERS | {"outsider"}),
+    "run-start": Entry({"region_admin", "region_analyst", "outsider"}),
+    "run-detail": Entry(FINDING_VIEWERS, args=_run),
+    "work-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_work=True)),
+    "school-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_school=True)),
+    "thresholds": Entry(
+        {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
+    ),
 }
 
 

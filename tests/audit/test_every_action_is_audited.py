@@ -8,6 +8,7 @@ from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
 from objectivity.core.actions import REGISTRY
 from objectivity.core.tabular import RawTable
+from objectivity.detection.actions import save_thresholds
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
 from objectivity.results import actions as results_actions
@@ -70,6 +71,7 @@ def _call(name, world):
             region=world.region,
             assessment=Assessment.objects.first(),
         ),
+        "save_thresholds": lambda: save_thresholds(by=admin, region=world.region, year=2025, values={"min_n": 10}),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
             entries=parse_catalogue(

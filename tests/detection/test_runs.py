@@ -90,3 +90,47 @@ def test_changed_settings_make_a_new_version_the_old_run_keeps_its_own(world, ge
     assert (first.thresholds.version, second.thresholds.version) == (1, 2)
     assert not Finding.objects.filter(run=second, status="ok").exists()
     assert Finding.objects.filter(run=first, status="ok").exists()
+
+
+def test_pages_start_a_run_and_show_findings_by_scope(world, generated, client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from objectivity.core.models import Job
+
+    client.force_login(world.users["region_analyst"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("run-start"), {"year": 2025})
+    job = Job.objects.get(kind="detection.run")
+    assert response.url == reverse("job-detail", args=[job.pk]) and job.status == "done"
+    run = DetectionRun.objects.get()
+    page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert reverse("run-detail", args=[run.pk]) in page
+    detail = client.get(reverse("run-detail", args=[run.pk])).content.decode()
+    assert "По опубликованной методике ФИОКО" in detail and 'data-test="index"' in detail
+    work = run.assessments.get(grade=5)
+    table = client.get(reverse("work-findings", args=[run.pk, work.pk]), {"flagged": "1"})
+    shown = list(table.context["page"].object_list)
+    assert shown and all(f.flagged for f in shown)
+    names = [(f.school.municipality.name, f.school.short_name) for f in table.context["page"].paginator.object_list]
+    assert names == sorted(names), "default order: municipality, then name — never a ranking"
+    flagged = shown[0]
+    school_page = client.get(reverse("school-findings", args=[run.pk, flagged.school_id])).content.decode()
+    assert flagged.reasons in school_page and "vega-embed.js" in school_page
+    # A municipal coordinator sees only the schools of the municipality.
+    client.force_login(world.users["municipal_coordinator"])
+    mine = client.get(reverse("work-findings", args=[run.pk, work.pk])).context["page"].paginator.object_list
+    assert {f.school.municipality_id for f in mine} <= {world.municipality.pk}
+
+
+def test_thresholds_page_saves_a_new_version(world, client):
+    from django.urls import reverse
+
+    client.force_login(world.users["region_admin"])
+    page = client.get(reverse("thresholds", args=[2025])).content.decode()
+    assert "[ФИОКО]" in page and "[собственный]" in page
+    values = {"z": 1.96, "iqr_k": 3, "spearman_below": 0, "min_n": 10, "risk_high": 0.66}
+    assert client.post(reverse("thresholds", args=[2025]), values).status_code == 302
+    latest = DetectionSettings.objects.filter(region=world.region, year=2025).order_by("-version").first()
+    assert latest.version == 2 and latest.values["min_n"] == 10
+    client.force_login(world.users["region_analyst"])
+    assert client.post(reverse("thresholds", args=[2025]), values).status_code == 403

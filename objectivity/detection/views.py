@@ -1,0 +1,296 @@
+"""Pages of detection: runs, the findings of a work, a school's evidence, the thresholds of a year.
+
+Signs are shown in the words of GLOSSARY.md: no ranking, default order by municipality and name.
+"""
+
+import polars as pl
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from objectivity.access.policy import decide, region_where
+from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
+from objectivity.core import jobs
+from objectivity.core.tables import Column, TableView, pk_link
+from objectivity.detection.actions import save_thresholds
+from objectivity.detection.forms import RunForm, ThresholdsForm
+from objectivity.detection.jobs import DETECTION_RUN
+from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
+from objectivity.detection.runs import create_run
+from objectivity.detection.thresholds import THRESHOLDS, current_settings
+from objectivity.orgs.models import Municipality, School
+from objectivity.results import browse, charts
+from objectivity.results.models import Assessment
+from objectivity.results.store import statistics_rows
+
+
+def _require(user, permission: str, target=None) -> None:
+    decision = decide(user, permission, target)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+class RunListView(TableView):
+    permission = VIEW_FINDINGS
+    title = _l("Signs of non-objective results")
+    export_name = "detection-runs"
+    template_name = "detection/run_list.html"
+    default_order = ("-created_at",)
+    columns = [
+        Column(
+            "created_at",
+            _l("Started"),
+            lambda r: timezone.localtime(r.created_at).strftime("%d.%m.%Y %H:%M"),
+            "created_at",
+            link=pk_link("run-detail"),
+        ),
+        Column("year", _l("Year"), lambda r: r.year, "year", numeric=True),
+        Column("works", _l("Works"), lambda r: len(r.summary.get("works", [])), None, numeric=True),
+        Column("index", _l("Level of objectivity"), lambda r: r.summary.get("index"), None, numeric=True),
+        Column("settings", _l("Thresholds, version"), lambda r: r.thresholds.version, None, numeric=True),
+        Column("status", _l("Status"), lambda r: r.get_status_display(), "status"),
+    ]
+
+    def base_queryset(self):
+        return DetectionRun.objects.visible_to(self.request.user).select_related("thresholds")
+
+    def extra_context(self):
+        return {"can_run": decide(self.request.user, RUN_DETECTION).allowed}
+
+
+@login_required
+def run_start(request):
+    region = region_where(request.user, RUN_DETECTION)
+    form = RunForm(request.POST or None, region=region, year=request.GET.get("year"))
+    if request.method == "POST" and form.is_valid():
+        run = create_run(
+            region=region, year=form.cleaned_data["year"], assessments=form.cleaned_data["works"], by=request.user
+        )
+        job = jobs.start(
+            kind=DETECTION_RUN,
+            title=_("Detection run, %(year)d") % {"year": run.year},
+            by=request.user,
+            region=region,
+            params={"run_id": str(run.pk)},
+        )
+        run.job = job
+        run.save(update_fields=["job"])
+        return redirect("job-detail", pk=job.pk)
+    return render(request, "detection/run_start.html", {"form": form, "region": region})
+
+
+def _visible_run(request, pk) -> DetectionRun:
+    run = get_object_or_404(DetectionRun.objects.visible_to(request.user).select_related("thresholds", "region"), pk=pk)
+    _require(request.user, VIEW_FINDINGS)
+    return run
+
+
+def _findings(request, run: DetectionRun):
+    return Finding.objects.visible_to(request.user).filter(run=run)
+
+
+@login_required
+def run_detail(request, pk):
+    run = _visible_run(request, pk)
+    visible = _findings(request, run)
+    works = []
+    for item in run.summary.get("works", []):
+        mine = visible.filter(assessment_id=item["assessment"])
+        works.append({**item, "visible": mine.count(), "visible_flagged": mine.filter(flagged=True).count()})
+    thresholds = [(t, run.thresholds.values.get(t.key, t.default)) for t in THRESHOLDS]
+    return render(request, "detection/run_detail.html", {"run": run, "works": works, "thresholds": thresholds})
+
+
+class FindingFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_l("Municipality"), queryset=Municipality.objects.none(), required=False, empty_label=_l("all")
+    )
+    flagged = forms.ChoiceField(
+        label=_l("Signs"),
+        required=False,
+        choices=[("", _l("all schools")), ("1", _l("with signs")), ("0", _l("without signs"))],
+    )
+    risk = forms.ChoiceField(
+        label=_l("Risk"),
+        required=False,
+        choices=[("", _l("any")), ("высокий", "высокий"), ("средний", "средний"), ("низкий", "низкий")],
+    )
+
+
+def _marker(value) -> str:
+    return "●" if value == 1 else ("" if value is not None else "—")
+
+
+class WorkFindingsView(TableView):
+    permission = VIEW_FINDINGS
+    export_name = "findings"
+    template_name = "detection/work_findings.html"
+    search_fields = ("school__login", "school__short_name")
+    search_placeholder = _l("Login or school")
+    default_order = ("school__municipality__name", "school__short_name")
+    columns = [
+        Column("municipality", _l("Municipality"), lambda f: f.school.municipality.name, "school__municipality__name"),
+        Column(
+            "school",
+            _l("School"),
+            lambda f: f.school.short_name,
+            "school__short_name",
+            link=lambda f: reverse("school-findings", args=[f.run_id, f.school_id]),
+        ),
+        Column("login", _l("Login"), lambda f: f.school.login, "school__login"),
+        Column("n", _l("Participants"), lambda f: f.n, "n", numeric=True),
+        Column("mean", _l("Mean score"), lambda f: _marker(f.fioco_mean), None),
+        Column("spearman", _l("Marks vs journal"), lambda f: _marker(f.fioco_spearman), None),
+        Column(
+            "cohort",
+            _l("The parallel"),
+            lambda f: {"rise": _("sharp rise"), "fall": _("sharp fall"), "0": ""}.get(f.fioco_cohort, "—"),
+            None,
+        ),
+        Column("risk", _l("Risk"), lambda f: f.risk if f.status == "ok" else _("too few data"), "risk"),
+        Column("reasons", _l("What was seen"), lambda f: f.reasons, None),
+    ]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.run = _visible_run(request, kwargs["pk"])
+        self.work = get_object_or_404(self.run.assessments, pk=kwargs["work"])
+        self.title = str(self.work)
+        return super().dispatch(request, *args, **kwargs)
+
+    def filter_form_class(self, data):
+        form = FindingFilterForm(data)
+        form.fields["municipality"].queryset = Municipality.objects.visible_to(self.request.user).filter(
+            region=self.run.region
+        )
+        return form
+
+    def apply_filters(self, qs, data):
+        if data.get("municipality"):
+            qs = qs.filter(school__municipality=data["municipality"])
+        if data.get("flagged") in ("0", "1"):
+            qs = qs.filter(flagged=data["flagged"] == "1")
+        if data.get("risk"):
+            qs = qs.filter(risk=data["risk"], status="ok")
+        return qs
+
+    def base_queryset(self):
+        return _findings(self.request, self.run).filter(assessment=self.work).select_related("school__municipality")
+
+    def extra_context(self):
+        item = next((w for w in self.run.summary.get("works", []) if w["assessment"] == self.work.pk), {})
+        return {"run": self.run, "work": self.work, "item": item}
+
+
+@login_required
+def school_findings(request, pk, school):
+    run = _visible_run(request, pk)
+    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality"), pk=school)
+    findings = _findings(request, run).filter(school=school).select_related("assessment")
+    if not findings.exists():
+        raise PermissionDenied(_("No findings of this school in the run are visible to you"))
+    blocks = [_evidence(run, f, school) for f in findings.order_by("assessment__subject", "assessment__grade")]
+    return render(request, "detection/school.html", {"run": run, "school": school, "blocks": blocks})
+
+
+def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
+    work = finding.assessment
+    reference = work.reference()
+    rows = statistics_rows(run.region, work)
+    if rows.is_empty():  # the data was withdrawn since the run: the finding stays, the charts cannot
+        return {"finding": finding, "work": work, "view": None, "charts": []}
+    levels = browse.build_levels(
+        rows,
+        region_name=run.region.name,
+        municipality=school.municipality,
+        school=school,
+        class_letter="",
+        own_school=True,
+    )
+    view = browse.describe_work(
+        levels,
+        cuts=reference.cuts if reference else None,
+        max_total=reference.max_total if reference else None,
+        columns=reference.columns if reference else [],
+    )
+    others = [lv.label for lv in levels if lv.label not in (school.short_name, run.region.name)]
+    specs = []
+    if view.scores:
+        specs.append(
+            (
+                "scores",
+                _("Distribution of primary scores"),
+                charts.scores_chart([v for v in view.scores if v["level"] not in others], view.cuts),
+            )
+        )
+    if view.tasks:
+        specs.append(
+            ("tasks", _("Completion of tasks"), charts.tasks_chart([v for v in view.tasks if v["level"] not in others]))
+        )
+    history = _history(run, work, school)
+    if history:
+        specs.append(("history", _("The parallel over the years"), charts.history_chart(history)))
+    chart_list = [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
+    return {"finding": finding, "work": work, "view": view, "charts": chart_list}
+
+
+def _history(run: DetectionRun, work: Assessment, school: School) -> list[dict]:
+    """The school's and the region's mean percent of the maximum for this subject, grade by year —
+    the same parallel moves one grade up each year."""
+    points = []
+    related = Assessment.objects.filter(
+        procedure=work.procedure, subject=work.subject, period=work.period, year__lte=work.year, year__gte=work.year - 3
+    )
+    for other in related:
+        if other.year - other.grade != work.year - work.grade:  # the same cohort: grade − year constant
+            continue
+        rows = statistics_rows(run.region, other)
+        reference = other.reference()
+        top = reference.max_total if reference and reference.max_total else None
+        if rows.is_empty() or not top:
+            continue
+        mine = rows.filter(pl.col("school_id") == school.pk)
+        label = f"{other.year}, {other.grade} кл."
+        points.append({"step": label, "level": str(run.region.name), "percent": _percent(rows, top)})
+        if mine.height:
+            points.append(
+                {
+                    "step": label,
+                    "level": school.short_name,
+                    "percent": _percent(mine, top),
+                }
+            )
+    return sorted(points, key=lambda p: p["step"])
+
+
+def _percent(rows: pl.DataFrame, top: int) -> float:
+    return round(float(rows.select(pl.col("total").mean()).item()) * 100 / top, 1)
+
+
+@login_required
+def thresholds(request, year: int):
+    region = region_where(request.user, VIEW_FINDINGS)
+    current = current_settings(region, year)
+    can_edit = decide(request.user, EDIT_THRESHOLDS, region).allowed
+    form = ThresholdsForm(request.POST or None, initial=current.values) if can_edit else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(decide(request.user, EDIT_THRESHOLDS, region).reason)
+        if form.is_valid():
+            saved = save_thresholds(by=request.user, region=region, year=year, values=form.cleaned_data)
+            messages.success(request, _("Saved as version %(n)d") % {"n": saved.version})
+            return redirect("thresholds", year=year)
+    versions = DetectionSettings.objects.filter(region=region, year=year).select_related("created_by")
+    rows = [(t, current.values.get(t.key, t.default)) for t in THRESHOLDS]
+    return render(
+        request,
+        "detection/thresholds.html",
+        {"year": year, "current": current, "rows": rows, "form": form, "versions": versions},
+    )
