@@ -39,6 +39,7 @@ bench: test-venv
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/school_list_load.py
 	$(BIN)/python bench/results_import.py
+	$(BIN)/python bench/detection_speed.py
 
 clean:
 	rm -rf $(VENV) var

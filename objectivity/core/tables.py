@@ -42,6 +42,7 @@ class TableView(LoginRequiredMixin, View):
     page_size = 50
     export_name = "table"
     template_name = "core/table.html"
+    table_class = ""  # extra CSS class of the <table>, for pages whose columns need their own widths
 
     def base_queryset(self) -> QuerySet:
         raise NotImplementedError

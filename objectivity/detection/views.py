@@ -131,6 +131,7 @@ class WorkFindingsView(TableView):
     permission = VIEW_FINDINGS
     export_name = "findings"
     template_name = "detection/work_findings.html"
+    table_class = "findings"
     search_fields = ("school__login", "school__short_name")
     search_placeholder = _l("Login or school")
     default_order = ("school__municipality__name", "school__short_name")
