@@ -65,11 +65,16 @@ def fioco_findings(
     """One row per school × test present in `pupils`; see the module docstring for the columns."""
     min_n = params.min_n
     rows = pupils.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
+    if "procedure" not in rows.columns:
+        rows = rows.with_columns(pl.lit("vpr").alias("procedure"))
     counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
     schools = rows.select([*TEST_KEY, "region", "school_login"]).unique()
     means = mean_markers(counted, by_region="region", min_n=min_n, z=params.z)
-    spear = spearman_markers(counted, min_n=min_n, below=params.spearman_below)
-    cohort = cohort_markers(counted, max_totals, by_region="region", min_n=min_n, iqr_k=params.iqr_k)
+    # The journal marker and the cohort marker are ВПР markers; ОГЭ/ЕГЭ rows get the mean marker only.
+    spear = spearman_markers(counted.filter(pl.col("procedure") == "vpr"), min_n=min_n, below=params.spearman_below)
+    cohort = cohort_markers(
+        counted.filter(pl.col("procedure") == "vpr"), max_totals, by_region="region", min_n=min_n, iqr_k=params.iqr_k
+    )
     out = schools.join(means, on=[*TEST_KEY, "region", "school_login"], how="left")
     out = out.join(spear, on=[*TEST_KEY, "school_login"], how="left")
     out = out.join(cohort.drop("s_4", "s_5"), on=[*TEST_KEY, "region", "school_login"], how="left")

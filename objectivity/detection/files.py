@@ -60,8 +60,10 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
             _("%(file)s: the maximum score is not in the reference data; taken from the data as %(max)d")
             % {"file": path.name, "max": max_total}
         )
-    _procedure, year, period, grade, subject = key
-    found.frames.append(with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject))
+    procedure, year, period, grade, subject = key
+    found.frames.append(
+        with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject, procedure=procedure)
+    )
     found.max_totals[(year, period, grade, subject)] = max_total
     found.works.append(f"{path.name}: {year}, {grade} класс, {subject}, {period}")
 

@@ -14,8 +14,11 @@ from objectivity.analysis.findings import Params, findings_table, fioco_findings
 MaxTotals = dict[tuple[int, str, int, str], int]
 
 
-def with_test_key(pupils: pl.DataFrame, *, year: int, period: str, grade: int, subject: str) -> pl.DataFrame:
+def with_test_key(
+    pupils: pl.DataFrame, *, year: int, period: str, grade: int, subject: str, procedure: str = "vpr"
+) -> pl.DataFrame:
     return pupils.with_columns(
+        pl.lit(procedure).alias("procedure"),
         pl.lit(year, pl.Int32).alias("year"),
         pl.lit(period).alias("period"),
         pl.lit(grade, pl.Int32).alias("grade"),

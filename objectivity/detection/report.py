@@ -20,5 +20,6 @@ def render_report(findings: pl.DataFrame, *, works: list[str], notes: list[str])
         "summary": summarise_keys(findings),
         "flagged": flagged.to_dicts() if not flagged.is_empty() else [],
         "total": findings.height,
+        "with_oge": not findings.is_empty() and bool((findings["grade"] == 9).any()),
     }
     return render_to_string("detection/report.html", context)

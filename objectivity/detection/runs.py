@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.markers.fioco import objectivity_index
@@ -35,10 +36,11 @@ DETAIL_COLUMNS = (
 
 
 def works_of_year(region, year: int):
-    """ВПР works of the year with results in use in the region."""
-    return Assessment.objects.filter(
-        year=year, procedure=Procedure.VPR, imports__region=region, imports__status="active"
-    ).distinct()
+    """ВПР works of the year with results in use in the region, and ОГЭ Russian and maths (pupil rows),
+    whose mean marker the published method also counts."""
+    in_use = Assessment.objects.filter(year=year, imports__region=region, imports__status="active")
+    oge = Q(procedure=Procedure.OGE, subject__in=["ru", "ma"]) & ~Q(imports__kind="exam_schools")
+    return in_use.filter(Q(procedure=Procedure.VPR) | oge).distinct()
 
 
 def create_run(*, region, year: int, assessments, by) -> DetectionRun:
@@ -86,6 +88,7 @@ def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.Da
                 period=work.period,
                 grade=work.grade,
                 subject=work.subject,
+                procedure=work.procedure,
             )
         )
         maxima[(work.year, work.period, work.grade, work.subject)] = max_total_of(work, rows)
@@ -190,7 +193,8 @@ def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
         )
     ok_rows = findings.filter(pl.col("status") == "ok") if not findings.is_empty() else findings
     overall = objectivity_index(ok_rows, marker_columns=["flagged"]) if not ok_rows.is_empty() else None
-    return {"works": out, "index": None if overall is None else round(overall, 1)}
+    with_oge = any(work.procedure == Procedure.OGE for work in keys.values())
+    return {"works": out, "index": None if overall is None else round(overall, 1), "with_oge": with_oge}
 
 
 def summarise_keys(findings: pl.DataFrame) -> list[dict]:

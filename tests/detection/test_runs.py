@@ -134,3 +134,19 @@ def test_thresholds_page_saves_a_new_version(world, client):
     assert latest.version == 2 and latest.values["min_n"] == 10
     client.force_login(world.users["region_analyst"])
     assert client.post(reverse("thresholds", args=[2025]), values).status_code == 403
+
+
+def test_oge_pupil_results_add_the_mean_marker_only(world, generated, tmp_path):
+    rows = ["логин ОО;код участника;первичный балл;отметка"]
+    logins = [s.login for s in School.objects.filter(municipality__region=world.region)][:12]
+    for i, login in enumerate(logins):
+        top = 30 if i == 0 else 18  # one school far above the others
+        rows += [f"{login};9{i:02d}{k:02d};{top + (k % 3)};4" for k in range(12)]
+    path = tmp_path / "ОГЭ 2025 математика 9 класс.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_results(path, path.name, region=world.region, by=None).status == "imported"
+    run = detect(world, 2025)
+    oge = Finding.objects.filter(run=run, assessment__procedure="oge")
+    assert oge.count() == 12 and oge.filter(fioco_mean=1).count() == 1
+    assert not oge.exclude(fioco_spearman=None).exists() and not oge.exclude(fioco_cohort="").exists()
+    assert run.summary["with_oge"] is True

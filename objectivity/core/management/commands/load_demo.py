@@ -49,3 +49,14 @@ class Command(BaseCommand):
             _("Results imported: %(files)d files, %(pupils)d participants present.")
             % {"files": len(imported), "pupils": pupils}
         )
+        self._detection(region, admin, years[-1])
+
+    def _detection(self, region, admin, year: int) -> None:
+        from objectivity.detection.runs import create_run, execute, works_of_year
+
+        run = create_run(region=region, year=year, assessments=list(works_of_year(region, year)), by=admin)
+        summary = execute(run, lambda percent, message: None)
+        self.stdout.write(
+            _("Signs by the published ФИОКО method for %(year)d: level of objectivity %(index)s.")
+            % {"year": year, "index": str(summary.get("index")).replace(".", ",")}
+        )
