@@ -1,0 +1,142 @@
+"""Combining the evidence layers into one calibrated probability per school × test (METHODS.md §2).
+
+1. Layer p-values are combined with the Cauchy combination test (ACAT; Liu & Xie 2020, JASA 115:393),
+   which stays valid under arbitrary dependence between layers: T = Σ w_i tan((0.5 − p_i)π), combined
+   p = 0.5 − arctan(T / Σ w_i)/π. Layers without information for a school are left out.
+2. Across all school × tests of a region, the share of clean ones π0 is estimated (Storey 2002, λ = 0.5)
+   and the density of combined p-values by a monotone decreasing (Grenander) estimate; the probability
+   that a school × test is manipulated is 1 − lfdr(p) = 1 − π0 / f(p) (Efron 2004, local FDR).
+   A 90% interval comes from a bootstrap over school × tests.
+3. Flags control the FDR of the flagged list (Benjamini & Hochberg 1995, q = 0.05) and need either
+   ≥ 2 layers with p < 0.05, or one layer with p < `extreme`.
+
+Output columns of `combine`: every input column, plus p_combined, layers_agreeing, probability,
+probability_low, probability_high, flagged (0/1), risk («низкий» / «средний» / «высокий»).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+Array = np.ndarray
+
+
+def cauchy_combination(pvalues: Array, weights: Array | None = None) -> Array:
+    """Row-wise ACAT of a (schools × layers) array with NaN for missing layers; NaN when all missing."""
+    p = np.clip(pvalues, 1e-15, 1 - 1e-15)
+    present = ~np.isnan(pvalues)
+    w = np.where(present, 1.0 if weights is None else weights, 0.0)
+    t = np.where(present, np.tan((0.5 - np.where(present, p, 0.5)) * np.pi), 0.0)
+    total = w.sum(axis=1)
+    stat = np.divide((w * t).sum(axis=1), total, out=np.full(total.shape, np.nan), where=total > 0)
+    combined: Array = 0.5 - np.arctan(stat) / np.pi
+    return np.where(total > 0, combined, np.nan)
+
+
+def storey_pi0(p: Array, lam: float = 0.5) -> float:
+    """Share of true nulls among p-values (Storey 2002), capped at 1."""
+    if p.size == 0:
+        return 1.0
+    share = float(np.mean(p > lam))
+    return min(1.0, share / (1 - lam))
+
+
+def grenander(p: Array) -> tuple[Array, Array]:
+    """Knots and slopes of the least concave majorant of the empirical CDF on [0, 1]: a decreasing density."""
+    x = np.concatenate([[0.0], np.sort(p), [1.0]])
+    y = np.concatenate([[0.0], np.arange(1, p.size + 1) / p.size, [1.0]])
+    hull = [0]
+    for i in range(1, x.size):
+        while len(hull) >= 2 and _turns_up(x, y, hull[-2], hull[-1], i):
+            hull.pop()
+        hull.append(i)
+    knots = x[hull]
+    slopes = np.diff(y[hull]) / np.maximum(np.diff(knots), 1e-12)
+    return knots, slopes
+
+
+def _turns_up(x: Array, y: Array, a: int, b: int, c: int) -> bool:
+    return bool((y[b] - y[a]) * (x[c] - x[a]) <= (y[c] - y[a]) * (x[b] - x[a]))
+
+
+def density_at(p: Array, knots: Array, slopes: Array) -> Array:
+    index = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, slopes.size - 1)
+    result: Array = slopes[index]
+    return result
+
+
+def probability_manipulated(p: Array, reference: Array | None = None) -> Array:
+    """1 − local FDR of each p given the region's p-values (`reference`, default: p itself)."""
+    ref = p[~np.isnan(p)] if reference is None else reference[~np.isnan(reference)]
+    if ref.size < 10:
+        return np.full(p.shape, np.nan)
+    knots, slopes = grenander(ref)
+    f = density_at(np.nan_to_num(p, nan=1.0), knots, slopes)
+    lfdr = np.minimum(1.0, storey_pi0(ref) / np.maximum(f, 1e-12))
+    return np.where(np.isnan(p), np.nan, 1.0 - lfdr)
+
+
+def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float = 0.9) -> tuple[Array, Array]:
+    """A `level` interval of each probability from resampling the region's school × tests."""
+    rng = np.random.default_rng(seed)
+    valid = p[~np.isnan(p)]
+    draws = np.stack([probability_manipulated(p, rng.choice(valid, valid.size)) for _ in range(rounds)])
+    tail = (1 - level) / 2
+    return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1 - tail, axis=0)
+
+
+def benjamini_hochberg(p: Array, q: float = 0.05) -> Array:
+    """Boolean array: rejected at FDR q (NaN never rejected)."""
+    valid = ~np.isnan(p)
+    order = np.argsort(np.where(valid, p, np.inf))
+    m = int(valid.sum())
+    ranked = np.where(valid, p, np.inf)[order]
+    passed = ranked <= q * np.arange(1, p.size + 1) / max(m, 1)
+    cutoff = np.max(np.nonzero(passed)[0]) if passed.any() else -1
+    rejected = np.zeros(p.size, dtype=bool)
+    rejected[order[: cutoff + 1]] = True
+    result: Array = rejected & valid
+    return result
+
+
+def combine(
+    findings: pl.DataFrame,
+    layers: Sequence[str],
+    *,
+    seed: int = 0,
+    q: float = 0.05,
+    extreme: float = 0.001,
+    risk_high: float = 0.5,
+    risk_medium: float = 0.1,
+) -> pl.DataFrame:
+    """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring)."""
+    matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
+    combined = cauchy_combination(matrix)
+    agreeing = np.sum(np.nan_to_num(matrix, nan=1.0) < 0.05, axis=1)
+    extreme_hit = np.any(np.nan_to_num(matrix, nan=1.0) < extreme, axis=1)
+    flagged = benjamini_hochberg(combined, q) & ((agreeing >= 2) | extreme_hit)
+    probability = probability_manipulated(combined)
+    low, high = bootstrap_interval(combined, seed=seed)
+    out = findings.with_columns(
+        pl.Series("p_combined", combined),
+        pl.Series("layers_agreeing", agreeing.astype(np.int64)),
+        pl.Series("probability", probability),
+        pl.Series("probability_low", low),
+        pl.Series("probability_high", high),
+        pl.Series("flagged", flagged.astype(np.int8)),
+    )
+    return out.with_columns(_risk(risk_high, risk_medium).alias("risk"))
+
+
+def _risk(high: float, medium: float) -> pl.Expr:
+    probability = pl.col("probability").fill_nan(0.0).fill_null(0.0)
+    return (
+        pl.when((pl.col("flagged") == 1) | (probability >= high))
+        .then(pl.lit("высокий"))
+        .when(probability >= medium)
+        .then(pl.lit("средний"))
+        .otherwise(pl.lit("низкий"))
+    )
