@@ -16,6 +16,7 @@ probability_low, probability_high, flagged (0/1), risk («низкий» / «с�
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,7 +86,9 @@ def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float =
     valid = p[~np.isnan(p)]
     draws = np.stack([probability_manipulated(p, rng.choice(valid, valid.size)) for _ in range(rounds)])
     tail = (1 - level) / 2
-    return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1 - tail, axis=0)
+    with warnings.catch_warnings():  # school × tests with no p-value at all stay NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1 - tail, axis=0)
 
 
 def benjamini_hochberg(p: Array, q: float = 0.05) -> Array:

@@ -1,0 +1,217 @@
+"""Validation on injected manipulation (METHODS.md §3): how well each layer, the combination and the
+ФИОКО baseline find the manipulated school × tests of generated regions.
+
+The scenario is fixed, so no method can be tuned to one generator run: regions of `n_schools` schools
+with the generator's realistic sizes, two consecutive springs, grades 4-5, Russian and maths; 8 % of
+schools manipulated, one kind each, in one test: push, inflate, hard, journal, copy, exclude (equal
+shares). The unit is a school × test; the positive ones are those the truth names.
+
+Metrics (per seed, then mean and the range over seeds):
+- AUC (Mann-Whitney, ties averaged); TPR at FPR = 1 % (threshold = the 99th percentile of the
+  negatives' scores); precision at k (k = number of positives);
+- calibration of the combined probability: ECE over 10 equal-width bins; 90 %-interval coverage =
+  the share of school × tests (weighted by bin) whose bin's observed rate lies inside the bin's mean
+  interval.
+A method's score: layers −log10 p (missing p counts as p = 1), the combination −log10 of its combined
+p (its probability, a calibrated step function of that p, is judged by ECE and coverage), the ФИОКО
+baseline its number of markers (ties averaged by the rank-based AUC).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from objectivity.analysis.combine import combine
+from objectivity.analysis.findings import fioco_findings
+from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
+from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
+from objectivity.analysis.synth_core import TestSpec
+
+Layer = Callable[..., pl.DataFrame]
+KINDS = ("push", "inflate", "hard", "journal", "copy", "exclude")
+SHARE = 0.08
+KEY = ["year", "grade", "subject", "school_login"]
+
+
+YEARS = (2024, 2025)
+
+
+def scenario_region(seed: int, n_schools: int) -> SyntheticRegion:
+    """The fixed scenario of METHODS.md §3 for one seed."""
+    tests = default_tests(YEARS, grades=(4, 5), subjects=("ru", "ma"))
+    inject = {kind: SHARE / len(KINDS) for kind in KINDS}
+    return generate_region(seed=seed, years=YEARS, n_schools=n_schools, tests=tests, inject=inject)
+
+
+def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.DataFrame:
+    """One row per school × test of a generated region: truth, size band, p_<layer>, combined, ФИОКО."""
+    region = scenario_region(seed, n_schools)
+    parts = [_layers_of_test(spec, frame, layers, seed) for spec, frame in region.results.items()]
+    rows = pl.concat(parts, how="diagonal_relaxed")
+    rows = rows.join(_fioco_scores(region), on=KEY, how="left")
+    truth = region.truth.select(*KEY, "kind").with_columns(
+        pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
+    )
+    rows = rows.join(truth, on=KEY, how="left")
+    return combine(rows, list(layers), seed=seed) if layers else rows
+
+
+def _layers_of_test(spec: TestSpec, frame: pl.DataFrame, layers: Mapping[str, Layer], seed: int) -> pl.DataFrame:
+    counted = frame.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+    info: TestInfo = info_from_spec(spec)
+    out = counted.group_by("school_login").agg(pl.len().alias("n"))
+    for name, layer in layers.items():
+        result = layer(counted, info, seed=seed)
+        out = out.join(result.select("school_login", f"p_{name}"), on="school_login", how="left")
+    return out.with_columns(
+        pl.lit(spec.year, pl.Int32).alias("year"),
+        pl.lit(spec.grade, pl.Int32).alias("grade"),
+        pl.lit(spec.subject).alias("subject"),
+        pl.col("n").map_elements(size_band, return_dtype=pl.String).alias("band"),
+    )
+
+
+def _fioco_scores(region: SyntheticRegion) -> pl.DataFrame:
+    frames = [
+        f.with_columns(
+            pl.lit(s.year, pl.Int32).alias("year"),
+            pl.lit(s.period).alias("period"),
+            pl.lit(s.grade, pl.Int32).alias("grade"),
+            pl.lit(s.subject).alias("subject"),
+        )
+        for s, f in region.results.items()
+    ]
+    maxima = {(s.year, s.period, s.grade, s.subject): s.max_total for s in region.results}
+    found = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), maxima)
+    markers = (
+        pl.col("fioco_mean").fill_null(0)
+        + pl.col("fioco_spearman").fill_null(0)
+        + pl.col("fioco_cohort").is_in(["rise", "fall"]).fill_null(False).cast(pl.Int8)
+    )
+    return found.select(*KEY, markers.cast(pl.Float64).alias("score_fioco"))
+
+
+# ---- metrics --------------------------------------------------------------------------------------
+
+
+def auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve by the Mann-Whitney statistic, ties averaged."""
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    if n1 == 0 or n0 == 0:
+        return math.nan
+    ranks = stats.rankdata(scores)
+    return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def tpr_at_fpr(scores: np.ndarray, positive: np.ndarray, fpr: float = 0.01) -> float:
+    negatives = scores[~positive]
+    if negatives.size == 0 or not positive.any():
+        return math.nan
+    threshold = np.quantile(negatives, 1 - fpr)
+    return float(np.mean(scores[positive] > threshold))
+
+
+def precision_at_k(scores: np.ndarray, positive: np.ndarray) -> float:
+    k = int(positive.sum())
+    if k == 0:
+        return math.nan
+    top = np.argsort(-scores, kind="stable")[:k]
+    return float(positive[top].mean())
+
+
+def calibration(
+    probability: np.ndarray, low: np.ndarray, high: np.ndarray, positive: np.ndarray
+) -> tuple[float, float]:
+    """(ECE over 10 bins, 90 %-interval coverage by bin) of a predicted probability."""
+    p = np.nan_to_num(probability, nan=0.0)
+    bins = np.minimum((p * 10).astype(int), 9)
+    ece = coverage = 0.0
+    for b in np.unique(bins):
+        inside = bins == b
+        rate, weight = positive[inside].mean(), inside.mean()
+        ece += weight * abs(p[inside].mean() - rate)
+        lo, hi = np.nanmean(low[inside]), np.nanmean(high[inside])
+        coverage += weight * float(lo - 1e-9 <= rate <= hi + 1e-9)
+    return float(ece), float(coverage)
+
+
+# ---- the evaluation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    method: str
+    subset: str  # "all", a kind, or a size band
+    auc: float
+    tpr: float
+    precision: float
+
+
+def method_scores(rows: pl.DataFrame, layers: Sequence[str]) -> dict[str, np.ndarray]:
+    scores = {
+        name: -np.log10(np.clip(rows[f"p_{name}"].cast(pl.Float64).fill_null(1.0).to_numpy(), 1e-300, 1.0))
+        for name in layers
+    }
+    if "p_combined" in rows.columns:  # ranked by the combined p (the probability is its calibrated step function)
+        combined = rows["p_combined"].cast(pl.Float64).fill_nan(1.0).fill_null(1.0).to_numpy()
+        scores["combined"] = -np.log10(np.clip(combined, 1e-300, 1.0))
+    scores["ФИОКО"] = rows["score_fioco"].fill_null(0.0).to_numpy()
+    return scores
+
+
+def results_of(rows: pl.DataFrame, layers: Sequence[str]) -> list[Result]:
+    scores = method_scores(rows, layers)
+    positive = rows["kind"].is_not_null().to_numpy()
+    kinds = rows["kind"].fill_null("").to_numpy()
+    bands = rows["band"].to_numpy()
+    subsets: dict[str, np.ndarray] = {"all": np.ones(rows.height, dtype=bool), "20+": rows["n"].to_numpy() >= 20}
+    subsets |= {kind: (kinds == kind) | ~positive for kind in KINDS}
+    subsets |= {size_band(low): bands == size_band(low) for low, _high in SIZE_BANDS}
+    out = []
+    for method, score in scores.items():
+        for subset, mask in subsets.items():
+            s, y = score[mask], positive[mask]
+            out.append(Result(method, subset, auc(s, y), tpr_at_fpr(s, y), precision_at_k(s, y)))
+    return out
+
+
+def false_positive_rates(rows: pl.DataFrame) -> dict[str, float]:
+    """Share of clean school × tests flagged by the combination, per size band."""
+    clean = rows.filter(pl.col("kind").is_null())
+    rates = {}
+    for low, _high in SIZE_BANDS:
+        flags = clean.filter(pl.col("band") == size_band(low))["flagged"].cast(pl.Float64).to_numpy()
+        rates[size_band(low)] = float(flags.mean()) if flags.size else math.nan
+    return rates
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+
+def summarise(per_seed: list[list[Result]]) -> pl.DataFrame:
+    """Mean and range over seeds of each metric, per method × subset."""
+    rows = [
+        {"seed": i, "method": r.method, "subset": r.subset, "auc": r.auc, "tpr": r.tpr, "precision": r.precision}
+        for i, results in enumerate(per_seed)
+        for r in results
+    ]
+    frame = pl.DataFrame(rows)
+    metrics = ("auc", "tpr", "precision")
+    return frame.group_by("method", "subset", maintain_order=True).agg(
+        *(pl.col(m).mean().alias(m) for m in metrics),
+        *(pl.col(m).min().alias(f"{m}_min") for m in metrics),
+        *(pl.col(m).max().alias(f"{m}_max") for m in metrics),
+    )
+
+
+def cell(row: dict[str, float], metric: str) -> str:
+    value = row[metric]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.3f} ({row[metric + '_min']:.2f}–{row[metric + '_max']:.2f})"
