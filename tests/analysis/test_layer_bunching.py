@@ -146,7 +146,8 @@ def test_output_contract(small_region):
 def test_deterministic_and_independent_of_row_order(small_region):
     rows, info = small_region
     first = bunching(rows, info, seed=4)
-    assert first.equals(bunching(rows, info, seed=4))
+    # Equal up to floating-point rounding: Polars sums groups in parallel, in no fixed order.
+    assert_frame_equal(first, bunching(rows, info, seed=4), check_exact=False, rel_tol=1e-9)
     shuffled = bunching(rows.sample(fraction=1.0, shuffle=True, seed=9), info, seed=4)
     assert_frame_equal(first, shuffled, check_exact=False, rel_tol=1e-9)  # sums in another order: rounding only
     assert not first.equals(bunching(rows, info, seed=5))  # the randomisation follows the seed

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 from scipy import optimize, stats
 
@@ -182,7 +183,8 @@ def test_explanations_are_plain_and_carry_numbers(injected):
 
 def test_deterministic_for_a_seed(injected):
     rows, info, out = injected
-    assert journal(rows, info, seed=1).equals(out)
+    # Equal up to floating-point rounding: Polars sums groups in parallel, in no fixed order.
+    assert_frame_equal(journal(rows, info, seed=1), out, check_exact=False, rel_tol=1e-9)
     assert not journal(rows, info, seed=2)["p_journal"].equals(out["p_journal"])
 
 
