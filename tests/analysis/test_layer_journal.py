@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 import polars as pl
-from polars.testing import assert_frame_equal
 import pytest
+from polars.testing import assert_frame_equal
 from scipy import optimize, stats
 
 from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_band
