@@ -29,6 +29,7 @@ from scipy import stats
 
 from objectivity.analysis.combine import combine
 from objectivity.analysis.findings import fioco_findings
+from objectivity.analysis.layers import ALL_ROWS
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
@@ -67,7 +68,7 @@ def _layers_of_test(spec: TestSpec, frame: pl.DataFrame, layers: Mapping[str, La
     info: TestInfo = info_from_spec(spec)
     out = counted.group_by("school_login").agg(pl.len().alias("n"))
     for name, layer in layers.items():
-        result = layer(counted, info, seed=seed)
+        result = layer(frame if name in ALL_ROWS else counted, info, seed=seed)
         out = out.join(result.select("school_login", f"p_{name}"), on="school_login", how="left")
     return out.with_columns(
         pl.lit(spec.year, pl.Int32).alias("year"),

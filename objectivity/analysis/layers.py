@@ -11,13 +11,15 @@ from collections.abc import Callable
 
 import polars as pl
 
-LAYER_NAMES = ("bunching", "taskfit", "similarity", "journal", "shares")
+LAYER_NAMES = ("bunching", "taskfit", "similarity", "journal", "shares", "absence")
+ALL_ROWS = frozenset({"absence"})  # layers that read absent pupils' rows too
 LAYER_TITLES = {
     "bunching": "L1 скопление у порогов отметок",
     "taskfit": "L2 несоответствие по заданиям",
     "similarity": "L3 совпадения внутри класса",
     "journal": "L4 отметки по журналу и ВПР",
     "shares": "L6 доли высоких отметок",
+    "absence": "Отсутствие слабых учеников",
 }
 
 
