@@ -55,4 +55,5 @@ def test_power_on_excluded_weak_pupils_and_contract():
     hit = float((big.filter(pl.col("injected"))["p_absence"].fill_null(1) < 0.05).mean())
     clean = float((big.filter(~pl.col("injected"))["p_absence"].fill_null(1) < 0.05).mean())
     assert hit >= 0.35 and hit > 5 * clean, (hit, clean)  # measured: 0.46 vs 0.04 (seed 5)
-    assert np.all((out["p_absence"].drop_nulls() >= 0) & (out["p_absence"].drop_nulls() <= 1))
+    p = out["p_absence"].drop_nulls().to_numpy()
+    assert np.all((p >= 0) & (p <= 1))
