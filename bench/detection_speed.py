@@ -59,7 +59,7 @@ def analyze(paths: list[Path], out: Path) -> int:
     from objectivity.detection.thresholds import defaults, params_of
 
     found = read_files(paths, hint=TestName(), reference=None)
-    findings = analyse(found.frames, found.max_totals, params_of(defaults()))
+    findings = analyse(found.frames, found.max_totals, params_of(defaults()), found.infos)
     write_findings_csv(findings, out / "findings.csv")
     (out / "report.html").write_text(render_report(findings, works=found.works, notes=found.notes), encoding="utf-8")
     return sum(f.height for f in found.frames)

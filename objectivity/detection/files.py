@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import TestName, parse_test_name
 from objectivity.analysis.schema import task_columns
-from objectivity.detection.pipeline import MaxTotals, with_test_key
+from objectivity.detection.pipeline import MaxTotals, info_of, with_test_key
 from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise
 from objectivity.results.readers import FileRejected, read_raw
@@ -24,20 +24,21 @@ from objectivity.results.reference import SHIPPED_CATALOGUE, parse_catalogue
 class FileSet:
     frames: list[pl.DataFrame] = field(default_factory=list)
     max_totals: MaxTotals = field(default_factory=dict)
+    infos: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     works: list[str] = field(default_factory=list)
 
 
-def catalogue_maxima(text: str, name: str) -> dict[tuple[str, int, str, int, str], int]:
-    entries = parse_catalogue(text, name)
+def catalogue_entries(text: str, name: str) -> dict[tuple, dict]:
+    """Reference values per (procedure, year, period, grade, subject) of a YAML catalogue."""
     keys = ("procedure", "year", "period", "grade", "subject")
-    return {tuple(e[k] for k in keys): e["values"]["max_total"] for e in entries if e["values"]["max_total"]}  # type: ignore[misc]
+    return {tuple(e[k] for k in keys): e["values"] for e in parse_catalogue(text, name)}
 
 
 def read_files(paths: list[Path], *, hint: TestName, reference: Path | None) -> FileSet:
-    catalogue = catalogue_maxima(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name)
+    catalogue = catalogue_entries(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name)
     if reference is not None:
-        catalogue |= catalogue_maxima(reference.read_text(encoding="utf-8-sig"), reference.name)
+        catalogue |= catalogue_entries(reference.read_text(encoding="utf-8-sig"), reference.name)
     found = FileSet()
     for path in paths:
         _read_one(path, hint, catalogue, found)
@@ -48,7 +49,8 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
     sheet = read_raw(path, path.name)
     layout = detect(sheet)
     key = _key(path, layout.title, hint)
-    max_total = catalogue.get(key)
+    values = catalogue.get(key, {})
+    max_total = values.get("max_total")
     checked = normalise(
         body(sheet, layout),
         layout,
@@ -65,6 +67,9 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
         with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject, procedure=procedure)
     )
     found.max_totals[(year, period, grade, subject)] = max_total
+    columns = values.get("columns") or _columns_from(layout, checked.pupils)
+    cuts = (values["cut3"], values["cut4"], values["cut5"]) if values.get("cut3") is not None else None
+    found.infos[(year, period, grade, subject)] = info_of(max_total, cuts, columns)
     found.works.append(f"{path.name}: {year}, {grade} класс, {subject}, {period}")
 
 
@@ -82,6 +87,16 @@ def _key(path: Path, title: str, hint: TestName) -> tuple[str, int, str, int, st
             % {"name": path.name}
         )
     return (pick["procedure"] or "vpr", pick["year"], pick["period"] or "spring", pick["grade"], pick["subject"])
+
+
+def _columns_from(layout, pupils: pl.DataFrame) -> list[dict]:
+    """Columns as the importer would infer them: maxima from the headers, else the highest score seen."""
+    from objectivity.results.reference import infer_columns
+
+    found = infer_columns(
+        pupils, [t.label for t in layout.tasks], [t.max for t in layout.tasks], [t.level for t in layout.tasks]
+    )
+    return found.columns
 
 
 def _inferred_max(pupils: pl.DataFrame) -> int:

@@ -15,7 +15,7 @@ from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
-from objectivity.detection.pipeline import MaxTotals, analyse, with_test_key, write_findings_csv
+from objectivity.detection.pipeline import MaxTotals, analyse, info_of, with_test_key, write_findings_csv
 from objectivity.detection.thresholds import current_settings, params_of
 from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, Procedure
@@ -65,8 +65,8 @@ def context_works(run: DetectionRun) -> list[Assessment]:
     return works + [w for w in earlier if w not in works]
 
 
-def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.DataFrame], MaxTotals, list[dict]]:
-    frames, maxima, versions = [], {}, []
+def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.DataFrame], MaxTotals, list[dict], dict]:
+    frames, maxima, versions, infos = [], {}, [], {}
     for index, work in enumerate(works):
         progress(5 + int(60 * index / max(1, len(works))), str(work))
         # Every stored row of registry schools, absent and excluded ones too: the analysis counts them
@@ -91,8 +91,12 @@ def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.Da
                 procedure=work.procedure,
             )
         )
-        maxima[(work.year, work.period, work.grade, work.subject)] = max_total_of(work, rows)
-    return frames, maxima, versions
+        key = (work.year, work.period, work.grade, work.subject)
+        maxima[key] = max_total_of(work, rows)
+        reference = work.reference()
+        if reference is not None and reference.columns:
+            infos[key] = info_of(maxima[key], reference.cuts, reference.columns)
+    return frames, maxima, versions, infos
 
 
 def max_total_of(work: Assessment, rows: pl.DataFrame) -> int:
@@ -103,16 +107,14 @@ def max_total_of(work: Assessment, rows: pl.DataFrame) -> int:
 
 
 def execute(run: DetectionRun, progress) -> dict:
-    frames, maxima, versions = stored_frames(run.region, context_works(run), progress)
+    frames, maxima, versions, infos = stored_frames(run.region, context_works(run), progress)
     progress(70, _("Computing the markers"))
-    findings = analyse(frames, maxima, params_of(run.thresholds.values))
     keys = {(w.year, w.period, w.grade, w.subject): w for w in run.assessments.all()}
-    if not findings.is_empty():  # the earlier year's grade 4 was context for the cohort marker only
-        wanted = pl.DataFrame(
-            [dict(zip(("year", "period", "grade", "subject"), key, strict=True)) for key in keys],
-            schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
-        )
-        findings = findings.join(wanted, on=["year", "period", "grade", "subject"], how="semi")
+    wanted = pl.DataFrame(
+        [dict(zip(("year", "period", "grade", "subject"), key, strict=True)) for key in keys],
+        schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
+    )
+    findings = analyse(frames, maxima, params_of(run.thresholds.values), infos, reported=wanted)
     progress(85, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
     _save(run, findings, keys, versions, path)
@@ -140,7 +142,8 @@ def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[
 
 
 def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict) -> Finding:
-    details = {c: _plain(row.get(c)) for c in DETAIL_COLUMNS}
+    evidence = [c for c in row if c.startswith(("p_", "explain_")) or c in ("probability_low", "probability_high")]
+    details = {c: _plain(row.get(c)) for c in (*DETAIL_COLUMNS, *evidence)}
     return Finding(
         run=run,
         assessment=keys[(row["year"], row["period"], row["grade"], row["subject"])],

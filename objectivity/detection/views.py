@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import decide, region_where
 from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
+from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.core import jobs
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.detection.actions import save_thresholds
@@ -154,6 +155,13 @@ class WorkFindingsView(TableView):
             lambda f: {"rise": _("sharp rise"), "fall": _("sharp fall"), "0": ""}.get(f.fioco_cohort, "—"),
             None,
         ),
+        Column(
+            "layers",
+            _l("Layers with signs"),
+            lambda f: sum(1 for e in layer_evidence(f) if e["seen"]) or "",
+            None,
+            numeric=True,
+        ),
         Column("risk", _l("Risk"), lambda f: f.risk if f.status == "ok" else _("too few data"), "risk"),
         Column("reasons", _l("What was seen"), lambda f: f.reasons, None),
     ]
@@ -198,7 +206,28 @@ def school_findings(request, pk, school):
     if not findings.exists():
         raise PermissionDenied(_("No findings of this school in the run are visible to you"))
     blocks = [_evidence(run, f, school) for f in findings.order_by("assessment__subject", "assessment__grade")]
-    return render(request, "detection/school.html", {"run": run, "school": school, "blocks": blocks})
+    analyst = decide(request.user, RUN_DETECTION).allowed  # numbers and intervals: the analyst's view only
+    return render(
+        request, "detection/school.html", {"run": run, "school": school, "blocks": blocks, "analyst": analyst}
+    )
+
+
+def layer_evidence(finding: Finding) -> list[dict]:
+    """Each layer's p-value and explanation stored with the finding, in the order of LAYER_NAMES."""
+    details = finding.details or {}
+    rows = []
+    for name in LAYER_NAMES:
+        if f"p_{name}" in details:
+            p = details.get(f"p_{name}")
+            rows.append(
+                {
+                    "title": LAYER_TITLES[name],
+                    "p": p,
+                    "seen": p is not None and p < 0.05,
+                    "text": details.get(f"explain_{name}") or "",
+                }
+            )
+    return rows
 
 
 def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
@@ -206,7 +235,7 @@ def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
     reference = work.reference()
     rows = statistics_rows(run.region, work)
     if rows.is_empty():  # the data was withdrawn since the run: the finding stays, the charts cannot
-        return {"finding": finding, "work": work, "view": None, "charts": []}
+        return {"finding": finding, "work": work, "view": None, "charts": [], "layers": layer_evidence(finding)}
     levels = browse.build_levels(
         rows,
         region_name=run.region.name,
@@ -239,7 +268,7 @@ def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
     if history:
         specs.append(("history", _("The parallel over the years"), charts.history_chart(history)))
     chart_list = [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
-    return {"finding": finding, "work": work, "view": view, "charts": chart_list}
+    return {"finding": finding, "work": work, "view": view, "charts": chart_list, "layers": layer_evidence(finding)}
 
 
 def _history(run: DetectionRun, work: Assessment, school: School) -> list[dict]:

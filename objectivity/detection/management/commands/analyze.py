@@ -37,9 +37,9 @@ class Command(BaseCommand):
         except FileRejected as exc:
             raise CommandError(str(exc)) from exc
         progress(70, _("Computing the markers"))
-        findings = analyse(found.frames, found.max_totals, params_of(defaults() | {"min_n": options["min_n"]}))
-        if year is not None and not findings.is_empty():
-            findings = findings.filter(pl.col("year") == year)
+        reported = _tests_of(found.frames, year) if year is not None else None
+        params = params_of(defaults() | {"min_n": options["min_n"]})
+        findings = analyse(found.frames, found.max_totals, params, found.infos, reported=reported)
         csv = write_findings_csv(findings, out / "findings.csv")
         (out / "report.html").write_text(
             render_report(findings, works=found.works, notes=found.notes), encoding="utf-8"
@@ -52,3 +52,9 @@ class Command(BaseCommand):
             _("Schools × works: %(rows)d, with a marker: %(flagged)d. Written: %(csv)s and %(html)s")
             % {"rows": findings.height, "flagged": flagged, "csv": csv, "html": out / "report.html"}
         )
+
+
+def _tests_of(frames: list[pl.DataFrame], year: int) -> pl.DataFrame:
+    """The tests of `year` among the files (the others are context only)."""
+    keys = pl.concat([f.select("year", "period", "grade", "subject").unique() for f in frames])
+    return keys.filter(pl.col("year") == year).unique()

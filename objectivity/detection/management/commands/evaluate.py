@@ -41,11 +41,10 @@ class Command(BaseCommand):
             if layers:
                 fprs.append(false_positive_rates(rows))
                 positive = rows["kind"].is_not_null().to_numpy()
-                calib.append(
-                    calibration(
-                        *(rows[c].to_numpy() for c in ("probability", "probability_low", "probability_high")), positive
-                    )
+                probability, low, high = (
+                    rows[c].to_numpy() for c in ("probability", "probability_low", "probability_high")
                 )
+                calib.append(calibration(probability, low, high, positive))
         progress(100, "")
         text = report(summarise(per_seed), fprs, calib, list(layers), seeds, schools)
         target = out or settings.BASE_DIR.parent / "docs" / "detection-quality.md"

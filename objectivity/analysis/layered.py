@@ -1,0 +1,104 @@
+"""Part 2 of the findings: every evidence layer per school × test, combined into a calibrated probability.
+
+`layered_findings` takes the part-1 findings (objectivity.analysis.findings.fioco_findings) and the
+same pupil frames, runs each layer of objectivity.analysis.layers on each ВПР test, and combines the
+layers' p-values over all school × tests of the region (objectivity.analysis.combine). It replaces the
+part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<layer>` per layer and
+`probability_low`/`probability_high`, and appends each layer's explanation (when its p < 0.05) to
+`reasons`. ОГЭ/ЕГЭ rows get no layer p-values (the layers read ВПР task columns).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+
+import polars as pl
+
+from objectivity.analysis.combine import combine
+from objectivity.analysis.layers import ALL_ROWS
+from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.markers.fioco import TEST_KEY
+
+Key = tuple[int, str, int, str]
+Layer = Callable[..., pl.DataFrame]
+EXPLAINED_BELOW = 0.05
+
+
+def test_seed(key: Key) -> int:
+    """The same seed for the same test wherever it is analysed (randomised p-values are reproducible)."""
+    return zlib.crc32("|".join(map(str, key)).encode())
+
+
+def layers_of_test(frame: pl.DataFrame, info: TestInfo, layers: Mapping[str, Layer], key: Key) -> pl.DataFrame:
+    """One row per school of one test: p_, stat_, explain_ per layer (rows sorted first: order-free)."""
+    rows = frame.sort("school_login", "participant_code", "source_row")
+    counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+    out = rows.select("school_login").unique()
+    for name, layer in layers.items():
+        found = layer(rows if name in ALL_ROWS else counted, info, seed=test_seed(key))
+        out = out.join(found.drop("n"), on="school_login", how="left")
+    year, period, grade, subject = key
+    return out.with_columns(
+        pl.lit(year, pl.Int32).alias("year"),
+        pl.lit(period).alias("period"),
+        pl.lit(grade, pl.Int32).alias("grade"),
+        pl.lit(subject).alias("subject"),
+    )
+
+
+def layered_findings(
+    part1: pl.DataFrame,
+    frames: list[pl.DataFrame],
+    infos: Mapping[Key, TestInfo],
+    layers: Mapping[str, Layer],
+    *,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Part-1 findings with the layers and their combination (see the module docstring)."""
+    if part1.is_empty() or not layers:
+        return part1
+    per_test = [_test_layers(frame, infos, layers) for frame in frames]
+    evidence = (
+        pl.concat([p for p in per_test if p is not None], how="diagonal_relaxed")
+        if any(p is not None for p in per_test)
+        else None
+    )
+    merged = part1 if evidence is None else part1.join(evidence, on=[*TEST_KEY, "school_login"], how="left")
+    for name in layers:
+        if f"p_{name}" not in merged.columns:
+            merged = merged.with_columns(
+                pl.lit(None, pl.Float64).alias(f"p_{name}"), pl.lit(None, pl.String).alias(f"explain_{name}")
+            )
+    part1_columns = {c: f"fioco_{c}" for c in ("probability", "risk", "flagged")}
+    combined = combine(merged.rename(part1_columns), list(layers), seed=seed)
+    return _fall_back_to_part1(combined).with_columns(_reasons(list(layers)).alias("reasons"))
+
+
+def _fall_back_to_part1(frame: pl.DataFrame) -> pl.DataFrame:
+    """School × tests no layer could read (ОГЭ rows, tests without reference data) keep part 1's words."""
+    no_layers = pl.col("p_combined").is_null() | pl.col("p_combined").is_nan()
+    return frame.with_columns(
+        pl.when(no_layers).then(pl.col("fioco_probability")).otherwise(pl.col("probability")).alias("probability"),
+        pl.when(no_layers).then(pl.col("fioco_risk")).otherwise(pl.col("risk")).alias("risk"),
+        pl.when(no_layers).then(pl.col("fioco_flagged")).otherwise(pl.col("flagged")).cast(pl.Int8).alias("flagged"),
+    ).drop("fioco_probability", "fioco_risk", "fioco_flagged")
+
+
+def _test_layers(
+    frame: pl.DataFrame, infos: Mapping[Key, TestInfo], layers: Mapping[str, Layer]
+) -> pl.DataFrame | None:
+    if frame.is_empty() or ("procedure" in frame.columns and frame["procedure"][0] != "vpr"):
+        return None
+    key = (int(frame["year"][0]), str(frame["period"][0]), int(frame["grade"][0]), str(frame["subject"][0]))
+    info = infos.get(key)
+    return layers_of_test(frame, info, layers, key) if info is not None else None
+
+
+def _reasons(layers: list[str]) -> pl.Expr:
+    parts = [pl.col("reasons").fill_null("")]
+    for name in layers:
+        explained = pl.col(f"p_{name}").fill_null(1.0) < EXPLAINED_BELOW
+        parts.append(pl.when(explained).then(pl.col(f"explain_{name}")).otherwise(pl.lit("")))
+    joined = pl.concat_list(parts).list.eval(pl.element().filter(pl.element() != "")).list.join("; ")
+    return joined
