@@ -60,6 +60,10 @@ def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.D
         pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
     )
     rows = rows.join(truth, on=KEY, how="left")
+    attributes = region.schools.select(
+        pl.col("login").alias("school_login"), "settlement", "school_type", pl.col("is_small").cast(pl.Boolean)
+    )
+    rows = rows.join(attributes, on="school_login", how="left")
     return combine(rows, list(layers), seed=seed) if layers else rows
 
 
@@ -216,3 +220,24 @@ def cell(row: dict[str, float], metric: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.3f} ({row[metric + '_min']:.2f}–{row[metric + '_max']:.2f})"
+
+
+FAIRNESS_ATTRIBUTES = ("band", "settlement", "school_type", "is_small")
+
+
+def fairness(rows: pl.DataFrame) -> list[dict[str, object]]:
+    """Flag rates of clean school × tests by school attribute, with a chi-square test of independence
+    (scipy.stats.chi2_contingency): flags should not follow size, settlement, small-school status or type."""
+    clean = rows.filter(pl.col("kind").is_null())
+    out: list[dict[str, object]] = []
+    for attribute in FAIRNESS_ATTRIBUTES:
+        groups = clean.group_by(attribute).agg(
+            pl.len().alias("n"), pl.col("flagged").cast(pl.Int64).sum().alias("flagged")
+        )
+        groups = groups.sort(attribute)
+        table = np.column_stack([groups["flagged"].to_numpy(), (groups["n"] - groups["flagged"]).to_numpy()])
+        informative = table[:, 0].sum() > 0 and table.shape[0] > 1
+        p = float(stats.chi2_contingency(table).pvalue) if informative else math.nan
+        rates = {str(g): round(f / n, 4) for g, n, f in groups.select(attribute, "n", "flagged").iter_rows()}
+        out.append({"attribute": attribute, "rates": rates, "p": p})
+    return out

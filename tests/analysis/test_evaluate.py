@@ -8,6 +8,7 @@ from objectivity.analysis.evaluate import (
     KINDS,
     auc,
     calibration,
+    fairness,
     precision_at_k,
     results_of,
     school_tests,
@@ -44,3 +45,6 @@ def test_one_small_seed_end_to_end():
     assert 0 <= results[("ФИОКО", "all")].auc <= 1
     if layers:
         assert ("combined", "all") in results and {"probability", "flagged"} <= set(rows.columns)
+        checked = {item["attribute"]: item for item in fairness(rows)}
+        assert set(checked) == {"band", "settlement", "school_type", "is_small"}
+        assert all(0 <= rate <= 1 for item in checked.values() for rate in item["rates"].values())
