@@ -1,17 +1,31 @@
 """The evidence layers by name (METHODS.md §2), in the order they are shown and combined.
 
-Each entry is `module:function` under objectivity.analysis.markers, following markers/base.py.
-`available()` imports the ones present in this installation.
+Every layer follows objectivity.analysis.markers.base: rows of one test in, one row per school out
+with stat_<name>, p_<name>, explain_<name>.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import polars as pl
 
-LAYER_NAMES = ("bunching", "taskfit", "similarity", "journal", "shares", "absence")
+from objectivity.analysis.markers.absence import absence
+from objectivity.analysis.markers.bunching import bunching
+from objectivity.analysis.markers.journal import journal
+from objectivity.analysis.markers.shares import shares
+from objectivity.analysis.markers.similarity import similarity
+from objectivity.analysis.markers.taskfit import taskfit
+
+LAYERS: dict[str, Callable[..., pl.DataFrame]] = {
+    "bunching": bunching,
+    "taskfit": taskfit,
+    "similarity": similarity,
+    "journal": journal,
+    "shares": shares,
+    "absence": absence,
+}
+LAYER_NAMES = tuple(LAYERS)
 ALL_ROWS = frozenset({"absence"})  # layers that read absent pupils' rows too
 LAYER_TITLES = {
     "bunching": "L1 скопление у порогов отметок",
@@ -24,11 +38,5 @@ LAYER_TITLES = {
 
 
 def available() -> dict[str, Callable[..., pl.DataFrame]]:
-    found = {}
-    for name in LAYER_NAMES:
-        try:
-            module = importlib.import_module(f"objectivity.analysis.markers.{name}")
-        except ModuleNotFoundError:
-            continue
-        found[name] = getattr(module, name)
-    return found
+    """All layers of this installation, in order."""
+    return dict(LAYERS)
