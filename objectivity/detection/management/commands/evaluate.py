@@ -119,9 +119,27 @@ def report(
         ece = np.mean([c[0] for c in calib])
         coverage = np.mean([c[1] for c in calib])
         lines += ["", f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f}."]
+        lines += bars_section(rows, fprs, float(ece), float(coverage))
     else:
         lines += ["", "Слои доказательств пока не подключены: сравнивается только базовая методика ФИОКО."]
     return "\n".join(lines) + "\n"
+
+
+def bars_section(rows: dict, fprs: list[dict], ece: float, coverage: float) -> list[str]:
+    """The bars of the issue, each with the measured figure and whether it is met."""
+    big, every, fioco = rows[("combined", "20+")], rows[("combined", "all")], rows[("ФИОКО", "all")]
+    worst_fpr = max(np.nanmean([f[b] for f in fprs]) for b in fprs[0])
+    checks = [
+        ("AUC (≥ 20 участников) ≥ 0,95", f"{big['auc']:.3f}", big["auc"] >= 0.95),
+        ("TPR при FPR = 1 % (≥ 20 участников) ≥ 0,8", f"{big['tpr']:.3f}", big["tpr"] >= 0.8),
+        ("AUC на 0,25 выше ФИОКО", f"{every['auc'] - fioco['auc']:+.3f}", every["auc"] - fioco["auc"] >= 0.25),
+        ("доля ложных отметок ≤ 1 % в каждой группе по размеру", f"{worst_fpr:.4f}", worst_fpr <= 0.01),
+        ("ECE ≤ 0,05", f"{ece:.3f}", ece <= 0.05),
+        ("покрытие 90 %-интервалов в [0,85; 0,95]", f"{coverage:.2f}", 0.85 <= coverage <= 0.95),
+    ]
+    lines = ["", "## Требования", "", "| Требование | Получено | Выполнено |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {'да' if ok else 'нет'} |" for name, value, ok in checks]
+    return lines
 
 
 def _commit() -> str:
