@@ -55,6 +55,9 @@ class Command(BaseCommand):
         self.stdout.write(_("Written: %(path)s") % {"path": target})
 
 
+TITLES = {**LAYER_TITLES, "combined": "Сочетание слоёв", "ФИОКО": "ФИОКО (число маркеров)"}
+
+
 def report(
     summary: pl.DataFrame,
     fprs: list[dict],
@@ -65,13 +68,29 @@ def report(
 ) -> str:
     rows = {(r["method"], r["subset"]): r for r in summary.to_dicts()}
     methods = [*(["combined"] if layers else []), *layers, "ФИОКО"]
-    title = {**LAYER_TITLES, "combined": "Сочетание слоёв", "ФИОКО": "ФИОКО (число маркеров)"}
-    lines = [
+    bands = [size_band(low) for low, _high in SIZE_BANDS]
+    lines = _heading(seeds, schools) + _overall(rows, methods)
+    lines += _by_column(rows, methods, "AUC по видам искажения", list(KINDS))
+    lines += _by_column(rows, methods, "AUC по числу участников", bands)
+    if fprs:
+        lines += _combination(rows, fprs, calib, bands)
+    else:
+        lines += ["", "Слои доказательств пока не подключены: сравнивается только базовая методика ФИОКО."]
+    return "\n".join(lines) + "\n"
+
+
+def _heading(seeds: int, schools: int) -> list[str]:
+    return [
         "# Качество выявления на модельных регионах",
         "",
         f"Получено командой `objectivity evaluate --seeds {seeds} --schools {schools}`, {datetime.date.today():%d.%m.%Y}, коммит `{_commit()}`.",
         "Сценарий METHODS.md §3: две весны, 4-5 классы, русский язык и математика; 8 % ОО с одним видом искажения",
         f"в одной работе ({', '.join(KINDS)}). Единица — ОО × работа. Среднее по {seeds} регионам, в скобках — наименьшее и наибольшее.",
+    ]
+
+
+def _overall(rows: dict, methods: list[str]) -> list[str]:
+    lines = [
         "",
         "## Все ОО × работы",
         "",
@@ -82,47 +101,27 @@ def report(
         a, b = rows.get((m, "all")), rows.get((m, "20+"))
         if a and b:
             lines.append(
-                f"| {title.get(m, m)} | {cell(a, 'auc')} | {cell(a, 'tpr')} | {cell(a, 'precision')} | {cell(b, 'auc')} | {cell(b, 'tpr')} |"
+                f"| {TITLES.get(m, m)} | {cell(a, 'auc')} | {cell(a, 'tpr')} | {cell(a, 'precision')} | {cell(b, 'auc')} | {cell(b, 'tpr')} |"
             )
-    lines += [
-        "",
-        "## AUC по видам искажения",
-        "",
-        "| Метод | " + " | ".join(KINDS) + " |",
-        "|---|" + "---|" * len(KINDS),
-    ]
+    return lines
+
+
+def _by_column(rows: dict, methods: list[str], heading: str, subsets: list[str]) -> list[str]:
+    lines = ["", f"## {heading}", "", "| Метод | " + " | ".join(subsets) + " |", "|---|" + "---|" * len(subsets)]
     for m in methods:
-        lines.append(
-            f"| {title.get(m, m)} | " + " | ".join(cell(rows[(m, k)], "auc") for k in KINDS if (m, k) in rows) + " |"
-        )
-    bands = [size_band(low) for low, _high in SIZE_BANDS]
-    lines += [
-        "",
-        "## AUC по числу участников",
-        "",
-        "| Метод | " + " | ".join(bands) + " |",
-        "|---|" + "---|" * len(bands),
-    ]
-    for m in methods:
-        lines.append(
-            f"| {title.get(m, m)} | " + " | ".join(cell(rows[(m, b)], "auc") for b in bands if (m, b) in rows) + " |"
-        )
-    if fprs:
-        lines += [
-            "",
-            "## Сочетание: доля отмеченных среди ОО без искажений",
-            "",
-            "| " + " | ".join(bands) + " |",
-            "|" + "---|" * len(bands),
-        ]
-        lines.append("| " + " | ".join(f"{np.nanmean([f[b] for f in fprs]):.4f}" for b in bands) + " |")
-        ece = np.mean([c[0] for c in calib])
-        coverage = np.mean([c[1] for c in calib])
-        lines += ["", f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f}."]
-        lines += bars_section(rows, fprs, float(ece), float(coverage))
-    else:
-        lines += ["", "Слои доказательств пока не подключены: сравнивается только базовая методика ФИОКО."]
-    return "\n".join(lines) + "\n"
+        values = " | ".join(cell(rows[(m, s)], "auc") for s in subsets if (m, s) in rows)
+        lines.append(f"| {TITLES.get(m, m)} | {values} |")
+    return lines
+
+
+def _combination(rows: dict, fprs: list[dict], calib: list[tuple[float, float]], bands: list[str]) -> list[str]:
+    lines = ["", "## Сочетание: доля отмеченных среди ОО без искажений", ""]
+    lines += ["| " + " | ".join(bands) + " |", "|" + "---|" * len(bands)]
+    lines.append("| " + " | ".join(f"{np.nanmean([f[b] for f in fprs]):.4f}" for b in bands) + " |")
+    ece = float(np.mean([c[0] for c in calib]))
+    coverage = float(np.mean([c[1] for c in calib]))
+    lines += ["", f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f}."]
+    return lines + bars_section(rows, fprs, ece, coverage)
 
 
 def bars_section(rows: dict, fprs: list[dict], ece: float, coverage: float) -> list[str]:
