@@ -4,12 +4,13 @@ import polars as pl
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from objectivity.detection.runs import summarise_keys
+from objectivity.detection.runs import fioco_marker, summarise_keys
 
 
 def render_report(findings: pl.DataFrame, *, works: list[str], notes: list[str]) -> str:
+    shown = (pl.col("flagged") == 1) | fioco_marker()  # signs by the layers or a ФИОКО marker
     flagged = (
-        findings.filter(pl.col("flagged") == 1).sort(["region", "year", "grade", "subject", "school_login"])
+        findings.filter(shown).sort(["region", "year", "grade", "subject", "school_login"])
         if not findings.is_empty()
         else findings
     )

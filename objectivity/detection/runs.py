@@ -167,8 +167,18 @@ def _plain(value):
     return value
 
 
+def fioco_marker() -> pl.Expr:
+    """At least one ФИОКО marker: the index «Уровень объективности» counts these, not the layers' flags."""
+    return (
+        (pl.col("fioco_mean") == 1) | (pl.col("fioco_spearman") == 1) | pl.col("fioco_cohort").is_in(["rise", "fall"])
+    ).fill_null(False)
+
+
 def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
-    """Per work: schools, schools with enough data, schools with a marker, the objectivity index."""
+    """Per work: schools, schools with enough data, schools with a ФИОКО marker, the objectivity index
+    (ФИОКО), and school × works flagged by the combination of evidence layers."""
+    if not findings.is_empty():
+        findings = findings.with_columns(fioco_marker().cast(pl.Int8).alias("marker"))
     out = []
     for key, work in keys.items():
         part = (
@@ -182,8 +192,9 @@ def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
             else findings
         )
         ok = part.filter(pl.col("status") == "ok") if not part.is_empty() else part
-        flagged = int(ok["flagged"].sum()) if not ok.is_empty() else 0
+        flagged = int(ok["marker"].sum()) if not ok.is_empty() else 0
         index = round(100 - 100 * flagged / ok.height, 1) if not ok.is_empty() else None
+        signs = int(part["flagged"].sum()) if not part.is_empty() else 0
         out.append(
             {
                 "assessment": work.pk,
@@ -192,10 +203,11 @@ def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
                 "ok": ok.height,
                 "flagged": flagged,
                 "index": index,
+                "signs": signs,
             }
         )
     ok_rows = findings.filter(pl.col("status") == "ok") if not findings.is_empty() else findings
-    overall = objectivity_index(ok_rows, marker_columns=["flagged"]) if not ok_rows.is_empty() else None
+    overall = objectivity_index(ok_rows, marker_columns=["marker"]) if not ok_rows.is_empty() else None
     with_oge = any(work.procedure == Procedure.OGE for work in keys.values())
     return {"works": out, "index": None if overall is None else round(overall, 1), "with_oge": with_oge}
 
@@ -208,7 +220,8 @@ def summarise_keys(findings: pl.DataFrame) -> list[dict]:
     per = findings.group_by(["region", "year", "period", "grade", "subject"]).agg(
         pl.len().alias("schools"),
         ok.sum().alias("ok"),
-        (ok & (pl.col("flagged") == 1)).sum().alias("flagged"),
+        (ok & fioco_marker()).sum().alias("flagged"),
+        (pl.col("flagged") == 1).sum().alias("signs"),
     )
     per = per.with_columns(
         pl.when(pl.col("ok") > 0)
