@@ -8,7 +8,9 @@
    that a school × test is manipulated is 1 − lfdr(p) = 1 − π0 / f(p) (Efron 2004, local FDR).
    A 90% interval comes from a bootstrap over school × tests.
 3. Flags control the FDR of the flagged list (Benjamini & Hochberg 1995, q = 0.05) and need either
-   ≥ 2 layers with p < 0.05, or one layer with p < `extreme`.
+   ≥ 2 layers with p < 0.05, or one layer with p < `extreme` that persists over years (the same layer
+   with p < 0.05 for the same school and subject in another year: column `persistent_<layer>`; without
+   such columns a single extreme layer is enough).
 
 Output columns of `combine`: every input column, plus p_combined, layers_agreeing, probability,
 probability_low, probability_high, flagged (0/1), risk («низкий» / «средний» / «высокий»).
@@ -119,7 +121,7 @@ def combine(
     matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
     combined = cauchy_combination(matrix)
     agreeing = np.sum(np.nan_to_num(matrix, nan=1.0) < 0.05, axis=1)
-    extreme_hit = np.any(np.nan_to_num(matrix, nan=1.0) < extreme, axis=1)
+    extreme_hit = np.any((np.nan_to_num(matrix, nan=1.0) < extreme) & _persistence(findings, layers), axis=1)
     flagged = benjamini_hochberg(combined, q) & ((agreeing >= 2) | extreme_hit)
     probability = probability_manipulated(combined)
     low, high = bootstrap_interval(combined, seed=seed)
@@ -132,6 +134,14 @@ def combine(
         pl.Series("flagged", flagged.astype(np.int8)),
     )
     return out.with_columns(_risk(risk_high, risk_medium).alias("risk"))
+
+
+def _persistence(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
+    """(rows × layers) booleans: the layer also signalled in another year; all True when unknown."""
+    columns = [f"persistent_{name}" for name in layers]
+    if not all(c in findings.columns for c in columns):
+        return np.ones((findings.height, len(layers)), dtype=bool)
+    return np.column_stack([findings[c].fill_null(False).to_numpy() for c in columns])
 
 
 def _risk(high: float, medium: float) -> pl.Expr:

@@ -65,6 +65,8 @@ def layered_findings(
         else None
     )
     merged = part1 if evidence is None else part1.join(evidence, on=[*TEST_KEY, "school_login"], how="left")
+    if evidence is not None:
+        merged = merged.join(_persistence(evidence, list(layers)), on=[*TEST_KEY, "school_login"], how="left")
     for name in layers:
         if f"p_{name}" not in merged.columns:
             merged = merged.with_columns(
@@ -83,6 +85,25 @@ def _fall_back_to_part1(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(no_layers).then(pl.col("fioco_risk")).otherwise(pl.col("risk")).alias("risk"),
         pl.when(no_layers).then(pl.col("fioco_flagged")).otherwise(pl.col("flagged")).cast(pl.Int8).alias("flagged"),
     ).drop("fioco_probability", "fioco_risk", "fioco_flagged")
+
+
+def _persistence(evidence: pl.DataFrame, layers: list[str]) -> pl.DataFrame:
+    """persistent_<layer>: the same layer had p < 0.05 for the same school and subject in another year."""
+    keys = [*TEST_KEY, "school_login"]
+    out = evidence.select(keys)
+    for name in layers:
+        if f"p_{name}" not in evidence.columns:
+            continue
+        signalled = evidence.filter(pl.col(f"p_{name}") < EXPLAINED_BELOW).select("school_login", "subject", "year")
+        years = signalled.group_by("school_login", "subject").agg(pl.col("year").unique().alias("_years"))
+        in_this_year = pl.col("_years").list.contains(pl.col("year")).fill_null(False).cast(pl.UInt32)
+        other_years = pl.col("_years").list.len().fill_null(0) - in_this_year
+        out = (
+            out.join(years, on=["school_login", "subject"], how="left")
+            .with_columns((other_years > 0).alias(f"persistent_{name}"))
+            .drop("_years")
+        )
+    return out
 
 
 def _test_layers(

@@ -52,16 +52,17 @@ def create_run(*, region, year: int, assessments, by) -> DetectionRun:
 
 
 def context_works(run: DetectionRun) -> list[Assessment]:
-    """The run's works and, for the cohort marker, grade 4 of the year before in the same subjects."""
+    """The run's works and, as context, the previous year's ВПР works in the same subjects and periods
+    (grade 4 for the cohort marker; every grade for the persistence of a layer's signal)."""
     works = list(run.assessments.all())
-    fives = [w for w in works if w.grade == 5]
     earlier = Assessment.objects.filter(
         procedure=Procedure.VPR,
         year=run.year - 1,
-        grade=4,
-        subject__in=[w.subject for w in fives],
-        period__in=[w.period for w in fives],
-    )
+        subject__in=[w.subject for w in works],
+        period__in=[w.period for w in works],
+        imports__region=run.region,
+        imports__status="active",
+    ).distinct()
     return works + [w for w in earlier if w not in works]
 
 

@@ -76,3 +76,14 @@ def test_combine_adds_its_columns_and_needs_agreement_to_flag():
     assert {"p_combined", "probability", "probability_low", "probability_high", "flagged", "risk"} <= set(out.columns)
     assert out["flagged"][0] == 1 and out["risk"][0] == "высокий"
     assert out["flagged"][1] == 0 or out["layers_agreeing"][1] >= 2 or out["p_a"][1] < 0.001
+
+
+def test_a_single_extreme_layer_flags_only_when_it_persists_over_years():
+    base = {
+        "school_login": [f"s{i}" for i in range(300)],
+        "p_a": [1e-6, 1e-6, *np.linspace(0.01, 1, 298)],
+        "p_b": [0.9, 0.9, *np.linspace(1, 0.01, 298)],
+    }
+    persistent = {"persistent_a": [True, False, *[False] * 298], "persistent_b": [False] * 300}
+    out = combine(pl.DataFrame({**base, **persistent}), ["a", "b"])
+    assert out["flagged"][0] == 1 and out["flagged"][1] == 0

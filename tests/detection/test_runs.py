@@ -68,7 +68,7 @@ def test_a_run_keeps_its_settings_and_data_and_repeats_exactly(world, generated)
     second = detect(world, 2025)
     assert first.thresholds == second.thresholds == DetectionSettings.objects.get(region=world.region, year=2025)
     imports = [i["id"] for v in first.data_versions for i in v["imports"]]
-    assert len(first.data_versions) == 3 and len(imports) == 3  # two works of 2025 and grade 4 of 2024 as context
+    assert len(first.data_versions) == 4 and len(imports) == 4  # two works of 2025 and both of 2024 as context
 
     def rows(run):
         return sorted(
