@@ -8,7 +8,8 @@ from polars.testing import assert_frame_equal
 from scipy import stats
 
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
-from objectivity.analysis.markers.bunching import bunching, poisson_binomial_pmf, randomised_upper_p
+from objectivity.analysis.markers.bunching import bunching
+from objectivity.analysis.markers.exact import poisson_binomial_pmf, randomised_upper_p
 from objectivity.analysis.synth import default_tests, generate_region
 
 COLUMNS = ["school_login", "n", "stat_bunching", "p_bunching", "explain_bunching"]

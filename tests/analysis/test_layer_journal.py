@@ -12,10 +12,10 @@ from polars.testing import assert_frame_equal
 from scipy import optimize, stats
 
 from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_band
+from objectivity.analysis.markers.exact import poisson_binomial_pmf
 from objectivity.analysis.markers.journal import (
     fit_logistic,
     journal,
-    poisson_binomial_pmf,
     randomised_upper_p,
 )
 from objectivity.analysis.synth import default_tests, generate_region

@@ -44,6 +44,7 @@ import numpy.typing as npt
 import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.markers.exact import poisson_binomial_pmf, randomised_upper_p
 from objectivity.analysis.schema import task_columns
 
 Array = npt.NDArray[Any]
@@ -197,26 +198,6 @@ def _school_counts(pupils: Pupils, window: Array, over: Array, chance: Array, n_
         for column, weights in enumerate((1 - p, ~up, p, up)):
             counts[:, k, column] = np.bincount(school, weights=weights.astype(float), minlength=n_schools)
     return counts
-
-
-def poisson_binomial_pmf(chances: Array) -> Array:
-    """Rows of a matrix of success chances (pad with 0) → their Poisson-binomial pmf over 0..columns."""
-    rows, width = chances.shape
-    pmf = np.zeros((rows, width + 1))
-    pmf[:, 0] = 1.0
-    for j in range(width):
-        p = chances[:, j : j + 1]
-        pmf[:, 1:] = pmf[:, 1:] * (1 - p) + pmf[:, :-1] * p
-        pmf[:, :1] *= 1 - p
-    return pmf
-
-
-def randomised_upper_p(pmf: Array, seen: Array, u: Array) -> Array:
-    """P(X > seen) + u·P(X = seen) per row: exactly uniform under the null for u ~ U(0, 1)."""
-    above = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]  # above[:, k] = P(X ≥ k)
-    at = np.take_along_axis(pmf, seen[:, None], axis=1)[:, 0]
-    at_or_above = np.take_along_axis(above, seen[:, None], axis=1)[:, 0]
-    return np.asarray(np.clip(at_or_above - at + u * at, 0.0, 1.0))
 
 
 def _tail(school: Array, chance: Array, counts: Array, seed: int) -> tuple[Array, Array]:

@@ -48,7 +48,9 @@ import numpy.typing as npt
 import polars as pl
 
 from objectivity.analysis.describe import mark_expr
+from objectivity.analysis.markers import exact
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.markers.exact import poisson_binomial_pmf
 from objectivity.analysis.schema import task_column
 
 FloatArray = npt.NDArray[np.float64]
@@ -196,24 +198,10 @@ def _chances_by_school(pupils: pl.DataFrame, schools: pl.DataFrame) -> FloatArra
     return matrix
 
 
-def poisson_binomial_pmf(chances: FloatArray) -> FloatArray:
-    """Row-wise pmf of the number of successes of independent trials with these chances."""
-    pmf = np.zeros((chances.shape[0], chances.shape[1] + 1))
-    pmf[:, 0] = 1.0
-    for k in range(chances.shape[1]):
-        chance = chances[:, k : k + 1]
-        pmf[:, 1 : k + 2] = pmf[:, 1 : k + 2] * (1 - chance) + pmf[:, : k + 1] * chance
-        pmf[:, :1] *= 1 - chance
-    return pmf
-
-
 def randomised_upper_p(chances: FloatArray, observed: IntArray, rng: np.random.Generator) -> FloatArray:
-    """P(X > x) + U·P(X = x) for a Poisson-binomial X: exactly uniform under the null."""
+    """P(X > x) + U·P(X = x) for a Poisson-binomial X with these chances: exactly uniform under the null."""
     pmf = poisson_binomial_pmf(chances)
-    rows = np.arange(len(observed))
-    at_least = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
-    exactly = pmf[rows, observed]
-    return np.clip(at_least[rows, observed] - exactly + rng.uniform(size=len(observed)) * exactly, 0.0, 1.0)
+    return exact.randomised_upper_p(pmf, np.asarray(observed), rng.uniform(size=len(observed)))
 
 
 def _explain(trials: IntArray, hits: IntArray, expected: FloatArray, cuts: Cuts, window: int) -> str:
