@@ -52,6 +52,14 @@ def user_regions(user) -> list[int]:
     return sorted({m.region_id_of_scope for m in user.active_memberships() if m.region_id_of_scope})
 
 
+def require(user, permission: str, target=None) -> Decision:
+    """The decision, or PermissionDenied with its reason."""
+    decision = decide(user, permission, target)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
 def region_where(user, permission: str):
     """The region in which the user holds `permission` at regional level (PermissionDenied if none)."""
     for membership in user.active_memberships():

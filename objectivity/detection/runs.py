@@ -176,45 +176,23 @@ def fioco_marker() -> pl.Expr:
 
 
 def summarise_run(findings: pl.DataFrame, keys: dict) -> dict:
-    """Per work: schools, schools with enough data, schools with a ФИОКО marker, the objectivity index
-    (ФИОКО), and school × works flagged by the combination of evidence layers."""
-    if not findings.is_empty():
-        findings = findings.with_columns(fioco_marker().cast(pl.Int8).alias("marker"))
-    out = []
-    for key, work in keys.items():
-        part = (
-            findings.filter(
-                (pl.col("year") == key[0])
-                & (pl.col("period") == key[1])
-                & (pl.col("grade") == key[2])
-                & (pl.col("subject") == key[3])
-            )
-            if not findings.is_empty()
-            else findings
-        )
-        ok = part.filter(pl.col("status") == "ok") if not part.is_empty() else part
-        flagged = int(ok["marker"].sum()) if not ok.is_empty() else 0
-        index = round(100 - 100 * flagged / ok.height, 1) if not ok.is_empty() else None
-        signs = int(part["flagged"].sum()) if not part.is_empty() else 0
-        out.append(
-            {
-                "assessment": work.pk,
-                "work": str(work),
-                "schools": part.height,
-                "ok": ok.height,
-                "flagged": flagged,
-                "index": index,
-                "signs": signs,
-            }
-        )
+    """Per work of the run (summarise_keys, in the run's order) and the region's objectivity index."""
+    per_key = {(r["year"], r["period"], r["grade"], r["subject"]): r for r in summarise_keys(findings)}
+    empty = {"schools": 0, "ok": 0, "flagged": 0, "index": None, "signs": 0}
+    works = [
+        {"assessment": work.pk, "work": str(work), **{k: per_key.get(key, empty)[k] for k in empty}}
+        for key, work in keys.items()
+    ]
     ok_rows = findings.filter(pl.col("status") == "ok") if not findings.is_empty() else findings
-    overall = objectivity_index(ok_rows, marker_columns=["marker"]) if not ok_rows.is_empty() else None
+    marked = ok_rows.with_columns(fioco_marker().cast(pl.Int8).alias("marker")) if not ok_rows.is_empty() else ok_rows
+    overall = objectivity_index(marked, marker_columns=["marker"]) if not marked.is_empty() else None
     with_oge = any(work.procedure == Procedure.OGE for work in keys.values())
-    return {"works": out, "index": None if overall is None else round(overall, 1), "with_oge": with_oge}
+    return {"works": works, "index": None if overall is None else round(overall, 1), "with_oge": with_oge}
 
 
 def summarise_keys(findings: pl.DataFrame) -> list[dict]:
-    """Per region and work in a findings frame: schools, with enough data, with a marker, the index."""
+    """Per region and work in a findings frame: schools, with enough data, with a ФИОКО marker, the
+    objectivity index (ФИОКО), and school × works flagged by the combination of layers («signs»)."""
     if findings.is_empty():
         return []
     ok = pl.col("status") == "ok"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where
+from objectivity.access.policy import decide, region_where, require
 from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
 from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.core import jobs
@@ -29,12 +29,6 @@ from objectivity.orgs.models import Municipality, School
 from objectivity.results import browse, charts
 from objectivity.results.models import Assessment
 from objectivity.results.store import statistics_rows
-
-
-def _require(user, permission: str, target=None) -> None:
-    decision = decide(user, permission, target)
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 class RunListView(TableView):
@@ -88,7 +82,7 @@ def run_start(request):
 
 def _visible_run(request, pk) -> DetectionRun:
     run = get_object_or_404(DetectionRun.objects.visible_to(request.user).select_related("thresholds", "region"), pk=pk)
-    _require(request.user, VIEW_FINDINGS)
+    require(request.user, VIEW_FINDINGS)
     return run
 
 

@@ -4,7 +4,7 @@ vega-embed, and the same specs become SVG/PNG for documents through vl-convert."
 from django.utils.translation import gettext as _
 
 PALETTE = ["#2f6f9f", "#8fb8d8", "#c9d6df", "#e0a458"]  # the selected unit first, then wider levels
-MARK_COLOURS = {"2": "#c0504d", "3": "#e0a458", "4": "#8fb8d8", "5": "#2f6f9f"}
+MARK_COLOURS = ["#c0504d", "#e0a458", "#8fb8d8", "#2f6f9f"]  # «2» … «5»
 BASE = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
     "width": "container",
@@ -18,12 +18,19 @@ def _spec(**parts) -> dict:
 
 def marks_chart(levels: list[dict]) -> dict:
     """levels: [{"level": name, "share_2".."share_5": percent}] → stacked bars per level."""
+    parts = {f"share_{m}": str(m) for m in (2, 3, 4, 5)}
+    return _stacked(levels, parts, MARK_COLOURS, _("Share of participants"), _("Mark"))
+
+
+def _stacked(levels: list[dict], parts: dict[str, str], colours: list[str], x_title: str, legend: str | None) -> dict:
+    """One horizontal bar per level, split into `parts` (row key → label) as shares of 100 %."""
     values = [
-        {"level": row["level"], "mark": str(m), "share": round(row[f"share_{m}"], 1)}
+        {"level": row["level"], "part": label, "order": i, "share": round(row[key], 1)}
         for row in levels
-        for m in (2, 3, 4, 5)
-        if row.get(f"share_{m}") is not None
+        for i, (key, label) in enumerate(parts.items())
+        if row.get(key) is not None
     ]
+    labels = list(parts.values())
     return _spec(
         height={"step": 28},
         data={"values": values},
@@ -33,20 +40,21 @@ def marks_chart(levels: list[dict]) -> dict:
             "x": {
                 "field": "share",
                 "type": "quantitative",
-                "title": _("Share of participants"),
+                "title": x_title,
                 "stack": "normalize",
                 "axis": {"format": "%"},
             },
             "color": {
-                "field": "mark",
-                "type": "ordinal",
-                "title": _("Mark"),
-                "scale": {"domain": list(MARK_COLOURS), "range": list(MARK_COLOURS.values())},
+                "field": "part",
+                "type": "nominal",
+                "title": legend,
+                "sort": labels,
+                "scale": {"domain": labels, "range": colours},
             },
-            "order": {"field": "mark"},
+            "order": {"field": "order"},
             "tooltip": [
                 {"field": "level", "title": _("Level")},
-                {"field": "mark", "title": _("Mark")},
+                {"field": "part", "title": legend or " "},
                 {"field": "share", "title": "%"},
             ],
         },
@@ -135,41 +143,9 @@ def tasks_chart(values: list[dict]) -> dict:
 
 def journal_chart(levels: list[dict]) -> dict:
     """levels: [{"level", "lowered", "confirmed", "raised"}] → stacked bars."""
-    names = {"lowered": _("Lowered"), "confirmed": _("Confirmed"), "raised": _("Raised")}
-    values = [
-        {"level": row["level"], "kind": names[k], "order": i, "share": round(row[k], 1)}
-        for row in levels
-        for i, k in enumerate(names)
-        if row.get(k) is not None
-    ]
-    return _spec(
-        height={"step": 28},
-        data={"values": values},
-        mark={"type": "bar"},
-        encoding={
-            "y": {"field": "level", "type": "nominal", "title": None, "sort": None},
-            "x": {
-                "field": "share",
-                "type": "quantitative",
-                "title": _("Share of participants with a journal mark"),
-                "stack": "normalize",
-                "axis": {"format": "%"},
-            },
-            "color": {
-                "field": "kind",
-                "type": "nominal",
-                "title": None,
-                "sort": list(names.values()),
-                "scale": {"domain": list(names.values()), "range": ["#8fb8d8", "#c9d6df", "#e0a458"]},
-            },
-            "order": {"field": "order"},
-            "tooltip": [
-                {"field": "level", "title": _("Level")},
-                {"field": "kind", "title": " "},
-                {"field": "share", "title": "%"},
-            ],
-        },
-    )
+    parts = {"lowered": _("Lowered"), "confirmed": _("Confirmed"), "raised": _("Raised")}
+    colours = ["#8fb8d8", "#c9d6df", "#e0a458"]
+    return _stacked(levels, parts, colours, _("Share of participants with a journal mark"), None)
 
 
 def history_chart(points: list[dict]) -> dict:

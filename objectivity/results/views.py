@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where, user_regions
+from objectivity.access.policy import decide, region_where, require, user_regions
 from objectivity.access.roles import EDIT_REFERENCE, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core import jobs
 from objectivity.core.tables import Column, TableView, pk_link
@@ -34,12 +34,6 @@ from objectivity.results.quality import participation, quality_workbook, reason_
 from objectivity.results.reference import export_yaml
 from objectivity.results.storage import absolute
 from objectivity.results.store import statistics_rows
-
-
-def _require(user, permission: str, target=None) -> None:
-    decision = decide(user, permission, target)
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def _home_region(request) -> Region:
@@ -147,7 +141,7 @@ def _visible_import(request, pk) -> ResultImport:
     found = get_object_or_404(
         ResultImport.objects.visible_to(request.user).select_related("assessment", "region"), pk=pk
     )
-    _require(request.user, VIEW_RESULTS, found)
+    require(request.user, VIEW_RESULTS, found)
     return found
 
 
@@ -191,7 +185,7 @@ def import_quality(request, pk):
 @login_required
 def import_original(request, pk):
     found = _visible_import(request, pk)
-    _require(request.user, IMPORT_RESULTS, found)
+    require(request.user, IMPORT_RESULTS, found)
     path = absolute(found.original)
     if not path.exists():
         raise Http404(_("The original file is no longer kept"))
@@ -201,7 +195,7 @@ def import_original(request, pk):
 @login_required
 def import_withdraw(request, pk):
     found = _visible_import(request, pk)
-    _require(request.user, IMPORT_RESULTS, found)
+    require(request.user, IMPORT_RESULTS, found)
     if request.method != "POST":
         return redirect("import-detail", pk=found.pk)
     if found.status == ImportStatus.ACTIVE:
@@ -217,7 +211,7 @@ def import_withdraw(request, pk):
 @login_required
 def import_add_schools(request, pk):
     found = _visible_import(request, pk)
-    _require(request.user, IMPORT_RESULTS, found)
+    require(request.user, IMPORT_RESULTS, found)
     logins = [u["school_login"] for u in found.summary.get("unknown_schools", [])]
     form = UnknownSchoolsForm(request.POST or None, region=found.region, logins=logins)
     if request.method == "POST" and form.is_valid():
@@ -268,7 +262,7 @@ def _source_text(ref) -> str:
 
 @login_required
 def catalogue_export(request):
-    _require(request.user, VIEW_RESULTS)
+    require(request.user, VIEW_RESULTS)
     text = export_yaml(
         Assessment.objects.prefetch_related("references").order_by("year", "procedure", "grade", "subject")
     )
@@ -279,7 +273,7 @@ def catalogue_export(request):
 
 @login_required
 def catalogue_export_xlsx(request):
-    _require(request.user, VIEW_RESULTS)
+    require(request.user, VIEW_RESULTS)
     works = Assessment.objects.prefetch_related("references").order_by("year", "procedure", "grade", "subject")
     return xlsx_response("catalogue.xlsx", export_xlsx(works))
 
@@ -301,7 +295,7 @@ def catalogue_import(request):
 
 @login_required
 def reference_detail(request, pk):
-    _require(request.user, VIEW_RESULTS)
+    require(request.user, VIEW_RESULTS)
     assessment = get_object_or_404(Assessment, pk=pk)
     can_edit = decide(request.user, EDIT_REFERENCE).allowed
     form = None
@@ -326,7 +320,7 @@ def reference_detail(request, pk):
 
 @login_required
 def work_detail(request, pk):
-    _require(request.user, VIEW_RESULTS)
+    require(request.user, VIEW_RESULTS)
     assessment = get_object_or_404(Assessment, pk=pk)
     region = _home_region(request)
     selection = _selection(request, region)

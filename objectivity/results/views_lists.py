@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where
+from objectivity.access.policy import decide, region_where, require
 from objectivity.access.roles import EDIT_REFERENCE, EDIT_SCHEDULE, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core.tables import Column, TableView
 from objectivity.core.tabular import TableFileError, read_table
@@ -54,8 +54,7 @@ class ScheduleListView(TableView):
 
 @login_required
 def schedule_add(request):
-    if not decide(request.user, EDIT_SCHEDULE):
-        raise PermissionDenied(decide(request.user, EDIT_SCHEDULE).reason)
+    require(request.user, EDIT_SCHEDULE)
     form = ScheduleEntryForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         save_schedule_entry(by=request.user, entry=form.entry())
@@ -122,8 +121,7 @@ def schedule_import(request):
 
 @login_required
 def windows(request):
-    if not decide(request.user, VIEW_RESULTS):
-        raise PermissionDenied(decide(request.user, VIEW_RESULTS).reason)
+    require(request.user, VIEW_RESULTS)
     can_edit = decide(request.user, EDIT_REFERENCE).allowed
     form = WindowForm(request.POST or None) if can_edit else None
     if request.method == "POST":
