@@ -224,3 +224,8 @@ class ResultImport(models.Model):
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}
+
+    @property
+    def problems_parquet(self) -> str:
+        """The row problems, written beside the pupil rows by the importer (path under DATA_DIR)."""
+        return self.parquet.removesuffix(".parquet") + ".problems.parquet"

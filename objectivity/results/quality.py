@@ -12,7 +12,7 @@ from objectivity.results.storage import absolute
 
 
 def problems_of(result_import: ResultImport) -> pl.DataFrame:
-    return pl.read_parquet(absolute(result_import.parquet.replace(".parquet", ".problems.parquet")))
+    return pl.read_parquet(absolute(result_import.problems_parquet))
 
 
 def pupils_of(result_import: ResultImport) -> pl.DataFrame:

@@ -344,7 +344,7 @@ def test_pupil_names_never_reach_storage(world, sample_schools):
     outcome = run(_rewrite_xlsx(REGIONAL, add_names), world, name=REGIONAL.name)
     assert outcome.status == "imported"
     item = ResultImport.objects.get()
-    for relative in (item.parquet, item.parquet.replace(".parquet", ".problems.parquet")):
+    for relative in (item.parquet, item.problems_parquet):
         frame = pl.read_parquet(settings.DATA_DIR / relative)
         text = " ".join(str(v) for column in frame.columns for v in frame[column].to_list())
         assert "Иванов" not in text and not any("фио" in c.lower() for c in frame.columns)

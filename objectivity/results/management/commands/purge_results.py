@@ -20,7 +20,7 @@ class Command(BaseCommand):
         ).exclude(parquet="")
         count = 0
         for item in expired:
-            paths = [absolute(item.parquet), absolute(item.parquet.replace(".parquet", ".problems.parquet"))]
+            paths = [absolute(item.parquet), absolute(item.problems_parquet)]
             paths.append(absolute(item.original))
             self.stdout.write(f"{item.original_name}: " + ", ".join(p.name for p in paths if p.exists()))
             if not dry_run:
