@@ -9,6 +9,7 @@ from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import read_files
 from objectivity.detection.pipeline import analyse, write_findings_csv
 from objectivity.detection.report import render_report
+from objectivity.detection.runs import fioco_marker
 from objectivity.detection.thresholds import defaults, params_of
 from objectivity.results.readers import FileRejected
 
@@ -47,10 +48,15 @@ class Command(BaseCommand):
         progress(100, "")
         for note in found.notes:
             self.stderr.write(note)
-        flagged = int(findings["flagged"].sum()) if not findings.is_empty() else 0
+        empty = findings.is_empty()
+        markers = 0 if empty else int(findings.select(fioco_marker().sum()).item())
+        signs = 0 if empty else int(findings["flagged"].sum())
         self.stdout.write(
-            _("Schools × works: %(rows)d, with a marker: %(flagged)d. Written: %(csv)s and %(html)s")
-            % {"rows": findings.height, "flagged": flagged, "csv": csv, "html": out / "report.html"}
+            _(
+                "Schools × works: %(rows)d; with a ФИОКО marker: %(markers)d; with signs by the layers: %(signs)d. "
+                "Written: %(csv)s and %(html)s"
+            )
+            % {"rows": findings.height, "markers": markers, "signs": signs, "csv": csv, "html": out / "report.html"}
         )
 
 
