@@ -29,8 +29,8 @@ from scipy import stats
 
 from objectivity.analysis.combine import combine
 from objectivity.analysis.findings import fioco_findings
-from objectivity.analysis.layers import ALL_ROWS
-from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
+from objectivity.analysis.layered import counted_rows, evidence_of
+from objectivity.analysis.markers.base import SIZE_BANDS, info_from_spec, size_band
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
 
@@ -53,8 +53,11 @@ def scenario_region(seed: int, n_schools: int) -> SyntheticRegion:
 def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.DataFrame:
     """One row per school × test of a generated region: truth, size band, p_<layer>, combined, ФИОКО."""
     region = scenario_region(seed, n_schools)
-    parts = [_layers_of_test(spec, frame, layers, seed) for spec, frame in region.results.items()]
-    rows = pl.concat(parts, how="diagonal_relaxed")
+    frames = [_with_key(spec, frame) for spec, frame in region.results.items()]
+    infos = {(s.year, s.period, s.grade, s.subject): info_from_spec(s) for s in region.results}
+    sizes = pl.concat([_sizes(frame) for frame in frames])
+    evidence = evidence_of(frames, infos, layers) if layers else None
+    rows = sizes if evidence is None else sizes.join(evidence, on=[*KEY, "period"], how="left")
     rows = rows.join(_fioco_scores(region), on=KEY, how="left")
     truth = region.truth.select(*KEY, "kind").with_columns(
         pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
@@ -67,31 +70,27 @@ def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.D
     return combine(rows, list(layers), seed=seed) if layers else rows
 
 
-def _layers_of_test(spec: TestSpec, frame: pl.DataFrame, layers: Mapping[str, Layer], seed: int) -> pl.DataFrame:
-    counted = frame.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
-    info: TestInfo = info_from_spec(spec)
-    out = counted.group_by("school_login").agg(pl.len().alias("n"))
-    for name, layer in layers.items():
-        result = layer(frame if name in ALL_ROWS else counted, info, seed=seed)
-        out = out.join(result.select("school_login", f"p_{name}"), on="school_login", how="left")
-    return out.with_columns(
+def _with_key(spec: TestSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
         pl.lit(spec.year, pl.Int32).alias("year"),
+        pl.lit(spec.period).alias("period"),
         pl.lit(spec.grade, pl.Int32).alias("grade"),
         pl.lit(spec.subject).alias("subject"),
-        pl.col("n").map_elements(size_band, return_dtype=pl.String).alias("band"),
+    )
+
+
+def _sizes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Present participants per school of one test, with the size band."""
+    return (
+        counted_rows(frame)
+        .group_by(*KEY, "period")
+        .agg(pl.len().alias("n"))
+        .with_columns(pl.col("n").map_elements(size_band, return_dtype=pl.String).alias("band"))
     )
 
 
 def _fioco_scores(region: SyntheticRegion) -> pl.DataFrame:
-    frames = [
-        f.with_columns(
-            pl.lit(s.year, pl.Int32).alias("year"),
-            pl.lit(s.period).alias("period"),
-            pl.lit(s.grade, pl.Int32).alias("grade"),
-            pl.lit(s.subject).alias("subject"),
-        )
-        for s, f in region.results.items()
-    ]
+    frames = [_with_key(s, f) for s, f in region.results.items()]
     maxima = {(s.year, s.period, s.grade, s.subject): s.max_total for s in region.results}
     found = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), maxima)
     markers = (

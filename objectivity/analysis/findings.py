@@ -64,7 +64,9 @@ def fioco_findings(
 ) -> pl.DataFrame:
     """One row per school × test present in `pupils`; see the module docstring for the columns."""
     min_n = params.min_n
-    rows = pupils.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
+    needed = [*TEST_KEY, "procedure", "school_login", "region_label", "valid", "absent", "total", "journal_mark"]
+    rows = pupils.select(c for c in needed if c in pupils.columns)  # filters below copy only these
+    rows = rows.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
     if "procedure" not in rows.columns:
         rows = rows.with_columns(pl.lit("vpr").alias("procedure"))
     counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())

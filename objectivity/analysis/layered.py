@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping
 import polars as pl
 
 from objectivity.analysis.combine import combine
-from objectivity.analysis.layers import ALL_ROWS
+from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
 
 Key = tuple[int, str, int, str]
 Layer = Callable[..., pl.DataFrame]
+Step = Callable[[int, int, str], None]  # (tests done, tests in all, the test now read) — for progress bars
+Oversight = Mapping[Key, Mapping[str, pl.DataFrame]]  # per test: OVERSIGHT keyword → its records
 EXPLAINED_BELOW = 0.05
 
 
@@ -30,13 +32,29 @@ def test_seed(key: Key) -> int:
     return zlib.crc32("|".join(map(str, key)).encode())
 
 
-def layers_of_test(frame: pl.DataFrame, info: TestInfo, layers: Mapping[str, Layer], key: Key) -> pl.DataFrame:
-    """One row per school of one test: p_, stat_, explain_ per layer (rows sorted first: order-free)."""
+def counted_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows that count: valid, present, with a total."""
+    return frame.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+
+
+def layers_of_test(
+    frame: pl.DataFrame,
+    info: TestInfo,
+    layers: Mapping[str, Layer],
+    key: Key,
+    records: Mapping[str, pl.DataFrame] | None = None,
+) -> pl.DataFrame:
+    """One row per school of one test: p_, stat_, explain_ per per-test layer (rows sorted first: order-free).
+
+    `records` are the test's observer / recheck records by OVERSIGHT keyword, for the L7 layers."""
     rows = frame.sort("school_login", "participant_code", "source_row")
-    counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+    counted = counted_rows(rows)
     out = rows.select("school_login").unique()
     for name, layer in layers.items():
-        found = layer(rows if name in ALL_ROWS else counted, info, seed=test_seed(key))
+        if name in MULTI_TEST:
+            continue
+        extra = {OVERSIGHT[name]: (records or {}).get(OVERSIGHT[name])} if name in OVERSIGHT else {}
+        found = layer(rows if name in ALL_ROWS else counted, info, seed=test_seed(key), **extra)
         out = out.join(found.drop("n"), on="school_login", how="left")
     year, period, grade, subject = key
     return out.with_columns(
@@ -54,16 +72,17 @@ def layered_findings(
     layers: Mapping[str, Layer],
     *,
     seed: int = 0,
+    step: Step | None = None,
+    oversight: Oversight | None = None,
 ) -> pl.DataFrame:
-    """Part-1 findings with the layers and their combination (see the module docstring)."""
+    """Part-1 findings with the layers and their combination (see the module docstring).
+
+    `step`, when given, is called before each test is read by the layers and once more at the end.
+    `oversight` gives the L7 layers their records per test (observers present, rechecked works).
+    """
     if part1.is_empty() or not layers:
         return part1
-    per_test = [_test_layers(frame, infos, layers) for frame in frames]
-    evidence = (
-        pl.concat([p for p in per_test if p is not None], how="diagonal_relaxed")
-        if any(p is not None for p in per_test)
-        else None
-    )
+    evidence = evidence_of(frames, infos, layers, oversight or {}, step)
     merged = part1 if evidence is None else part1.join(evidence, on=[*TEST_KEY, "school_login"], how="left")
     if evidence is not None:
         merged = merged.join(_persistence(evidence, list(layers)), on=[*TEST_KEY, "school_login"], how="left")
@@ -106,14 +125,61 @@ def _persistence(evidence: pl.DataFrame, layers: list[str]) -> pl.DataFrame:
     return out
 
 
+def _label(frame: pl.DataFrame) -> str:
+    if frame.is_empty():
+        return ""
+    return " ".join(str(frame[c][0]) for c in ("year", "grade", "subject") if c in frame.columns)
+
+
+def _is_vpr(frame: pl.DataFrame) -> bool:
+    return not frame.is_empty() and ("procedure" not in frame.columns or frame["procedure"][0] == "vpr")
+
+
+def _key_of(frame: pl.DataFrame) -> Key:
+    return (int(frame["year"][0]), str(frame["period"][0]), int(frame["grade"][0]), str(frame["subject"][0]))
+
+
 def _test_layers(
-    frame: pl.DataFrame, infos: Mapping[Key, TestInfo], layers: Mapping[str, Layer]
+    frame: pl.DataFrame, infos: Mapping[Key, TestInfo], layers: Mapping[str, Layer], oversight: Oversight
 ) -> pl.DataFrame | None:
-    if frame.is_empty() or ("procedure" in frame.columns and frame["procedure"][0] != "vpr"):
+    if not _is_vpr(frame):
         return None
-    key = (int(frame["year"][0]), str(frame["period"][0]), int(frame["grade"][0]), str(frame["subject"][0]))
+    key = _key_of(frame)
     info = infos.get(key)
-    return layers_of_test(frame, info, layers, key) if info is not None else None
+    return layers_of_test(frame, info, layers, key, oversight.get(key)) if info is not None else None
+
+
+def _multi_test(layer: Layer, frames: list[pl.DataFrame], infos: Mapping[Key, TestInfo]) -> pl.DataFrame:
+    """A layer over all ВПР tests at once (L5): one row per test × school."""
+    tests = {_key_of(f): counted_rows(f).select("school_login", "total") for f in frames if _is_vpr(f)}
+    return layer(tests, infos, seed=0).drop("n")
+
+
+def evidence_of(
+    frames: list[pl.DataFrame],
+    infos: Mapping[Key, TestInfo],
+    layers: Mapping[str, Layer],
+    oversight: Oversight | None = None,
+    step: Step | None = None,
+) -> pl.DataFrame | None:
+    """Every layer's columns per test × school (year, period, grade, subject, school_login, then stat_, p_,
+    explain_ per layer): per-test layers stacked, multi-test ones joined beside; None without a ВПР test."""
+    oversight = oversight or {}
+    per_test = []
+    for index, frame in enumerate(frames):
+        if step is not None:
+            step(index, len(frames), _label(frame))
+        if (found := _test_layers(frame, infos, layers, oversight)) is not None:
+            per_test.append(found)
+    if step is not None:
+        step(len(frames), len(frames), "")
+    if not per_test:
+        return None
+    out = pl.concat(per_test, how="diagonal_relaxed")
+    for name, layer in layers.items():
+        if name in MULTI_TEST:
+            out = out.join(_multi_test(layer, frames, infos), on=[*TEST_KEY, "school_login"], how="left")
+    return out
 
 
 def _reasons(layers: list[str]) -> pl.Expr:

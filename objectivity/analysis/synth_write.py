@@ -262,7 +262,14 @@ def reference_document(specs: Sequence[TestSpec]) -> dict[str, object]:
                 "scale": {str(mark): cut for mark, cut in zip((3, 4, 5), spec.cuts, strict=True)},
                 "source": spec.source,
                 "columns": [
-                    {"number": c.number, "label": c.label, "max": c.max, "level": c.level, "auto": False}
+                    {
+                        "number": c.number,
+                        "label": c.label,
+                        "max": c.max,
+                        "level": c.level,
+                        "auto": False,
+                        "criterion": c.criterion,
+                    }
                     for c in spec.columns
                 ],
             }

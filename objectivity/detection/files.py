@@ -11,9 +11,10 @@ from pathlib import Path
 import polars as pl
 from django.utils.translation import gettext as _
 
+from objectivity.analysis.layered import Step
 from objectivity.analysis.layout import TestName, parse_test_name
 from objectivity.analysis.schema import task_columns
-from objectivity.detection.pipeline import MaxTotals, info_of, with_test_key
+from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of, with_test_key
 from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise
 from objectivity.results.readers import FileRejected, read_raw
@@ -35,12 +36,14 @@ def catalogue_entries(text: str, name: str) -> dict[tuple, dict]:
     return {tuple(e[k] for k in keys): e["values"] for e in parse_catalogue(text, name)}
 
 
-def read_files(paths: list[Path], *, hint: TestName, reference: Path | None) -> FileSet:
+def read_files(paths: list[Path], *, hint: TestName, reference: Path | None, progress: Step | None = None) -> FileSet:
     catalogue = catalogue_entries(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name)
     if reference is not None:
         catalogue |= catalogue_entries(reference.read_text(encoding="utf-8-sig"), reference.name)
     found = FileSet()
-    for path in paths:
+    for index, path in enumerate(paths):
+        if progress is not None:
+            progress(index, len(paths), path.name)
         _read_one(path, hint, catalogue, found)
     return found
 
@@ -63,9 +66,8 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
             % {"file": path.name, "max": max_total}
         )
     procedure, year, period, grade, subject = key
-    found.frames.append(
-        with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject, procedure=procedure)
-    )
+    keyed = with_test_key(checked.pupils, year=year, period=period, grade=grade, subject=subject, procedure=procedure)
+    found.frames.append(analysed_columns(keyed))
     found.max_totals[(year, period, grade, subject)] = max_total
     columns = values.get("columns") or _columns_from(layout, checked.pupils)
     cuts = (values["cut3"], values["cut4"], values["cut5"]) if values.get("cut3") is not None else None

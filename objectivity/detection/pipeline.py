@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from objectivity.analysis.findings import Params, findings_table, fioco_findings
-from objectivity.analysis.layered import Key, layered_findings
+from objectivity.analysis.layered import Key, Oversight, Step, layered_findings
 from objectivity.analysis.layers import available
 from objectivity.analysis.markers.base import TestInfo
 
@@ -30,35 +30,67 @@ def with_test_key(
     )
 
 
+# What the markers and layers read of the pupil rows; the rest (textbooks, variants, row problems) stays in
+# storage. At national scale the textbook and region text alone would double the memory.
+ANALYSED = (
+    "source_row", "participant_code", "school_login", "region_label", "class_letter", "journal_mark",
+    "absent", "total", "valid", "procedure", "year", "period", "grade", "subject",
+)  # fmt: skip
+
+
+def analysed_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the analysis reads (ANALYSED and the scoring columns), in the frame's order."""
+    return frame.select(c for c in frame.columns if c in ANALYSED or c.startswith("task_"))
+
+
 def analyse(
     frames: list[pl.DataFrame],
     max_totals: MaxTotals,
     params: Params,
     infos: Mapping[Key, TestInfo] | None = None,
     reported: pl.DataFrame | None = None,
+    step: Step | None = None,
+    oversight: Oversight | None = None,
 ) -> pl.DataFrame:
     """Part 1 (ФИОКО markers); with `infos` (reference data per test) also part 2: the evidence layers
     and their calibrated combination. `reported` (year, period, grade, subject rows) limits the findings
     to those tests before the combination is calibrated, so context tests (last year's grade 4 for the
-    cohort marker) never change the probabilities."""
+    cohort marker) never change the probabilities. `step(done, total, test)` reports the layers' progress;
+    `oversight` holds the observer and recheck records per test for the L7 layers."""
     if not frames:
         return pl.DataFrame()
-    part1 = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), max_totals, params)
+    frames = [analysed_columns(f) for f in frames]
+    part1 = fioco_findings(pl.concat(frames, how="diagonal_relaxed", rechunk=False), max_totals, params)
     if reported is not None:
         part1 = part1.join(reported, on=["year", "period", "grade", "subject"], how="semi")
     if not infos:
         return part1
-    return layered_findings(part1, frames, infos, available())
+    return layered_findings(part1, frames, infos, available(), step=step, oversight=oversight)
+
+
+def progress_step(progress, start: int, end: int, label: str) -> Step:
+    """A layered_findings step that moves a progress bar from `start` to `end` percent, test by test."""
+
+    def step(done: int, total: int, test: str) -> None:
+        progress(start + (end - start) * done // max(1, total), f"{label}: {test}" if test else label)
+
+    return step
 
 
 def info_of(max_total: int, cuts: tuple[int, int, int] | None, columns: list[dict]) -> TestInfo:
-    """TestInfo from reference data columns [{"max", "level", "auto", "criterion"?}, …]."""
+    """TestInfo from reference data columns [{"max", "level", "auto", "criterion"?}, …].
+
+    When the reference data marks no column as a teacher-judged criterion column (nor as not one), a column
+    worth more than 1 point is taken as one: ВПР short answers checked against a key score 0/1, extended
+    answers judged by criteria score 0-2 and more (ФИОКО's descriptions of the works). When it marks some,
+    the unmarked ones are not criterion columns."""
+    known = any(c.get("criterion") is not None for c in columns)
     return TestInfo(
         max_total=max_total,
         cuts=cuts,
         column_max=tuple(int(c["max"]) for c in columns),
         levels=tuple(str(c.get("level") or "") for c in columns),
-        criterion=tuple(bool(c["criterion"]) for c in columns) if all("criterion" in c for c in columns) else (),
+        criterion=tuple(bool(c["criterion"]) if known else int(c["max"]) > 1 for c in columns),
         auto=tuple(bool(c.get("auto")) for c in columns),
     )
 

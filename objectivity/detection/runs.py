@@ -15,7 +15,14 @@ from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
-from objectivity.detection.pipeline import MaxTotals, analyse, info_of, with_test_key, write_findings_csv
+from objectivity.detection.pipeline import (
+    MaxTotals,
+    analyse,
+    info_of,
+    progress_step,
+    with_test_key,
+    write_findings_csv,
+)
 from objectivity.detection.thresholds import current_settings, params_of
 from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, Procedure
@@ -115,7 +122,8 @@ def execute(run: DetectionRun, progress) -> dict:
         [dict(zip(("year", "period", "grade", "subject"), key, strict=True)) for key in keys],
         schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
     )
-    findings = analyse(frames, maxima, params_of(run.thresholds.values), infos, reported=wanted)
+    step = progress_step(progress, 70, 85, _("Evidence layers"))
+    findings = analyse(frames, maxima, params_of(run.thresholds.values), infos, reported=wanted, step=step)
     progress(85, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
     _save(run, findings, keys, versions, path)

@@ -16,6 +16,7 @@ from objectivity.results.reference import ReferenceError
 
 WORK_HEADER = ["процедура", "год", "период", "класс", "предмет", "форма", "максимум", "«3»", "«4»", "«5»", "источник"]
 COLUMN_HEADER = ["процедура", "год", "период", "класс", "предмет", "№", "задание", "максимум", "уровень", "авто"]
+CRITERION = "критериальное"  # optional column: «да» for a teacher-judged criterion column, «нет» otherwise
 KEY = ("procedure", "year", "period", "grade", "subject")
 
 
@@ -28,9 +29,22 @@ def export_xlsx(assessments) -> bytes:
         works.append([*key, assessment.form, ref.max_total if ref else None, *cuts, ref.source if ref else ""])
         for c in ref.columns if ref else []:
             columns.append(
-                [*key, c["number"], c["label"], c["max"], c.get("level") or "", "да" if c.get("auto") else ""]
+                [
+                    *key,
+                    c["number"],
+                    c["label"],
+                    c["max"],
+                    c.get("level") or "",
+                    "да" if c.get("auto") else "",
+                    _yes_no(c),
+                ]
             )
-    return write_sheets([("Работы", WORK_HEADER, works), ("Столбцы", COLUMN_HEADER, columns)])
+    return write_sheets([("Работы", WORK_HEADER, works), ("Столбцы", [*COLUMN_HEADER, CRITERION], columns)])
+
+
+def _yes_no(column: dict) -> str:
+    criterion = column.get("criterion")
+    return "" if criterion is None else ("да" if criterion else "нет")
 
 
 def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
@@ -39,7 +53,7 @@ def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
     except Exception as exc:  # openpyxl raises several types for files that are not workbooks
         raise ReferenceError(_("%(name)s could not be read as an Excel workbook") % {"name": source_name}) from exc
     works = _rows(book, "Работы", WORK_HEADER, source_name)
-    columns = _rows(book, "Столбцы", COLUMN_HEADER, source_name) if "Столбцы" in book.sheetnames else []
+    columns = _rows(book, "Столбцы", COLUMN_HEADER, source_name, CRITERION) if "Столбцы" in book.sheetnames else []
     items = [_work_item(row) for row in works]
     by_key = {tuple(item[k] for k in KEY): item for item in items}
     for row in columns:
@@ -53,7 +67,7 @@ def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
     return items
 
 
-def _rows(book, sheet: str, header: list[str], source_name: str) -> list[dict]:
+def _rows(book, sheet: str, header: list[str], source_name: str, *optional: str) -> list[dict]:
     if sheet not in book.sheetnames:
         raise ReferenceError(_("%(name)s: there is no sheet «%(sheet)s»") % {"name": source_name, "sheet": sheet})
     rows = list(book[sheet].iter_rows(values_only=True))
@@ -64,9 +78,9 @@ def _rows(book, sheet: str, header: list[str], source_name: str) -> list[dict]:
             _("%(name)s, sheet «%(sheet)s»: columns are missing: %(columns)s")
             % {"name": source_name, "sheet": sheet, "columns": ", ".join(missing)}
         )
-    at = {h: found.index(h) for h in header}
+    at = {h: found.index(h) for h in [*header, *optional] if h in found}
     return [
-        {"_line": line, **{h: _value(row[at[h]]) for h in header}}
+        {"_line": line, **{h: _value(row[i]) if i < len(row) else None for h, i in at.items()}}
         for line, row in enumerate(rows[1:], start=2)
         if any(v not in (None, "") for v in row)
     ]
@@ -99,4 +113,8 @@ def _work_item(row: dict) -> dict:
 
 def _column_item(row: dict) -> dict:
     auto = str(row["авто"] or "").strip().lower() in ("да", "1", "auto", "true")
-    return {"label": str(row["задание"] or row["№"]), "max": row["максимум"], "level": row["уровень"], "auto": auto}
+    item = {"label": str(row["задание"] or row["№"]), "max": row["максимум"], "level": row["уровень"], "auto": auto}
+    judged = str(row.get(CRITERION) or "").strip().lower()
+    if judged:
+        item["criterion"] = judged in ("да", "1", "true", "критериальное")
+    return item

@@ -118,7 +118,10 @@ class ReferenceForm(forms.Form):
     cut4 = forms.IntegerField(label=_l("Lowest score for «4»"), required=False, min_value=0, max_value=1000)
     cut5 = forms.IntegerField(label=_l("Lowest score for «5»"), required=False, min_value=0, max_value=1000)
     columns = forms.CharField(
-        label=_l("Scoring columns: one per line, «label; maximum; level Б/П/В; auto» (auto = scored by the computer)"),
+        label=_l(
+            "Scoring columns: one per line, «label; maximum; level Б/П/В; auto; крит» "
+            "(auto = scored by the computer, крит = judged by the teacher against criteria)"
+        ),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
     )
@@ -164,9 +167,8 @@ class ReferenceForm(forms.Form):
 
 def _column_line(column: dict) -> str:
     parts = [str(column["label"]), str(column["max"]), column.get("level") or ""]
-    if column.get("auto"):
-        parts.append("auto")
-    return "; ".join(parts).rstrip("; ")
+    flags = [word for word, on in (("auto", column.get("auto")), ("крит", column.get("criterion"))) if on]
+    return "; ".join([*parts, *flags]).rstrip("; ")
 
 
 def _parse_column_line(line: str, number: int, line_number: int) -> dict:
@@ -180,8 +182,17 @@ def _parse_column_line(line: str, number: int, line_number: int) -> dict:
         )
     if level is not None and level not in LEVELS:
         raise forms.ValidationError(_("Line %(n)d: the level must be Б, П or В") % {"n": line_number})
-    auto = len(parts) > 3 and parts[3].lower() in ("auto", "авто", "да", "1")
-    return {"number": number, "label": label or str(number), "max": int(maximum), "level": level, "auto": auto}
+    flags = {p.lower() for p in parts[3:]}
+    auto = bool(flags & {"auto", "авто", "да", "1"})
+    criterion = True if flags & {"крит", "criterion", "критериальное"} else None  # unmarked: see info_of
+    return {
+        "number": number,
+        "label": label or str(number),
+        "max": int(maximum),
+        "level": level,
+        "auto": auto,
+        "criterion": criterion,
+    }
 
 
 class ScheduleEntryForm(forms.Form):

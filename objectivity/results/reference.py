@@ -226,6 +226,7 @@ def _column(column, number: int, where: str) -> dict:
         "max": _number(column, "max", place, low=1, high=100),
         "level": level,
         "auto": bool(column.get("auto", False)),
+        "criterion": None if column.get("criterion") is None else bool(column["criterion"]),
     }
 
 

@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
+from objectivity.analysis import combine as combine_module
 from objectivity.analysis.combine import (
     benjamini_hochberg,
     cauchy_combination,
@@ -87,3 +88,14 @@ def test_a_single_extreme_layer_flags_only_when_it_persists_over_years():
     persistent = {"persistent_a": [True, False, *[False] * 298], "persistent_b": [False] * 300}
     out = combine(pl.DataFrame({**base, **persistent}), ["a", "b"])
     assert out["flagged"][0] == 1 and out["flagged"][1] == 0
+
+
+def test_thinned_hull_of_national_data_keeps_the_density_near_zero(monkeypatch):
+    """Above EXACT_HULL_UP_TO p-values the hull is thinned; the density where flags are decided is unchanged."""
+    rng = np.random.default_rng(5)
+    p = np.concatenate([rng.uniform(size=60_000), rng.beta(0.2, 8, size=1_500)])
+    thinned = probability_manipulated(np.array([1e-4, 1e-3, 0.01, 0.3]), p)
+    monkeypatch.setattr(combine_module, "EXACT_HULL_UP_TO", 10**9)
+    exact = probability_manipulated(np.array([1e-4, 1e-3, 0.01, 0.3]), p)
+    assert thinned[:3] == pytest.approx(exact[:3], abs=1e-12)
+    assert thinned[3] == pytest.approx(exact[3], abs=0.02)

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from objectivity.analysis.markers.absence import absence, region_odds_ratio
+from objectivity.analysis.markers.absence import _noncentral_laws, absence, region_odds_ratio
 from objectivity.analysis.markers.base import info_from_spec, size_band
 from objectivity.analysis.synth import default_tests, generate_region
 
@@ -30,6 +30,21 @@ def test_fisher_noncentral_with_odds_one_is_the_hypergeometric():
     # and its upper tail at x is Fisher's exact one-sided p for the table [[x, 12−x], [5−x, 13+x]]
     table = [[3, 9], [2, 16]]
     assert law.sf(2) == pytest.approx(stats.fisher_exact(table, alternative="greater").pvalue)
+
+
+def test_vectorised_law_equals_scipy_nchypergeom_fisher():
+    """Mean, upper tail and point mass of the layer's own law against scipy.stats.nchypergeom_fisher."""
+    rng = np.random.default_rng(7)
+    m = rng.integers(2, 60, 200)
+    weak = np.array([rng.integers(1, k) for k in m])
+    absent = np.array([rng.integers(1, k + 1) for k in m])
+    x = np.array([rng.integers(max(0, a - (k - w)), min(w, a) + 1) for k, w, a in zip(m, weak, absent, strict=True)])
+    for odds in (0.7, 1.0, 2.3):
+        mean, above, at = _noncentral_laws(m, weak, absent, x, odds)
+        laws = [stats.nchypergeom_fisher(k, w, a, odds) for k, w, a in zip(m, weak, absent, strict=True)]
+        assert mean == pytest.approx([law.mean() for law in laws], rel=1e-9, abs=1e-9)
+        assert above == pytest.approx([law.sf(v) for law, v in zip(laws, x, strict=True)], rel=1e-7, abs=1e-12)
+        assert at == pytest.approx([law.pmf(v) for law, v in zip(laws, x, strict=True)], rel=1e-7, abs=1e-12)
 
 
 def test_region_odds_ratio_by_hand():

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
+from objectivity.analysis.markers import similarity as similarity_module
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.markers.similarity import similarity
 from objectivity.analysis.synth import default_tests, generate_region
@@ -194,3 +195,16 @@ def test_power_on_copied_blocks(copied):
         assert rate >= 0.8, (band, count, rate)
     others = rates_by_band(copied.filter(pl.col("kind").is_null() & (pl.col("n") >= 20)))
     assert all(rate <= 0.07 for _, rate in others.values())
+
+
+def test_national_scale_draws_keep_the_size_and_the_power(monkeypatch):
+    """Above EXACT_SHUFFLE_UP_TO pupils vectors are drawn with replacement within totals; forced here on
+    a region of 2,500 schools, the size stays in [0.03, 0.07] per band and copied blocks are still found.
+    (Drawing with replacement is slightly conservative when a total has only hundreds of pupils: a rare vector
+    can be drawn twice. Nationally a total has tens of thousands.)"""
+    monkeypatch.setattr(similarity_module, "EXACT_SHUFFLE_UP_TO", 0)
+    clean = region_results(14, 2500, None)
+    for band, (count, rate) in rates_by_band(clean).items():
+        assert 0.03 <= rate <= 0.07, (band, count, rate)
+    copied = region_results(21, 600, {"copy": 0.08}).filter((pl.col("kind") == "copy") & (pl.col("n") >= 20))
+    assert (copied["p_similarity"] < 0.05).mean() >= 0.8

@@ -152,7 +152,14 @@ def test_reference_data_edit_makes_a_version(world, client):
     client.force_login(world.users["region_admin"])
     response = client.post(
         reverse("reference-detail", args=[work.pk]),
-        {"max_total": 20, "cut3": 6, "cut4": 10, "cut5": 15, "columns": "1; 1; Б\n2; 2; П; auto", "source": "ФИОКО"},
+        {
+            "max_total": 20,
+            "cut3": 6,
+            "cut4": 10,
+            "cut5": 15,
+            "columns": "1; 1; Б\n2; 2; П; auto; крит",
+            "source": "ФИОКО",
+        },
     )
     assert response.status_code == 302
     current = work.reference()
@@ -162,7 +169,9 @@ def test_reference_data_edit_makes_a_version(world, client):
         "max": 2,
         "level": "П",
         "auto": True,
+        "criterion": True,
     }
+    assert current.columns[0]["criterion"] is None  # unmarked: info_of decides
     bad = client.post(reverse("reference-detail", args=[work.pk]), {"cut3": 10, "cut4": 6, "cut5": 15, "source": "x"})
     assert "«3» &lt; «4» &lt; «5»" in bad.content.decode() and work.reference().version == 2
 

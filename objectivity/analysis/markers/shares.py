@@ -385,10 +385,11 @@ def _explanations(model: _Model, info: TestInfo, sigma: Array) -> list[str]:
     own = np.bincount(region.school, weights=region.anchor, minlength=count) / region.n
     points = sum(info.column_max[j] for j in anchor_columns(info))
     source = "заданиях с автоматической проверкой" if any(info.auto) else "базовых заданиях с кратким ответом"
+    region_mean = _num(float(region.anchor.mean()))
     return [
         f"отметки «4» и «5»: {int(got4[i])} из {int(region.n[i])} учеников, ожидалось {_num(expected4[i])}; "
         f"«5»: {int(got5[i])}, ожидалось {_num(expected5[i])} — по результатам в {source} "
-        f"(в среднем {_num(own[i])} из {points} баллов, по региону {_num(float(region.anchor.mean()))})"
+        f"(в среднем {_num(own[i])} из {points} баллов, по региону {region_mean})"
         for i in range(count)
     ]
 

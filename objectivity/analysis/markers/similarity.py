@@ -33,6 +33,7 @@ identical pairs the school has against the mean under the null).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,7 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 }
 WHOLE_SCHOOL = ""  # class key of a school whose classes are not all known
 CHUNK = 25  # permutations computed at once (memory: CHUNK × pupils integers)
+EXACT_SHUFFLE_UP_TO = 300_000  # pupils of one test; above (national data) vectors are drawn with replacement
 TIE = 1e-9  # statistics closer than this are equal (sums of the same weights in another order)
 
 
@@ -184,13 +186,37 @@ def _permutation_counts(
 ) -> tuple[Floats, Floats, Floats]:
     """Per school: permutations above and equal to the observed statistic, and identical pairs summed."""
     greater, equal, matches = (np.zeros(len(pupils.logins)) for _ in range(3))
+    draw, pairs = _null_draws(pupils, pairs)
     for start in range(0, permutations, CHUNK):
-        shuffled = _shuffle_within_totals(pupils, min(CHUNK, permutations - start), rng)
+        shuffled = draw(min(CHUNK, permutations - start), rng)
         stats = _school_sums(shuffled, pupils, pairs)
         greater += (stats > observed + TIE).sum(axis=0)
         equal += (np.abs(stats - observed) <= TIE).sum(axis=0)
         matches += _school_sums(shuffled, pupils, pairs, weighted=False).sum(axis=0)
     return greater, equal, matches
+
+
+def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.random.Generator], Ints], _Pairs]:
+    """How the null's vectors are drawn, and the pairs indexed the way the draws are.
+
+    Up to EXACT_SHUFFLE_UP_TO pupils: the exact permutation within totals over every pupil. Above, each pupil
+    of a pair gets a vector drawn with replacement from the region's pupils of his total: with tens of thousands
+    of pupils per total the two nulls cannot be told apart, and the draw costs O(pupils in pairs), not a sort.
+    """
+    if len(pupils.vector) <= EXACT_SHUFFLE_UP_TO:
+        return (lambda count, rng: _shuffle_within_totals(pupils, count, rng)), pairs
+    involved = np.unique(np.concatenate([pairs.first, pairs.second]))
+    local = _Pairs(np.searchsorted(involved, pairs.first), np.searchsorted(involved, pairs.second), pairs.school)
+    by_total = np.argsort(pupils.total, kind="stable")
+    pool = pupils.vector[by_total]
+    first_of_total = np.searchsorted(pupils.total[by_total], pupils.total[involved])
+    size_of_total = pupils.total_count[pupils.total[involved]]
+
+    def draw(count: int, rng: np.random.Generator) -> Ints:
+        offsets = (rng.random((count, len(involved))) * size_of_total).astype(np.int64)
+        return np.asarray(pool[first_of_total + offsets])
+
+    return draw, local
 
 
 def _shuffle_within_totals(pupils: _Pupils, count: int, rng: np.random.Generator) -> Ints:

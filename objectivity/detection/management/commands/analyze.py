@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName
 from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import read_files
-from objectivity.detection.pipeline import analyse, write_findings_csv
+from objectivity.detection.pipeline import analyse, progress_step, write_findings_csv
 from objectivity.detection.report import render_report
 from objectivity.detection.runs import fioco_marker
 from objectivity.detection.thresholds import defaults, params_of
@@ -34,13 +34,16 @@ class Command(BaseCommand):
         progress(5, _("Reading the files"))
         hint = TestName(grade=options.get("grade"), subject=options.get("subject"))
         try:
-            found = read_files(files, hint=hint, reference=reference)
+            found = read_files(
+                files, hint=hint, reference=reference, progress=progress_step(progress, 5, 50, _("Reading"))
+            )
         except FileRejected as exc:
             raise CommandError(str(exc)) from exc
-        progress(70, _("Computing the markers"))
+        progress(50, _("Computing the markers"))
         reported = _tests_of(found.frames, year) if year is not None else None
         params = params_of(defaults() | {"min_n": options["min_n"]})
-        findings = analyse(found.frames, found.max_totals, params, found.infos, reported=reported)
+        step = progress_step(progress, 55, 95, _("Evidence layers"))
+        findings = analyse(found.frames, found.max_totals, params, found.infos, reported=reported, step=step)
         csv = write_findings_csv(findings, out / "findings.csv")
         (out / "report.html").write_text(
             render_report(findings, works=found.works, notes=found.notes), encoding="utf-8"

@@ -18,7 +18,7 @@ from objectivity.analysis.evaluate import (
     school_tests,
     summarise,
 )
-from objectivity.analysis.layers import LAYER_TITLES, available
+from objectivity.analysis.layers import LAYER_TITLES, OVERSIGHT, available
 from objectivity.analysis.markers.base import SIZE_BANDS, size_band
 from objectivity.core.jobs import terminal_progress
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=None, help="markdown file (default: docs/detection-quality.md)")
 
     def handle(self, *args, seeds: int, schools: int, out: Path | None, **options):
-        layers = available()
+        layers = {name: layer for name, layer in available().items() if name not in OVERSIGHT}  # no records here
         progress = terminal_progress(self.stderr)
         per_seed, fprs, calib, fair = [], [], [], []
         for seed in range(1, seeds + 1):
