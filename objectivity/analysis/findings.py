@@ -55,6 +55,10 @@ class Params:
     risk_high: float = 2 / 3  # [собственный] share of markers for «высокий»
 
 
+# The pupil columns the ФИОКО markers read.
+FIOCO_COLUMNS = (*TEST_KEY, "procedure", "school_login", "region_label", "valid", "absent", "total", "journal_mark")
+
+
 def region_of(login: pl.Expr, label: pl.Expr) -> pl.Expr:
     return pl.coalesce(login.str.extract(r"^[a-z]+(\d\d)", 1), label)
 
@@ -64,8 +68,7 @@ def fioco_findings(
 ) -> pl.DataFrame:
     """One row per school × test present in `pupils`; see the module docstring for the columns."""
     min_n = params.min_n
-    needed = [*TEST_KEY, "procedure", "school_login", "region_label", "valid", "absent", "total", "journal_mark"]
-    rows = pupils.select(c for c in needed if c in pupils.columns)  # filters below copy only these
+    rows = pupils.select(c for c in FIOCO_COLUMNS if c in pupils.columns)  # filters below copy only these
     rows = rows.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
     if "procedure" not in rows.columns:
         rows = rows.with_columns(pl.lit("vpr").alias("procedure"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from objectivity.analysis.findings import Params, findings_table, fioco_findings
+from objectivity.analysis.findings import FIOCO_COLUMNS, Params, findings_table, fioco_findings
 from objectivity.analysis.layered import Key, Oversight, Step, layered_findings
 from objectivity.analysis.layers import available
 from objectivity.analysis.markers.base import TestInfo
@@ -60,7 +60,9 @@ def analyse(
     if not frames:
         return pl.DataFrame()
     frames = [analysed_columns(f) for f in frames]
-    part1 = fioco_findings(pl.concat(frames, how="diagonal_relaxed", rechunk=False), max_totals, params)
+    pupils = pl.concat([f.select(c for c in FIOCO_COLUMNS if c in f.columns) for f in frames], how="diagonal_relaxed")
+    part1 = fioco_findings(pupils, max_totals, params)
+    del pupils  # national data: do not hold a second copy of every row while the layers run
     if reported is not None:
         part1 = part1.join(reported, on=["year", "period", "grade", "subject"], how="semi")
     if not infos:

@@ -8,33 +8,42 @@ from scipy import stats
 from objectivity.analysis import combine as combine_module
 from objectivity.analysis.combine import (
     benjamini_hochberg,
-    cauchy_combination,
     combine,
     density_at,
     grenander,
+    harmonic_mean_p,
     probability_manipulated,
     storey_pi0,
 )
 
 
-def test_acat_of_equal_pvalues_is_that_pvalue_and_missing_layers_are_skipped():
-    """Liu & Xie (2020), JASA 115:393, eq. (2): with equal weights, ACAT of identical p-values is p."""
-    p = np.array([[0.03, 0.03, np.nan], [0.5, np.nan, np.nan], [np.nan, np.nan, np.nan]])
-    combined = cauchy_combination(p)
-    assert combined[0] == pytest.approx(0.03) and combined[1] == pytest.approx(0.5) and np.isnan(combined[2])
+def test_hmp_follows_wilsons_landau_law_and_skips_missing_layers():
+    """Wilson (2019), PNAS 116(4):1195: 1/HMP of L p-values ~ Landau(log L + 0.874, π/2) (scipy.stats.landau)."""
+    p = np.array([[0.01, 0.2, 0.7], [0.5, np.nan, np.nan], [np.nan, np.nan, np.nan]])
+    combined = harmonic_mean_p(p)
+    inverse = np.mean(1 / p[0])
+    assert combined[0] == pytest.approx(stats.landau.sf(inverse, loc=np.log(3) + 0.874, scale=np.pi / 2))
+    assert combined[1] == 0.5 and np.isnan(combined[2])
 
 
-def test_acat_matches_the_cauchy_distribution():
-    """The statistic is standard Cauchy under the null: p = 1 − F(T) with scipy.stats.cauchy."""
-    p = np.array([[0.01, 0.2, 0.7]])
-    t = np.mean(np.tan((0.5 - p) * np.pi))
-    assert cauchy_combination(p)[0] == pytest.approx(stats.cauchy.sf(t))
-
-
-def test_acat_keeps_its_size_under_independence():
+def test_hmp_keeps_its_size_under_independence_and_under_dependence():
+    """Monte-Carlo: independent uniforms, and uniforms of equicorrelated normals (ρ = 0.5)."""
     rng = np.random.default_rng(1)
-    combined = cauchy_combination(rng.uniform(size=(20000, 4)))
-    assert abs(np.mean(combined < 0.05) - 0.05) < 0.006
+    independent = harmonic_mean_p(rng.uniform(size=(40000, 7)))
+    assert abs(np.mean(independent < 0.01) - 0.01) < 0.002
+    assert 0.04 <= np.mean(independent < 0.05) <= 0.07  # Wilson's law is exact as p → 0, close at 0.05
+    shared = rng.normal(size=(40000, 1))
+    z = np.sqrt(0.5) * shared + np.sqrt(0.5) * rng.normal(size=(40000, 7))
+    dependent = harmonic_mean_p(stats.norm.sf(z))
+    assert np.mean(dependent < 0.01) <= 0.015
+
+
+def test_a_layer_near_one_does_not_cancel_a_strong_one():
+    """The reason for the HMP over the Cauchy combination: p = 0.999 in one layer costs little."""
+    layers = np.array([[0.001, 0.999, 0.998, 0.5]])
+    assert harmonic_mean_p(layers)[0] < 0.01
+    t = np.mean(np.tan((0.5 - layers[0]) * np.pi))
+    assert stats.cauchy.sf(t) > 0.5  # what ACAT (Liu & Xie 2020) would have made of it
 
 
 def test_bh_equals_scipy():
