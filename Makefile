@@ -40,6 +40,7 @@ bench: test-venv
 	$(BIN)/python bench/school_list_load.py
 	$(BIN)/python bench/results_import.py
 	$(BIN)/python bench/detection_speed.py
+	$(BIN)/python bench/national_scale.py
 
 clean:
 	rm -rf $(VENV) var

@@ -1,9 +1,10 @@
 """Combining the evidence layers into one calibrated probability per school × test (METHODS.md §2).
 
 1. Layer p-values are combined by the harmonic mean p-value (HMP; Wilson 2019, PNAS 116(4):1195), which
-   stays valid under dependence between layers: with the L layers that have information for the school
-   × test, H⁻¹ = (1/L) Σ 1/p_i, and the combined p = P(Landau(log L + 0.874, π/2) ≥ H⁻¹) (Wilson's
-   asymptotically exact law; scipy.stats.landau). Unlike the Cauchy combination (ACAT; Liu & Xie 2020,
+   stays valid under dependence between layers as p → 0: with the L layers that have information for the
+   school × test, H⁻¹ = (1/L) Σ 1/p_i, and the combined p = P(H⁻¹ ≥ observed) for independent uniform
+   p-values (`mean_inverse_sf`: Monte-Carlo in the body, so p is uniform under the null and step 2 stays
+   calibrated; Wilson's asymptotically exact Landau(log L + 0.874, π/2) law in the tail; scipy.stats.landau). Unlike the Cauchy combination (ACAT; Liu & Xie 2020,
    kept as `cauchy_combination`), a layer with p near 1 cannot cancel a strong one: tan((0.5 − p)π) of
    p = 0.999 is −318 and wipes out p = 0.003 of another layer, while 1/p adds at most 1. On the evaluation
    scenario this raised the AUC from 0.73 to 0.76 (copying within a class: 0.91 → 0.99).
@@ -22,6 +23,7 @@ probability_low, probability_high, flagged (0/1), risk («низкий» / «с�
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 
@@ -31,6 +33,7 @@ from scipy import stats
 
 Array = np.ndarray
 LANDAU_SHIFT = 0.874  # Wilson (2019): the location of 1/HMP of L independent uniforms is log L + 0.874
+NULL_DRAWS = 200_000
 EXACT_HULL_UP_TO = 5000
 
 
@@ -40,11 +43,33 @@ def harmonic_mean_p(pvalues: Array) -> Array:
     present = ~np.isnan(pvalues)
     count = present.sum(axis=1)
     inverse = np.where(present, 1.0 / np.clip(np.nan_to_num(pvalues, nan=1.0), 1e-300, 1.0), 0.0).sum(axis=1)
-    mean_inverse = np.divide(inverse, count, out=np.full(count.shape, np.nan), where=count > 0)
-    location = np.log(np.maximum(count, 1)) + LANDAU_SHIFT
-    combined = np.minimum(1.0, stats.landau.sf(np.nan_to_num(mean_inverse, nan=1.0), loc=location, scale=np.pi / 2))
-    single = np.nansum(np.where(present, pvalues, 0.0), axis=1)
-    result: Array = np.where(count == 0, np.nan, np.where(count == 1, single, combined))
+    mean_inverse = np.divide(inverse, count, out=np.ones(count.shape), where=count > 0)
+    result = np.full(count.shape, np.nan)
+    for layers in np.unique(count[count > 0]):
+        rows = count == layers
+        result[rows] = mean_inverse_sf(mean_inverse[rows], int(layers))
+    return result
+
+
+@functools.cache
+def _null_mean_inverse(layers: int) -> Array:
+    """Sorted draws of (1/L) Σ 1/U_i for L independent uniforms (fixed seed: the same law everywhere)."""
+    rng = np.random.default_rng(20190125)
+    draws: Array = np.sort((1.0 / rng.uniform(size=(NULL_DRAWS, layers))).mean(axis=1))
+    return draws
+
+
+def mean_inverse_sf(value: Array, layers: int) -> Array:
+    """P(H⁻¹ ≥ value) for L independent uniform p-values: Monte-Carlo over the body of the law, so the combined p
+    is uniform under the null (Wilson's Landau law is off by up to a third near p = 0.5), and Wilson's Landau law
+    beyond the draws' 0.999 quantile, where it is exact as p → 0 and Monte-Carlo is coarse."""
+    if layers == 1:
+        return np.minimum(1.0, 1.0 / value)
+    draws = _null_mean_inverse(layers)
+    simulated = 1.0 - np.searchsorted(draws, value, side="left") / draws.size
+    landau = stats.landau.sf(value, loc=np.log(layers) + LANDAU_SHIFT, scale=np.pi / 2)
+    tail = value > draws[int(0.999 * draws.size)]
+    result: Array = np.where(tail, landau, simulated)
     return result
 
 
