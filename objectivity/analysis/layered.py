@@ -17,6 +17,7 @@ import polars as pl
 
 from objectivity.analysis.combine import combine
 from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT
+from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
 
@@ -126,9 +127,12 @@ def _persistence(evidence: pl.DataFrame, layers: list[str]) -> pl.DataFrame:
 
 
 def _label(frame: pl.DataFrame) -> str:
+    """«Математика, 4 класс, 2025» for progress messages."""
     if frame.is_empty():
         return ""
-    return " ".join(str(frame[c][0]) for c in ("year", "grade", "subject") if c in frame.columns)
+    year, _period, grade, subject = _key_of(frame)
+    name = SUBJECT_BY_CODE[subject].name if subject in SUBJECT_BY_CODE else subject
+    return f"{name}, {grade} класс, {year}"
 
 
 def _is_vpr(frame: pl.DataFrame) -> bool:

@@ -5,7 +5,6 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from objectivity.analysis import combine as combine_module
 from objectivity.analysis.combine import (
     benjamini_hochberg,
     combine,
@@ -107,12 +106,30 @@ def test_a_single_extreme_layer_flags_only_when_it_persists_over_years():
     assert out["flagged"][0] == 1 and out["flagged"][1] == 0
 
 
-def test_thinned_hull_of_national_data_keeps_the_density_near_zero(monkeypatch):
-    """Above EXACT_HULL_UP_TO p-values the hull is thinned; the density where flags are decided is unchanged."""
-    rng = np.random.default_rng(5)
-    p = np.concatenate([rng.uniform(size=60_000), rng.beta(0.2, 8, size=1_500)])
-    thinned = probability_manipulated(np.array([1e-4, 1e-3, 0.01, 0.3]), p)
-    monkeypatch.setattr(combine_module, "EXACT_HULL_UP_TO", 10**9)
-    exact = probability_manipulated(np.array([1e-4, 1e-3, 0.01, 0.3]), p)
-    assert thinned[:3] == pytest.approx(exact[:3], abs=1e-12)
-    assert thinned[3] == pytest.approx(exact[3], abs=0.02)
+def reference_majorant(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least concave majorant of the ECDF by the textbook upper-hull walk (Andrew's monotone chain)."""
+    x = np.concatenate([[0.0], np.sort(p), [1.0]])
+    y = np.concatenate([[0.0], np.arange(1, p.size + 1) / p.size, [1.0]])
+    hull = [0]
+    for i in range(1, x.size):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            if (y[b] - y[a]) * (x[i] - x[a]) <= (y[i] - y[a]) * (x[b] - x[a]):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    return x[hull], y[hull]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grenander_by_isotonic_regression_is_the_slope_of_the_concave_majorant(seed):
+    """The antitonic-regression form (Robertson, Wright & Dykstra 1988) against the hull walk, ties included."""
+    rng = np.random.default_rng(seed)
+    p = np.concatenate([rng.uniform(size=3000), rng.beta(0.3, 6, size=200), np.round(rng.uniform(size=300), 2)])
+    knots, slopes = grenander(p)
+    hull_x, hull_y = reference_majorant(p)
+    grid = np.linspace(0.0005, 0.9995, 2000)
+    inside = np.clip(np.searchsorted(hull_x, grid, side="right") - 1, 0, hull_x.size - 2)
+    expected = (hull_y[inside + 1] - hull_y[inside]) / np.maximum(hull_x[inside + 1] - hull_x[inside], 1e-12)
+    assert density_at(grid, knots, slopes) == pytest.approx(expected, rel=1e-9, abs=1e-9)

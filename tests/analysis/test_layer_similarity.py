@@ -208,3 +208,13 @@ def test_national_scale_draws_keep_the_size_and_the_power(monkeypatch):
         assert 0.03 <= rate <= 0.07, (band, count, rate)
     copied = region_results(21, 600, {"copy": 0.08}).filter((pl.col("kind") == "copy") & (pl.col("n") >= 20))
     assert (copied["p_similarity"] < 0.05).mean() >= 0.8
+
+
+def test_vector_ids_through_one_number_equal_the_row_comparison():
+    """The mixed-radix numbering gives the same ids, totals and counts as numpy's row-wise unique."""
+    rng = np.random.default_rng(4)
+    scores = rng.integers(0, [2, 3, 1, 4, 2, 2], size=(5000, 6)).astype(np.int16)
+    vector, totals, counts = similarity_module._vectors(scores)
+    unique, inverse, per_vector = np.unique(scores, axis=0, return_inverse=True, return_counts=True)
+    assert vector.tolist() == inverse.reshape(-1).tolist()
+    assert totals.tolist() == unique.sum(axis=1).tolist() and counts.tolist() == per_vector.tolist()
