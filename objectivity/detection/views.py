@@ -118,8 +118,17 @@ class FindingFilterForm(forms.Form):
     )
 
 
-def _marker(value) -> str:
-    return "●" if value == 1 else ("" if value is not None else "—")
+def fioco_markers_text(finding: Finding) -> str:
+    """The ФИОКО markers that fired, in words («средний балл; резкий спад параллели»); «—» when none could be
+    computed, empty when none fired: one column instead of three columns of bare dots."""
+    cohort = {"rise": _("sharp rise of the parallel"), "fall": _("sharp fall of the parallel")}
+    fired = [
+        *([_("mean score")] if finding.fioco_mean == 1 else []),
+        *([_("marks vs journal")] if finding.fioco_spearman == 1 else []),
+        *([cohort[finding.fioco_cohort]] if finding.fioco_cohort in cohort else []),
+    ]
+    known = (finding.fioco_mean, finding.fioco_spearman, finding.fioco_cohort)
+    return "; ".join(fired) if fired else ("" if any(v is not None for v in known) else "—")
 
 
 class WorkFindingsView(TableView):
@@ -141,14 +150,7 @@ class WorkFindingsView(TableView):
         ),
         Column("login", _l("Login"), lambda f: f.school.login, "school__login"),
         Column("n", _l("Participants"), lambda f: f.n, "n", numeric=True),
-        Column("mean", _l("Mean score"), lambda f: _marker(f.fioco_mean), None),
-        Column("spearman", _l("Marks vs journal"), lambda f: _marker(f.fioco_spearman), None),
-        Column(
-            "cohort",
-            _l("The parallel"),
-            lambda f: {"rise": _("sharp rise"), "fall": _("sharp fall"), "0": ""}.get(f.fioco_cohort, "—"),
-            None,
-        ),
+        Column("markers", _l("ФИОКО markers"), fioco_markers_text, None),
         Column(
             "layers",
             _l("Layers with signs"),

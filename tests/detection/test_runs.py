@@ -154,3 +154,22 @@ def test_oge_pupil_results_add_the_mean_marker_only(world, generated, tmp_path):
     assert oge.count() == 12 and oge.filter(fioco_mean=1).count() == 1
     assert not oge.exclude(fioco_spearman=None).exists() and not oge.exclude(fioco_cohort="").exists()
     assert run.summary["with_oge"] is True
+
+
+@pytest.mark.parametrize(
+    ("mean", "spearman", "cohort", "text"),
+    [
+        (1, 0, "fall", "средний балл; резкий спад параллели"),
+        (0, 1, "0", "отметки и журнал"),
+        (0, 0, "0", ""),
+        (None, None, None, "—"),
+    ],
+)
+def test_findings_table_names_the_fioco_markers_in_words(mean, spearman, cohort, text):
+    from django.utils import translation
+
+    from objectivity.detection.views import fioco_markers_text
+
+    with translation.override("ru"):
+        finding = Finding(fioco_mean=mean, fioco_spearman=spearman, fioco_cohort=cohort)
+        assert fioco_markers_text(finding) == text
