@@ -22,7 +22,9 @@ Method (a funnel plot in the sense of Spiegelhalter 2005, conditioned on each pu
    mean(winsorised z²) = the same mean for N(0, 1) (0.679), where z is the normal score of the
    randomised p-value; winsorising keeps schools with inflated marks from widening their own limits.
 4. The school's S = Σ c over its pupils has, given u, a Poisson-binomial-like law (each pupil adds 0, 1
-   or 2), computed exactly by convolution and mixed over u by 9-point Gauss-Hermite quadrature.
+   or 2), computed exactly by convolution for schools under EXACT_BELOW pupils (a normal law per node with a
+   continuity correction from there, where the two agree closely and the convolution grows with n²) and
+   mixed over u by 9-point Gauss-Hermite quadrature.
    One-sided randomised p = P(S > s) + U·P(S = s), U ~ Uniform(0, 1) from `seed`, so p is uniform under
    the null even for a school of one pupil.
 
