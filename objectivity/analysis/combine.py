@@ -13,9 +13,11 @@
    that a school × test is manipulated is 1 − lfdr(p) = 1 − π0 / f(p) (Efron 2004, local FDR).
    A 90% interval comes from a bootstrap over school × tests.
 3. Flags control the FDR of the flagged list (Benjamini & Hochberg 1995, q = 0.05) and need either
-   ≥ 2 layers with p < 0.05, or one layer with p < `extreme` that persists over years (the same layer
-   with p < 0.05 for the same school and subject in another year: column `persistent_<layer>`; without
-   such columns a single extreme layer is enough).
+   ≥ 2 layers that signal, or one layer with p < `extreme` that persists over years (the same layer
+   signalled for the same school and subject in another year: column `persistent_<layer>`; without
+   such columns a single extreme layer is enough). A layer signals when p < 0.05 and its statistic shows
+   an excess (stat_<layer> > 0, when the column is there): randomised p-values are uniform under the null
+   even where the statistic sits at its floor (no identical vectors at all), and such a p is no sign.
 
 Output columns of `combine`: every input column, plus p_combined, layers_agreeing, probability,
 probability_low, probability_high, flagged (0/1), risk («низкий» / «средний» / «высокий»).
@@ -129,6 +131,21 @@ def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float =
         return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1 - tail, axis=0)
 
 
+SIGNAL_BELOW = 0.05
+
+
+def signals(p: float | None, stat: float | None) -> bool:
+    """Does one layer signal for one school × test (see the module docstring, step 3)?"""
+    return p is not None and p == p and p < SIGNAL_BELOW and (stat is None or stat != stat or stat > 0)
+
+
+def signal_expr(name: str, columns: Sequence[str]) -> pl.Expr:
+    """`signals` of layer `name` as a polars expression over p_<name> and, when present, stat_<name>."""
+    below = pl.col(f"p_{name}").fill_nan(None).fill_null(1.0) < SIGNAL_BELOW
+    stat = f"stat_{name}"
+    return below & (pl.col(stat).fill_nan(None).fill_null(1.0) > 0) if stat in columns else below
+
+
 def benjamini_hochberg(p: Array, q: float = 0.05) -> Array:
     """Boolean array: rejected at FDR q (NaN never rejected)."""
     valid = ~np.isnan(p)
@@ -155,8 +172,13 @@ def combine(
     """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring)."""
     matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
     combined = harmonic_mean_p(matrix)
-    agreeing = np.sum(np.nan_to_num(matrix, nan=1.0) < 0.05, axis=1)
-    extreme_hit = np.any((np.nan_to_num(matrix, nan=1.0) < extreme) & _persistence(findings, layers), axis=1)
+    signalled = np.column_stack(
+        [findings.select(signal_expr(n, findings.columns)).to_series().to_numpy() for n in layers]
+    )
+    agreeing = signalled.sum(axis=1)
+    extreme_hit = np.any(
+        signalled & (np.nan_to_num(matrix, nan=1.0) < extreme) & _persistence(findings, layers), axis=1
+    )
     flagged = benjamini_hochberg(combined, q) & ((agreeing >= 2) | extreme_hit)
     probability = probability_manipulated(combined)
     low, high = bootstrap_interval(combined, seed=seed)

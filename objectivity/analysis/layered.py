@@ -4,7 +4,7 @@
 same pupil frames, runs each layer of objectivity.analysis.layers on each ВПР test, and combines the
 layers' p-values over all school × tests of the region (objectivity.analysis.combine). It replaces the
 part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<layer>` per layer and
-`probability_low`/`probability_high`, and appends each layer's explanation (when its p < 0.05) to
+`probability_low`/`probability_high`, and appends each layer's explanation (when it signals: combine.signals) to
 `reasons`. ОГЭ/ЕГЭ rows get no layer p-values (the layers read ВПР task columns).
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from objectivity.analysis.combine import combine
+from objectivity.analysis.combine import combine, signal_expr
 from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
@@ -25,7 +25,6 @@ Key = tuple[int, str, int, str]
 Layer = Callable[..., pl.DataFrame]
 Step = Callable[[int, int, str], None]  # (tests done, tests in all, the test now read) — for progress bars
 Oversight = Mapping[Key, Mapping[str, pl.DataFrame]]  # per test: OVERSIGHT keyword → its records
-EXPLAINED_BELOW = 0.05
 
 
 def test_seed(key: Key) -> int:
@@ -94,7 +93,7 @@ def layered_findings(
             )
     part1_columns = {c: f"fioco_{c}" for c in ("probability", "risk", "flagged")}
     combined = combine(merged.rename(part1_columns), list(layers), seed=seed)
-    return _fall_back_to_part1(combined).with_columns(_reasons(list(layers)).alias("reasons"))
+    return _fall_back_to_part1(combined).with_columns(_reasons(list(layers), combined.columns).alias("reasons"))
 
 
 def _fall_back_to_part1(frame: pl.DataFrame) -> pl.DataFrame:
@@ -108,13 +107,13 @@ def _fall_back_to_part1(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _persistence(evidence: pl.DataFrame, layers: list[str]) -> pl.DataFrame:
-    """persistent_<layer>: the same layer had p < 0.05 for the same school and subject in another year."""
+    """persistent_<layer>: the same layer signalled for the same school and subject in another year."""
     keys = [*TEST_KEY, "school_login"]
     out = evidence.select(keys)
     for name in layers:
         if f"p_{name}" not in evidence.columns:
             continue
-        signalled = evidence.filter(pl.col(f"p_{name}") < EXPLAINED_BELOW).select("school_login", "subject", "year")
+        signalled = evidence.filter(signal_expr(name, evidence.columns)).select("school_login", "subject", "year")
         years = signalled.group_by("school_login", "subject").agg(pl.col("year").unique().alias("_years"))
         in_this_year = pl.col("_years").list.contains(pl.col("year")).fill_null(False).cast(pl.UInt32)
         other_years = pl.col("_years").list.len().fill_null(0) - in_this_year
@@ -186,10 +185,10 @@ def evidence_of(
     return out
 
 
-def _reasons(layers: list[str]) -> pl.Expr:
+def _reasons(layers: list[str], columns: list[str]) -> pl.Expr:
     parts = [pl.col("reasons").fill_null("")]
     for name in layers:
-        explained = pl.col(f"p_{name}").fill_null(1.0) < EXPLAINED_BELOW
+        explained = signal_expr(name, columns)
         parts.append(pl.when(explained).then(pl.col(f"explain_{name}")).otherwise(pl.lit("")))
     joined = pl.concat_list(parts).list.eval(pl.element().filter(pl.element() != "")).list.join("; ")
     return joined

@@ -151,7 +151,9 @@ def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[
 
 
 def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict) -> Finding:
-    evidence = [c for c in row if c.startswith(("p_", "explain_")) or c in ("probability_low", "probability_high")]
+    evidence = [
+        c for c in row if c.startswith(("p_", "stat_", "explain_")) or c in ("probability_low", "probability_high")
+    ]
     details = {c: _plain(row.get(c)) for c in (*DETAIL_COLUMNS, *evidence)}
     return Finding(
         run=run,

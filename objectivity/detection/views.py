@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import decide, region_where, require
 from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
+from objectivity.analysis.combine import signals
 from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.core import jobs
 from objectivity.core.tables import Column, TableView, pk_link
@@ -219,7 +220,7 @@ def layer_evidence(finding: Finding) -> list[dict]:
                 {
                     "title": LAYER_TITLES[name],
                     "p": p,
-                    "seen": p is not None and p < 0.05,
+                    "seen": signals(p, details.get(f"stat_{name}")),
                     "text": details.get(f"explain_{name}") or "",
                 }
             )

@@ -12,6 +12,7 @@ from objectivity.analysis.combine import (
     grenander,
     harmonic_mean_p,
     probability_manipulated,
+    signals,
     storey_pi0,
 )
 
@@ -133,3 +134,13 @@ def test_grenander_by_isotonic_regression_is_the_slope_of_the_concave_majorant(s
     inside = np.clip(np.searchsorted(hull_x, grid, side="right") - 1, 0, hull_x.size - 2)
     expected = (hull_y[inside + 1] - hull_y[inside]) / np.maximum(hull_x[inside + 1] - hull_x[inside], 1e-12)
     assert density_at(grid, knots, slopes) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_a_small_p_at_the_floor_of_its_statistic_is_no_sign():
+    """Randomised p-values can be small where the statistic shows nothing (no identical vectors at all)."""
+    frame = pl.DataFrame({"p_a": [0.01, 0.01], "stat_a": [0.0, 3.0], "p_b": [0.02, 0.02], "stat_b": [1.5, 1.5]}).vstack(
+        pl.DataFrame({"p_a": [0.5] * 30, "stat_a": [0.0] * 30, "p_b": [0.6] * 30, "stat_b": [-1.0] * 30})
+    )
+    out = combine(frame, ["a", "b"])
+    assert out["layers_agreeing"].to_list()[:2] == [1, 2]
+    assert signals(0.01, 0.0) is False and signals(0.01, None) is True and signals(None, 5.0) is False
