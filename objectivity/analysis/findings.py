@@ -122,7 +122,7 @@ def _reasons() -> pl.Expr:
         [
             pl.lit("средний балл "),
             _num(pl.col("mean")),
-            pl.lit(" (95% ДИ "),
+            pl.lit(" (95 % ДИ "),
             _num(pl.col("ci_low")),
             pl.lit("–"),
             _num(pl.col("ci_high")),

@@ -6,6 +6,7 @@ with `escape` and string joins.
 """
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,12 +17,21 @@ def table_rows(rows: list[list[dict]]) -> SafeString:
     for row in rows:
         cells = []
         for cell in row:
-            value: str = escape("" if cell["value"] is None else cell["value"])
+            value: str = escape(_text(cell["value"]))
             if cell["link"]:
                 value = f'<a href="{escape(cell["link"])}">{value}</a>'
             cells.append(f'<td class="num">{value}</td>' if cell["numeric"] else f"<td>{value}</td>")
         out.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(out))  # noqa: S308  (every value above is escaped)
+
+
+def _text(value) -> str:
+    """A cell's text; fractional numbers in Russian notation (decimal comma), as the templates print them."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number_format(value)
+    return str(value)
 
 
 def _select(field: forms.BoundField) -> str:

@@ -63,5 +63,5 @@ def test_markers_agree_with_the_marker_function_and_reasons_carry_numbers(findin
     flagged = out.filter(pl.col("fioco_mean") == 1)
     assert flagged.height > 0
     reason = flagged["reasons"][0]
-    assert reason.startswith("средний балл ") and "95% ДИ" in reason and "," in reason
+    assert reason.startswith("средний балл ") and "95 % ДИ" in reason and "," in reason
     assert (out.filter(pl.col("flagged") == 0)["reasons"] == "").all()

@@ -175,7 +175,7 @@ def test_output_contract(injected):
 def test_explanations_are_plain_and_carry_numbers(injected):
     _rows, _info, out = injected
     top = out.sort("p_journal", nulls_last=True).row(0, named=True)
-    assert top["explain_journal"].startswith("Отметка «")
+    assert top["explain_journal"].startswith("отметка «")
     assert "по журналу" in top["explain_journal"] and "ожидалось" in top["explain_journal"]
     text = " ".join(out["explain_journal"].to_list()).lower()
     assert not any(word in text for word in FORBIDDEN)
@@ -234,3 +234,10 @@ def test_fast_enough_for_a_thousand_schools():
     out = journal(frame, info)
     assert time.perf_counter() - start < 10.0  # loose: shared CI machines; measured ~0.04 s
     assert out.height == 1000
+
+
+def test_one_pupil_reads_in_the_singular():
+    from objectivity.analysis.markers.journal import _pupils
+
+    assert _pupils(1) == "1 ученика, набравшего" and _pupils(21) == "21 ученика, набравшего"
+    assert _pupils(11) == "11 учеников, набравших" and _pupils(4) == "4 учеников, набравших"

@@ -256,7 +256,7 @@ def _explain(counts: Array, school: int, cuts: tuple[int, ...], p: float, anchor
         verdict = "перевеса у порогов сверх обычного для региона нет"
     else:
         verdict = f"такой или больший перевес у порогов бывает примерно у 1 школы из {round(1 / max(p, 1e-4))}"
-    return "; ".join(parts) + f" (ожидание — по ученикам региона {basis}); {verdict}."
+    return "; ".join(parts) + f" (ожидание — по ученикам региона {basis}); {verdict}"  # joined by «; »
 
 
 def _explain_cut(counts: Array, k: int, cut: int) -> str:

@@ -205,27 +205,28 @@ def randomised_upper_p(chances: FloatArray, observed: IntArray, rng: np.random.G
 
 
 def _explain(trials: IntArray, hits: IntArray, expected: FloatArray, cuts: Cuts, window: int) -> str:
-    """«Отметка „4“ по журналу: из 12 учеников, набравших от 21 до 24 баллов, ровно 24 (порог „4“)
-    у 7, ожидалось 3,1; …»."""
+    """«отметка „4“ по журналу: из 12 учеников, набравших от 21 до 24 баллов, ровно 24 (порог „4“)
+    у 7, ожидалось 3,1; …» (lower case: the reasons of all layers are joined into one sentence)."""
     parts = []
     for k, mark in enumerate(MARKS):
         if trials[k]:
             low = max(cuts[k] - window, cuts[k - 1] if k else 0)
             parts.append(
-                f"отметка «{mark}» по журналу: из {_pupils(int(trials[k]))}, набравших от {low} до {cuts[k]} баллов, "
+                f"отметка «{mark}» по журналу: из {_pupils(int(trials[k]))} от {low} до {cuts[k]} баллов, "
                 f"ровно {cuts[k]} (порог «{mark}») у {hits[k]}, ожидалось {_number(expected[k])}"
             )
     summary = (
         f"всего ровно на пороге своей отметки по журналу: {int(hits.sum())}, ожидалось "
         f"{_number(float(expected.sum()))} (по региону, для школ того же уровня)"
     )
-    text = "; ".join([*parts, summary])
-    return text[:1].upper() + text[1:]
+    return "; ".join([*parts, summary])
 
 
 def _pupils(count: int) -> str:
-    """«из 1 ученика», «из 21 ученика», otherwise «из N учеников»."""
-    return f"{count} ученика" if count % 10 == 1 and count % 100 != 11 else f"{count} учеников"
+    """«1 ученика, набравшего», «21 ученика, набравшего», otherwise «N учеников, набравших» (after «из»)."""
+    if count % 10 == 1 and count % 100 != 11:
+        return f"{count} ученика, набравшего"
+    return f"{count} учеников, набравших"
 
 
 def _number(value: float) -> str:
