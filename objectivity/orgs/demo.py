@@ -25,6 +25,15 @@ MUNICIPALITIES = [
     ("Сосновский муниципальный район", "district", 33, "Сосновка"),
     ("Усть-Талицкий муниципальный округ", "district", 37, "Усть-Талица"),
 ]
+# The adjective stem of each district's main town: «Берёзовка» → «Берёзовская СОШ», «Ключи» → «Ключевская».
+TOWN_STEMS = {
+    "Берёзовка": "Берёзовск",
+    "Каменск": "Каменск",
+    "Ключи": "Ключевск",
+    "Озёрск": "Озёрск",
+    "Сосновка": "Сосновск",
+    "Усть-Талица": "Усть-Талицк",
+}
 VILLAGE_STEMS = [
     "Берёзов",
     "Сосновск",
@@ -52,8 +61,8 @@ VILLAGE_STEMS = [
     "Лесн",
     "Степн",
     "Боров",
-    "Краснояр",
-    "Новоселов",
+    "Красноярск",
+    "Новосёловск",
     "Старолесн",
     "Быстр",
     "Родников",
@@ -165,9 +174,7 @@ def build_schools(rng: random.Random, municipalities: list[Municipality]) -> lis
             if kind == "city":
                 values = _city_school(rng, i + 1, town)
             else:
-                values = _village_school(
-                    rng, stems[i % len(stems)] if i else town[:-1] if town.endswith("а") else town, town, first=(i == 0)
-                )
+                values = _village_school(rng, stems[i % len(stems)] if i else TOWN_STEMS[town], town, first=(i == 0))
             values["pupils_by_grade"] = _grade_sizes(
                 rng, values["school_type"], values["settlement"], values["is_small"]
             )
