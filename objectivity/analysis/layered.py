@@ -11,12 +11,12 @@ part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<laye
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import polars as pl
 
 from objectivity.analysis.combine import combine, signal_expr
-from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT
+from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT, REFERENCE
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
@@ -25,6 +25,7 @@ Key = tuple[int, str, int, str]
 Layer = Callable[..., pl.DataFrame]
 Step = Callable[[int, int, str], None]  # (tests done, tests in all, the test now read) — for progress bars
 Oversight = Mapping[Key, Mapping[str, pl.DataFrame]]  # per test: OVERSIGHT keyword → its records
+References = Mapping[Key, Collection[str]]  # per test: logins of the schools of its clean control sample
 
 
 def test_seed(key: Key) -> int:
@@ -43,17 +44,21 @@ def layers_of_test(
     layers: Mapping[str, Layer],
     key: Key,
     records: Mapping[str, pl.DataFrame] | None = None,
+    reference: Collection[str] = (),
 ) -> pl.DataFrame:
     """One row per school of one test: p_, stat_, explain_ per per-test layer (rows sorted first: order-free).
 
-    `records` are the test's observer / recheck records by OVERSIGHT keyword, for the L7 layers."""
+    `records` are the test's observer / recheck records by OVERSIGHT keyword, for the L7 layers;
+    `reference` the logins of its control sample, for the REFERENCE layers."""
     rows = frame.sort("school_login", "participant_code", "source_row")
     counted = counted_rows(rows)
     out = rows.select("school_login").unique()
     for name, layer in layers.items():
         if name in MULTI_TEST:
             continue
-        extra = {OVERSIGHT[name]: (records or {}).get(OVERSIGHT[name])} if name in OVERSIGHT else {}
+        extra: dict[str, object] = {OVERSIGHT[name]: (records or {}).get(OVERSIGHT[name])} if name in OVERSIGHT else {}
+        if name in REFERENCE and reference:
+            extra["reference"] = reference
         found = layer(rows if name in ALL_ROWS else counted, info, seed=test_seed(key), **extra)
         out = out.join(found.drop("n"), on="school_login", how="left")
     year, period, grade, subject = key
@@ -74,15 +79,17 @@ def layered_findings(
     seed: int = 0,
     step: Step | None = None,
     oversight: Oversight | None = None,
+    references: References | None = None,
 ) -> pl.DataFrame:
     """Part-1 findings with the layers and their combination (see the module docstring).
 
     `step`, when given, is called before each test is read by the layers and once more at the end.
-    `oversight` gives the L7 layers their records per test (observers present, rechecked works).
+    `oversight` gives the L7 layers their records per test (observers present, rechecked works);
+    `references` the clean control sample per test, for the layers that fit the region's background.
     """
     if part1.is_empty() or not layers:
         return part1
-    evidence = evidence_of(frames, infos, layers, oversight or {}, step)
+    evidence = evidence_of(frames, infos, layers, oversight or {}, step, references)
     merged = part1 if evidence is None else part1.join(evidence, on=[*TEST_KEY, "school_login"], how="left")
     if evidence is not None:
         merged = merged.join(_persistence(evidence, list(layers)), on=[*TEST_KEY, "school_login"], how="left")
@@ -143,13 +150,19 @@ def _key_of(frame: pl.DataFrame) -> Key:
 
 
 def _test_layers(
-    frame: pl.DataFrame, infos: Mapping[Key, TestInfo], layers: Mapping[str, Layer], oversight: Oversight
+    frame: pl.DataFrame,
+    infos: Mapping[Key, TestInfo],
+    layers: Mapping[str, Layer],
+    oversight: Oversight,
+    references: References,
 ) -> pl.DataFrame | None:
     if not _is_vpr(frame):
         return None
     key = _key_of(frame)
     info = infos.get(key)
-    return layers_of_test(frame, info, layers, key, oversight.get(key)) if info is not None else None
+    if info is None:
+        return None
+    return layers_of_test(frame, info, layers, key, oversight.get(key), references.get(key, ()))
 
 
 def _multi_test(layer: Layer, frames: list[pl.DataFrame], infos: Mapping[Key, TestInfo]) -> pl.DataFrame:
@@ -164,6 +177,7 @@ def evidence_of(
     layers: Mapping[str, Layer],
     oversight: Oversight | None = None,
     step: Step | None = None,
+    references: References | None = None,
 ) -> pl.DataFrame | None:
     """Every layer's columns per test × school (year, period, grade, subject, school_login, then stat_, p_,
     explain_ per layer): per-test layers stacked, multi-test ones joined beside; None without a ВПР test."""
@@ -172,7 +186,7 @@ def evidence_of(
     for index, frame in enumerate(frames):
         if step is not None:
             step(index, len(frames), _label(frame))
-        if (found := _test_layers(frame, infos, layers, oversight)) is not None:
+        if (found := _test_layers(frame, infos, layers, oversight, references or {})) is not None:
             per_test.append(found)
     if step is not None:
         step(len(frames), len(frames), "")

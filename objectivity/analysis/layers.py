@@ -5,7 +5,9 @@ with stat_<name>, p_<name>, explain_<name>. Two kinds differ in what they read:
 - MULTI_TEST layers (L5 cohort) read every test at once: `layer(tests_by_key, infos, seed=…)`, out one row
   per test × school;
 - OVERSIGHT layers (L7) also take the test's observer or recheck records as the keyword named here; without
-  them every p is null (the records come from the oversight part of the system).
+  them every p is null (the records come from the oversight part of the system);
+- REFERENCE layers take `reference`, the logins of schools whose results are known to be objective (the
+  «ВПР с контролем объективности» sample), and fit the region's background on them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ LAYER_NAMES = tuple(LAYERS)
 ALL_ROWS = frozenset({"absence"})  # layers that read absent pupils' rows too
 MULTI_TEST = frozenset({"cohort"})  # layers that read all tests at once
 OVERSIGHT = {"observers": "observed", "recheck": "rechecked"}  # layer → keyword of its records
+REFERENCE = frozenset({"bunching", "shares"})  # layers that fit the region on clean reference schools if given
 LAYER_TITLES = {
     "bunching": "L1 скопление у порогов отметок",
     "taskfit": "L2 несоответствие по заданиям",

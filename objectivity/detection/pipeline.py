@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from objectivity.analysis.findings import FIOCO_COLUMNS, Params, findings_table, fioco_findings
-from objectivity.analysis.layered import Key, Oversight, Step, layered_findings
+from objectivity.analysis.layered import Key, Oversight, References, Step, layered_findings
 from objectivity.analysis.layers import available
 from objectivity.analysis.markers.base import TestInfo
 
@@ -51,12 +51,14 @@ def analyse(
     reported: pl.DataFrame | None = None,
     step: Step | None = None,
     oversight: Oversight | None = None,
+    references: References | None = None,
 ) -> pl.DataFrame:
     """Part 1 (ФИОКО markers); with `infos` (reference data per test) also part 2: the evidence layers
     and their calibrated combination. `reported` (year, period, grade, subject rows) limits the findings
     to those tests before the combination is calibrated, so context tests (last year's grade 4 for the
     cohort marker) never change the probabilities. `step(done, total, test)` reports the layers' progress;
-    `oversight` holds the observer and recheck records per test for the L7 layers."""
+    `oversight` holds the observer and recheck records per test for the L7 layers; `references` the
+    logins of each test's «ВПР с контролем объективности» schools, a clean reference for L1 and L6."""
     if not frames:
         return pl.DataFrame()
     frames = [analysed_columns(f) for f in frames]
@@ -67,7 +69,7 @@ def analyse(
         part1 = part1.join(reported, on=["year", "period", "grade", "subject"], how="semi")
     if not infos:
         return part1
-    return layered_findings(part1, frames, infos, available(), step=step, oversight=oversight)
+    return layered_findings(part1, frames, infos, available(), step=step, oversight=oversight, references=references)
 
 
 def progress_step(progress, start: int, end: int, label: str) -> Step:

@@ -25,7 +25,7 @@ from objectivity.detection.pipeline import (
 )
 from objectivity.detection.thresholds import current_settings, params_of
 from objectivity.orgs.models import School
-from objectivity.results.models import Assessment, Procedure
+from objectivity.results.models import Assessment, ControlSample, Procedure
 from objectivity.results.store import current_pupils, imports_in_use
 
 DETAIL_COLUMNS = (
@@ -123,11 +123,24 @@ def execute(run: DetectionRun, progress) -> dict:
         schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
     )
     step = progress_step(progress, 70, 85, _("Evidence layers"))
-    findings = analyse(frames, maxima, params_of(run.thresholds.values), infos, reported=wanted, step=step)
+    params, references = params_of(run.thresholds.values), control_samples(run.region, context_works(run))
+    findings = analyse(frames, maxima, params, infos, reported=wanted, step=step, references=references)
     progress(85, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
     _save(run, findings, keys, versions, path)
     return run.summary
+
+
+def control_samples(region, works: list[Assessment]) -> dict[tuple[int, str, int, str], frozenset[str]]:
+    """Per work: logins of the region's schools in its «ВПР с контролем объективности» sample, the clean
+    reference of the layers that fit the region's background (objectivity.analysis.layers.REFERENCE)."""
+    rows = ControlSample.objects.filter(assessment__in=works, school__municipality__region=region).values_list(
+        "assessment__year", "assessment__period", "assessment__grade", "assessment__subject", "school__login"
+    )
+    found: dict[tuple[int, str, int, str], set[str]] = {}
+    for year, period, grade, subject, login in rows:
+        found.setdefault((year, period, grade, subject), set()).add(login)
+    return {key: frozenset(logins) for key, logins in found.items()}
 
 
 @transaction.atomic

@@ -65,3 +65,20 @@ def test_progress_steps_name_each_test_and_end_at_the_total(region):
     )
     assert [s[0] for s in steps] == list(range(len(frames) + 1))
     assert steps[0][2] == "Математика, 4 класс, 2024" and steps[-1] == (len(frames), len(frames), "")
+
+
+def test_a_control_sample_reaches_the_reference_layers_only(region):
+    frames, infos, part1 = region
+    key = (2025, "spring", 5, "ma")
+    frame = next(f for f in frames if (f["year"][0], f["grade"][0]) == (2025, 5))
+    logins = sorted(set(frame["school_login"].to_list()))
+    with_reference = layered_findings(part1, frames, infos, available(), references={key: logins[: len(logins) // 2]})
+    plain = layered_findings(part1, frames, infos, available())
+    this_test = (pl.col("year") == 2025) & (pl.col("grade") == 5)
+    changed = {
+        name
+        for name in LAYER_NAMES
+        if not with_reference.filter(this_test)[f"p_{name}"].equals(plain.filter(this_test)[f"p_{name}"])
+    }
+    assert changed and changed <= {"bunching", "shares"}
+    assert with_reference.filter(~this_test)["p_bunching"].equals(plain.filter(~this_test)["p_bunching"])

@@ -173,3 +173,22 @@ def test_findings_table_names_the_fioco_markers_in_words(mean, spearman, cohort,
     with translation.override("ru"):
         finding = Finding(fioco_mean=mean, fioco_spearman=spearman, fioco_cohort=cohort)
         assert fioco_markers_text(finding) == text
+
+
+def test_the_control_sample_is_the_clean_reference_of_a_run(world, generated, settings):
+    from objectivity.detection.runs import context_works, control_samples
+    from objectivity.results.models import Assessment, ControlSample
+
+    before = detect(world, 2025)
+    work = Assessment.objects.get(year=2025, grade=5, subject="ma")
+    schools = list(School.objects.filter(municipality__region=world.region).order_by("login"))
+    ControlSample.objects.bulk_create([ControlSample(assessment=work, school=s) for s in schools[::2]])
+    after = detect(world, 2025)
+    assert control_samples(world.region, context_works(after)) == {
+        (2025, "spring", 5, "ma"): frozenset(s.login for s in schools[::2])
+    }
+    columns = ["grade", "school_login", "p_bunching", "p_taskfit"]
+    old, new = (pl.read_csv(Path(settings.DATA_DIR) / r.findings_csv).select(columns) for r in (before, after))
+    grade5 = pl.col("grade") == 5
+    assert not old.filter(grade5)["p_bunching"].equals(new.filter(grade5)["p_bunching"])
+    assert old.filter(~grade5).equals(new.filter(~grade5)) and old["p_taskfit"].equals(new["p_taskfit"])

@@ -19,7 +19,11 @@ is Poisson-binomial. The p-value is the randomised upper tail P(X > k) + U·P(X 
 from numpy.random.default_rng(seed) in the order of sorted logins, so it is exactly uniform under
 the null (a discrete count cannot give that otherwise). Schools with no pupil in either window get
 p = null: the layer says nothing about them. A region's rates are estimated on all its schools,
-manipulated ones included, which only makes the layer more cautious.
+manipulated ones included, which only makes the layer more cautious — unless `reference` names schools
+whose results are known to be objective (the «ВПР с контролем объективности» sample, written under
+outside control): then, per window with at least MIN_REFERENCE_PUPILS of their pupils, the rates are
+fitted on those pupils alone and applied to every school, so the region's own heaping no longer hides
+a school's.
 
 Output (markers.base): school_login, n, stat_bunching (z = (over − expected) / sd of the
 Poisson-binomial, 0 when the sd is 0; larger = more pupils over the cuts than expected),
@@ -36,6 +40,7 @@ scores that cannot be manipulated).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +67,7 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     f"explain_{LAYER}": pl.String(),
 }
 RARE = 0.2  # above it the explanation says there is no excess worth reporting
+MIN_REFERENCE_PUPILS = 200  # [собственный] reference pupils in a window needed to fit its rates on them alone
 
 
 @dataclass(frozen=True)
@@ -75,15 +81,19 @@ class Pupils:
     level: Array  # per school
 
 
-def bunching(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0) -> pl.DataFrame:
-    """One row per school: excess of pupils at {c, c+1} over {c−2, c−1} at the «3» and «4» cuts."""
+def bunching(
+    rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, reference: Collection[str] | None = None
+) -> pl.DataFrame:
+    """One row per school: excess of pupils at {c, c+1} over {c−2, c−1} at the «3» and «4» cuts.
+    `reference`: logins of schools with results known to be objective (module docstring)."""
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     pupils = _pupils(rows, info)
     n = np.bincount(pupils.school, minlength=len(pupils.logins))
     cuts = tuple(info.cuts[:CUTS_TESTED]) if info.cuts is not None else ()
     window, over = _windows(pupils.total, cuts)
-    chance = _chance_over(pupils, window, over)
+    clean = np.isin(pupils.logins, list(reference or ()))[pupils.school]
+    chance = _chance_over(pupils, window, over, clean)
     counts = _school_counts(pupils, window, over, chance, len(cuts))
     p, z = _tail(pupils.school[window >= 0], chance[window >= 0], counts, seed)
     anchored = pupils.anchor is not None
@@ -147,13 +157,16 @@ def _windows(total: Array, cuts: tuple[int, ...]) -> tuple[Array, Array]:
     return window, over
 
 
-def _chance_over(pupils: Pupils, window: Array, over: Array) -> Array:
-    """Each window pupil's chance of being over the cut, from the region's logistic fit per window."""
+def _chance_over(pupils: Pupils, window: Array, over: Array, clean: Array) -> Array:
+    """Each window pupil's chance of being over the cut, from the region's logistic fit per window (on the
+    reference schools' pupils alone when there are enough of them)."""
     chance = np.zeros(len(window))
     for k in np.unique(window[window >= 0]):
         inside = window == k
         features = _features(pupils, inside)
-        chance[inside] = _logistic_predict(features, _logistic_fit(features, over[inside].astype(float)))
+        fitted = clean[inside] if clean[inside].sum() >= MIN_REFERENCE_PUPILS else np.ones(int(inside.sum()), bool)
+        beta = _logistic_fit(features[fitted], over[inside][fitted].astype(float))
+        chance[inside] = _logistic_predict(features, beta)
     return chance
 
 

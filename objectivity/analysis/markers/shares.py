@@ -53,6 +53,7 @@ data: a generalized estimating equation approach. Biometrics 44:1049-1060 (margi
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,7 @@ ZLA = 16 * math.sqrt(3) / (15 * math.pi)  # logit ≈ probit scaling of Zeger, L
 SIGMA_MAX = 3.0
 BISECTIONS = 8  # σ to 0.012: finer changes no p-value by more than the randomisation
 ESTIMATE_EXACT_BELOW = 10  # while σ is estimated, schools of this size and more use a normal law per node
+MIN_REFERENCE_PUPILS = 500  # [собственный] reference pupils needed to fit the region's logits on them alone
 EXACT_BELOW = 50  # the final p: exact law below, normal law per node with continuity correction from here
 SIZE_CHUNKS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 64, 80, 100, 128, 160, 200, 256)
 
@@ -98,15 +100,20 @@ class _Region:
     marks: Array  # c = I(≥ «4») + I(≥ «5») per pupil
 
 
-def shares(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0) -> pl.DataFrame:
-    """L6 for one test: per school, are «4»-«5» and «5» more frequent than its anchor columns predict?"""
+def shares(
+    rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, reference: Collection[str] | None = None
+) -> pl.DataFrame:
+    """L6 for one test: per school, are «4»-«5» and «5» more frequent than its anchor columns predict?
+    `reference`: logins of schools with results known to be objective; with at least MIN_REFERENCE_PUPILS
+    of their pupils the marginal logits are fitted on them alone (the «ВПР с контролем объективности»
+    sample as a clean reference), and applied to every school."""
     anchor = anchor_columns(info)
     if not all(task_column(j + 1) in rows.columns for j in anchor):
         anchor = []  # the file lacks a scoring column the anchor needs
     region = _region(rows, info, anchor)
     if not _can_judge(region, info, anchor):
         return _silent(region)
-    eta4, eta5 = _fit(region)
+    eta4, eta5 = _fit(region, np.isin(np.asarray(region.logins), list(reference or ())))
     observed = np.bincount(region.school, weights=region.marks, minlength=len(region.n))
     model = _Model(region, eta4, eta5, observed, np.random.default_rng(seed).random(len(region.n)))
     sigma = _band_sigmas(model)
@@ -156,10 +163,11 @@ def _can_judge(region: _Region, info: TestInfo, anchor: list[int]) -> bool:
 # --- the regional model -------------------------------------------------------------------------
 
 
-def _fit(region: _Region) -> tuple[Array, Array]:
+def _fit(region: _Region, clean_school: Array) -> tuple[Array, Array]:
     """Marginal logits of ≥ «4» and ≥ «5» per pupil, given its anchor score and its school's level.
 
-    Pupils of one school with one anchor score share a design row, so the fit runs on those cells."""
+    Pupils of one school with one anchor score share a design row, so the fit runs on those cells; only
+    the cells of the reference schools (`clean_school`) count when they hold enough pupils."""
     level = _anchor_bins(region.anchor)
     levels = int(level.max()) + 1
     keys, cell = np.unique(region.school * levels + level, return_inverse=True)
@@ -167,8 +175,9 @@ def _fit(region: _Region) -> tuple[Array, Array]:
     design = np.column_stack([np.eye(levels)[cell_level], _school_terms(region, school, cell_level / levels)])
     size = np.bincount(cell, minlength=len(keys)).astype(float)
     fours, fives = (np.bincount(cell, weights=region.marks >= k, minlength=len(keys)) for k in (1, 2))
-    eta4 = _logit_fit(design, fours, size)[cell]
-    eta5 = np.minimum(_logit_fit(design, fives, size)[cell], eta4)  # «5» implies «4»
+    counted = clean_school[school] if size[clean_school[school]].sum() >= MIN_REFERENCE_PUPILS else school >= 0
+    eta4 = _logit_fit(design, fours * counted, size * counted)[cell]
+    eta5 = np.minimum(_logit_fit(design, fives * counted, size * counted)[cell], eta4)  # «5» implies «4»
     return eta4, eta5
 
 

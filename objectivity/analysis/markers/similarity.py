@@ -54,7 +54,8 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "explain_similarity": pl.String(),
 }
 WHOLE_SCHOOL = ""  # class key of a school whose classes are not all known
-CHUNK = 25  # permutations computed at once (memory: CHUNK × pupils integers)
+CHUNK = 25  # permutations computed at once (memory: CHUNK × pupils integers) …
+CHUNK_CELLS = 8_000_000  # … but no more than this many pupils or pairs × permutations at once (national data)
 EXACT_SHUFFLE_UP_TO = 300_000  # pupils of one test; above (national data) vectors are drawn with replacement
 TIE = 1e-9  # statistics closer than this are equal (sums of the same weights in another order)
 
@@ -205,8 +206,9 @@ def _permutation_counts(
     """Per school: permutations above and equal to the observed statistic, and identical pairs summed."""
     greater, equal, matches = (np.zeros(len(pupils.logins)) for _ in range(3))
     draw, pairs = _null_draws(pupils, pairs)
-    for start in range(0, permutations, CHUNK):
-        shuffled = draw(min(CHUNK, permutations - start), rng)
+    chunk = max(1, min(CHUNK, CHUNK_CELLS // max(1, len(pairs.first), len(pupils.vector))))
+    for start in range(0, permutations, chunk):
+        shuffled = draw(min(chunk, permutations - start), rng)
         stats, counted = _school_sums_both(shuffled, pupils, pairs)
         greater += (stats > observed + TIE).sum(axis=0)
         equal += (np.abs(stats - observed) <= TIE).sum(axis=0)
