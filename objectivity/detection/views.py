@@ -294,7 +294,8 @@ def _history(run: DetectionRun, work: Assessment, school: School) -> list[dict]:
                     "percent": _percent(mine, top),
                 }
             )
-    return sorted(points, key=lambda p: p["step"])
+    # The school first, then the region: the palette gives the selected unit the strong colour (charts.PALETTE).
+    return sorted(points, key=lambda p: (p["level"] != school.short_name, p["step"]))
 
 
 def _percent(rows: pl.DataFrame, top: int) -> float:
