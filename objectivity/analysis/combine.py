@@ -1,6 +1,7 @@
 """Combining the evidence layers into one calibrated probability per school × test (METHODS.md §2).
 
-1. Layer p-values are combined by the harmonic mean p-value (HMP; Wilson 2019, PNAS 116(4):1195), which
+1. Layer p-values (raised to 0.5 where the layer's statistic shows no excess: `_without_floor_noise`) are
+   combined by the harmonic mean p-value (HMP; Wilson 2019, PNAS 116(4):1195), which
    stays valid under dependence between layers as p → 0: with the L layers that have information for the
    school × test, H⁻¹ = (1/L) Σ 1/p_i, and the combined p = P(H⁻¹ ≥ observed) for independent uniform
    p-values (`mean_inverse_sf`: Monte-Carlo in the body, so p is uniform under the null and step 2 stays
@@ -171,7 +172,7 @@ def combine(
 ) -> pl.DataFrame:
     """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring)."""
     matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
-    combined = harmonic_mean_p(matrix)
+    combined = harmonic_mean_p(_without_floor_noise(findings, layers, matrix))
     signalled = np.column_stack(
         [findings.select(signal_expr(n, findings.columns)).to_series().to_numpy() for n in layers]
     )
@@ -191,6 +192,19 @@ def combine(
         pl.Series("flagged", flagged.astype(np.int8)),
     )
     return out.with_columns(_risk(risk_medium).alias("risk"))
+
+
+def _without_floor_noise(findings: pl.DataFrame, layers: Sequence[str], matrix: Array) -> Array:
+    """Layer p-values for the combination: where a layer's statistic shows no excess (stat_<layer> ≤ 0) its p
+    is raised to at least 0.5. A randomised p is uniform under the null even at the floor of a discrete
+    statistic (no identical vectors at all), which is right for the layer's own size but only adds noise to
+    the combination; raising p keeps the combined p valid (conservative) and drops the noise."""
+    out = matrix.copy()
+    for j, name in enumerate(layers):
+        if f"stat_{name}" in findings.columns:
+            no_excess = findings[f"stat_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() <= 0
+            out[:, j] = np.where(no_excess, np.maximum(out[:, j], 0.5), out[:, j])
+    return out
 
 
 def _persistence(findings: pl.DataFrame, layers: Sequence[str]) -> Array:

@@ -144,3 +144,14 @@ def test_a_small_p_at_the_floor_of_its_statistic_is_no_sign():
     out = combine(frame, ["a", "b"])
     assert out["layers_agreeing"].to_list()[:2] == [1, 2]
     assert signals(0.01, 0.0) is False and signals(0.01, None) is True and signals(None, 5.0) is False
+
+
+def test_a_layer_without_excess_adds_no_noise_to_the_combination():
+    """A randomised p at the floor of a layer's statistic (stat ≤ 0) enters the combination as at least 0.5."""
+    frame = pl.DataFrame({"p_a": [0.001, 0.001], "stat_a": [0.0, 2.0], "p_b": [0.4, 0.4], "stat_b": [1.0, 1.0]})
+    frame = frame.vstack(
+        pl.DataFrame({"p_a": [0.5] * 30, "stat_a": [0.0] * 30, "p_b": [0.6] * 30, "stat_b": [-1.0] * 30})
+    )
+    combined = combine(frame, ["a", "b"])["p_combined"].to_list()
+    assert combined[0] == pytest.approx(harmonic_mean_p(np.array([[0.5, 0.4]]))[0])
+    assert combined[1] == pytest.approx(harmonic_mean_p(np.array([[0.001, 0.4]]))[0])
