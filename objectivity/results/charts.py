@@ -61,17 +61,22 @@ def _stacked(levels: list[dict], parts: dict[str, str], colours: list[str], x_ti
     )
 
 
-def scores_chart(values: list[dict], cuts: tuple[int, int, int] | None) -> dict:
-    """values: [{"level", "score", "share"}]; the first level as bars, the wider ones as lines; cuts as rules."""
-    levels = list(dict.fromkeys(v["level"] for v in values))
-    first = levels[0] if levels else ""
-    colour = {
+def _level_colour(levels: list[str]) -> dict:
+    """Colour by level in the given order: the selected unit first (PALETTE's strong colour), then wider ones."""
+    return {
         "field": "level",
         "type": "nominal",
         "title": None,
         "sort": levels,
         "scale": {"domain": levels, "range": PALETTE[: len(levels)]},
     }
+
+
+def scores_chart(values: list[dict], cuts: tuple[int, int, int] | None) -> dict:
+    """values: [{"level", "score", "share"}]; the first level as bars, the wider ones as lines; cuts as rules."""
+    levels = list(dict.fromkeys(v["level"] for v in values))
+    first = levels[0] if levels else ""
+    colour = _level_colour(levels)
     axes = {
         "x": {"field": "score", "type": "ordinal", "title": _("Primary score"), "axis": {"labelAngle": 0}},
         "y": {"field": "share", "type": "quantitative", "title": _("Participants, %")},
@@ -125,13 +130,7 @@ def tasks_chart(values: list[dict]) -> dict:
                 "title": _("Completion, %"),
                 "scale": {"domain": [0, 100]},
             },
-            "color": {
-                "field": "level",
-                "type": "nominal",
-                "title": None,
-                "sort": levels,
-                "scale": {"domain": levels, "range": PALETTE[: len(levels)]},
-            },
+            "color": _level_colour(levels),
             "tooltip": [
                 {"field": "level", "title": _("Level")},
                 {"field": "task", "title": _("Task")},
@@ -163,13 +162,7 @@ def history_chart(points: list[dict]) -> dict:
                 "title": _("Mean share of the maximum, %"),
                 "scale": {"zero": False},
             },
-            "color": {
-                "field": "level",
-                "type": "nominal",
-                "title": None,
-                "sort": levels,
-                "scale": {"domain": levels, "range": PALETTE[: len(levels)]},
-            },
+            "color": _level_colour(levels),
             "tooltip": [
                 {"field": "level", "title": _("Level")},
                 {"field": "step", "title": " "},

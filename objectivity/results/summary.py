@@ -7,10 +7,7 @@ from objectivity.results.models import Assessment
 
 
 def summarise(pupils: pl.DataFrame, problems: pl.DataFrame, *, region: Region, assessment: Assessment) -> dict:
-    logins = pupils.get_column("school_login").unique().drop_nulls().to_list()
-    known = dict(
-        School.objects.filter(municipality__region=region, login__in=logins).values_list("login", "pupils_by_grade")
-    )
+    logins, known = _known_schools(pupils, region)
     per_school = _per_school(pupils)
     unknown = per_school.filter(~pl.col("school_login").is_in(list(known)))
     return {
@@ -18,13 +15,28 @@ def summarise(pupils: pl.DataFrame, problems: pl.DataFrame, *, region: Region, a
         "present": int((~pupils["absent"]).sum()),
         "absent": int(pupils["absent"].sum()),
         "excluded": int((~pupils["valid"]).sum()),
-        "excluded_by_reason": _count_codes(problems.filter(pl.col("excluding"))),
-        "warnings_by_reason": _count_codes(problems.filter(~pl.col("excluding"))),
+        **_problem_counts(problems),
         "schools": len(logins),
         "schools_matched": len(known),
         "unknown_schools": unknown.select("school_login", "rows").sort("school_login").to_dicts(),
         "roll": _roll(known, assessment.study_grade),
         "present_in_known": int(per_school.filter(pl.col("school_login").is_in(list(known)))["present"].sum()),
+    }
+
+
+def _known_schools(rows: pl.DataFrame, region: Region) -> tuple[list[str], dict[str, dict]]:
+    """The file's logins, and the registry's roll by grade of those the region knows."""
+    logins = rows.get_column("school_login").unique().drop_nulls().to_list()
+    known = dict(
+        School.objects.filter(municipality__region=region, login__in=logins).values_list("login", "pupils_by_grade")
+    )
+    return logins, known
+
+
+def _problem_counts(problems: pl.DataFrame) -> dict[str, dict[str, int]]:
+    return {
+        "excluded_by_reason": _count_codes(problems.filter(pl.col("excluding"))),
+        "warnings_by_reason": _count_codes(problems.filter(~pl.col("excluding"))),
     }
 
 
@@ -48,10 +60,7 @@ def _roll(known: dict[str, dict], grade: int) -> int:
 
 def summarise_schools(rows: pl.DataFrame, problems: pl.DataFrame, *, region: Region, assessment: Assessment) -> dict:
     """The same keys as for pupil rows; «present» is the sum of participants of valid rows."""
-    logins = rows.get_column("school_login").unique().drop_nulls().to_list()
-    known = dict(
-        School.objects.filter(municipality__region=region, login__in=logins).values_list("login", "pupils_by_grade")
-    )
+    logins, known = _known_schools(rows, region)
     unknown = rows.filter(~pl.col("school_login").is_in(list(known))).group_by("school_login").len("rows")
     valid = rows.filter(pl.col("valid"))
     return {
@@ -59,8 +68,7 @@ def summarise_schools(rows: pl.DataFrame, problems: pl.DataFrame, *, region: Reg
         "present": int(valid["participants"].sum() or 0),
         "absent": 0,
         "excluded": int((~rows["valid"]).sum()),
-        "excluded_by_reason": _count_codes(problems.filter(pl.col("excluding"))),
-        "warnings_by_reason": _count_codes(problems.filter(~pl.col("excluding"))),
+        **_problem_counts(problems),
         "schools": len(logins),
         "schools_matched": len(known),
         "unknown_schools": unknown.select("school_login", "rows").sort("school_login").to_dicts(),

@@ -32,6 +32,7 @@ import polars as pl
 from scipy import special, stats
 
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.russian import decimal
 
 WEAK_MARKS = (2, 3)
 MIN_MOMENT_ROWS = 10  # schools this big estimate the between-school spread of absence
@@ -144,8 +145,7 @@ def _explanations(
         if i in composition:
             text += (
                 f"; из них с отметкой по журналу {absent[i]}, с «2» или «3» — {x[i]}, ожидалось "
-                f"{composition[i]:.1f}".replace(".", ",")
-                + " при обычном для региона соотношении"
+                f"{decimal(composition[i])} при обычном для региона соотношении"
             )
         texts.append(text)
     return texts

@@ -50,6 +50,7 @@ import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.exact import poisson_binomial_pmf, randomised_upper_p
+from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_columns
 
 Array = npt.NDArray[Any]
@@ -242,19 +243,8 @@ def _padded(school: Array, chance: Array, n_schools: int) -> Array:
 # --- explanations ------------------------------------------------------------------------------
 
 
-def _plural(count: int, forms: tuple[str, str, str]) -> str:
-    tail = count % 100
-    if 11 <= tail <= 14:
-        return forms[2]
-    return forms[0] if tail % 10 == 1 else forms[1] if 2 <= tail % 10 <= 4 else forms[2]
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
-
-
 def _points(low: int, high: int) -> str:
-    return f"{low}-{high} {_plural(high, ('баллом', 'баллами', 'баллами'))}"
+    return f"{low}-{high} {plural(high, 'баллом', 'баллами', 'баллами')}"
 
 
 def _explain(counts: Array, school: int, cuts: tuple[int, ...], p: float, anchored: bool) -> str:
@@ -275,7 +265,7 @@ def _explain(counts: Array, school: int, cuts: tuple[int, ...], p: float, anchor
 def _explain_cut(counts: Array, k: int, cut: int) -> str:
     expected_under, under, expected_over, over = counts
     return (
-        f"порог «{MARK_NAMES[k]}» ({cut} {_plural(cut, ('балл', 'балла', 'баллов'))}): "
-        f"с {_points(cut - BELOW, cut - 1)} ожидалось {_number(expected_under)}, фактически {int(under)}; "
-        f"с {_points(cut, cut + ABOVE - 1)} ожидалось {_number(expected_over)}, фактически {int(over)}"
+        f"порог «{MARK_NAMES[k]}» ({cut} {plural(cut, 'балл', 'балла', 'баллов')}): "
+        f"с {_points(cut - BELOW, cut - 1)} ожидалось {decimal(expected_under)}, фактически {int(under)}; "
+        f"с {_points(cut, cut + ABOVE - 1)} ожидалось {decimal(expected_over)}, фактически {int(over)}"
     )

@@ -76,6 +76,7 @@ import polars as pl
 from scipy import optimize, stats
 
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.russian import decimal
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -368,4 +369,4 @@ def _percent(value: float) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{abs(value):.1f}".replace(".", ",")
+    return decimal(abs(value))

@@ -51,6 +51,7 @@ from objectivity.analysis.describe import mark_expr
 from objectivity.analysis.markers import exact
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.exact import poisson_binomial_pmf
+from objectivity.analysis.russian import decimal
 from objectivity.analysis.schema import task_column
 
 FloatArray = npt.NDArray[np.float64]
@@ -213,11 +214,11 @@ def _explain(trials: IntArray, hits: IntArray, expected: FloatArray, cuts: Cuts,
             low = max(cuts[k] - window, cuts[k - 1] if k else 0)
             parts.append(
                 f"отметка «{mark}» по журналу: из {_pupils(int(trials[k]))} от {low} до {cuts[k]} баллов, "
-                f"ровно {cuts[k]} (порог «{mark}») у {hits[k]}, ожидалось {_number(expected[k])}"
+                f"ровно {cuts[k]} (порог «{mark}») у {hits[k]}, ожидалось {decimal(expected[k])}"
             )
     summary = (
         f"всего ровно на пороге своей отметки по журналу: {int(hits.sum())}, ожидалось "
-        f"{_number(float(expected.sum()))} (по региону, для школ того же уровня)"
+        f"{decimal(float(expected.sum()))} (по региону, для школ того же уровня)"
     )
     return "; ".join([*parts, summary])
 
@@ -227,7 +228,3 @@ def _pupils(count: int) -> str:
     if count % 10 == 1 and count % 100 != 11:
         return f"{count} ученика, набравшего"
     return f"{count} учеников, набравших"
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")

@@ -75,6 +75,7 @@ import polars as pl
 from scipy import stats
 
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.russian import plural
 from objectivity.analysis.schema import task_column
 
 Floats = npt.NDArray[np.float64]
@@ -117,14 +118,6 @@ def _result(
 
 def _login(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        return one
-    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        return few
-    return many
 
 
 def _num(value: float, signed: bool = False) -> str:
@@ -287,7 +280,7 @@ def _explain_observers(school: pl.DataFrame, contrast: Contrast, spread: ClassSp
         letters = sorted(part["class_letter"].unique().to_list())
         count = part.height
         parts.append(
-            f"{words} ({_classes(letters)}, {count} {_plural(count, 'ученик', 'ученика', 'учеников')}): "
+            f"{words} ({_classes(letters)}, {count} {plural(count, 'ученик', 'ученика', 'учеников')}): "
             f"{'в среднем ' if not parts else ''}{_num(float(part['total'].mean()))} балла"  # type: ignore[arg-type]
         )
     return (
@@ -413,8 +406,8 @@ def _recheck_school(excess: Floats, rechecked: Bools, u: float, unmatched: int) 
 def _explain_recheck(excess: Floats, rechecked: Bools, d: Floats, unmatched: int) -> str:
     """«перепроверено 12 работ: по 9 из них баллы ОО выше, по 1 — ниже; …; больше всего в столбцах 7 (+0,9) …»."""
     works = d.size
-    verb = _plural(works, "перепроверена", "перепроверены", "перепроверено")
-    head = f"{verb} {works} {_plural(works, 'работа', 'работы', 'работ')}"
+    verb = plural(works, "перепроверена", "перепроверены", "перепроверено")
+    head = f"{verb} {works} {plural(works, 'работа', 'работы', 'работ')}"
     higher, lower = int((d > 0).sum()), int((d < 0).sum())
     if higher == lower == 0:
         text = f"{head}: баллы ОО и эксперта совпали во всех"
@@ -427,7 +420,7 @@ def _explain_recheck(excess: Floats, rechecked: Bools, d: Floats, unmatched: int
         )
         text += _top_columns(excess, rechecked)
     if unmatched:
-        codes = _plural(unmatched, "код участника", "кода участников", "кодов участников")
+        codes = plural(unmatched, "код участника", "кода участников", "кодов участников")
         text += f"; ещё {unmatched} {codes} из перепроверки не найдено среди результатов ОО"
     return text
 

@@ -63,6 +63,7 @@ import polars as pl
 from scipy import special, stats
 
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo
+from objectivity.analysis.russian import decimal
 from objectivity.analysis.schema import task_column
 
 Array = npt.NDArray[Any]
@@ -397,17 +398,13 @@ def _explanations(model: _Model, info: TestInfo, sigma: Array) -> list[str]:
     own = np.bincount(region.school, weights=region.anchor, minlength=count) / region.n
     points = sum(info.column_max[j] for j in anchor_columns(info))
     source = "заданиях с автоматической проверкой" if any(info.auto) else "базовых заданиях с кратким ответом"
-    region_mean = _num(float(region.anchor.mean()))
+    region_mean = decimal(float(region.anchor.mean()))
     return [
-        f"отметки «4» и «5»: {int(got4[i])} из {int(region.n[i])} учеников, ожидалось {_num(expected4[i])}; "
-        f"«5»: {int(got5[i])}, ожидалось {_num(expected5[i])} — по результатам в {source} "
-        f"(в среднем {_num(own[i])} из {points} баллов, по региону {region_mean})"
+        f"отметки «4» и «5»: {int(got4[i])} из {int(region.n[i])} учеников, ожидалось {decimal(expected4[i])}; "
+        f"«5»: {int(got5[i])}, ожидалось {decimal(expected5[i])} — по результатам в {source} "
+        f"(в среднем {decimal(own[i])} из {points} баллов, по региону {region_mean})"
         for i in range(count)
     ]
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
 
 
 def _result(region: _Region, stat: Array, p: Array, texts: list[str]) -> pl.DataFrame:

@@ -41,6 +41,7 @@ import numpy.typing as npt
 import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.russian import plural
 from objectivity.analysis.schema import task_columns
 
 Ints = npt.NDArray[np.int64]
@@ -305,19 +306,11 @@ def _explain(group: _Group | None, pupils: _Pupils, found: float, expected: floa
     total = int(pupils.vector_total[group.vector])
     same_total, same_vector = int(pupils.total_count[total]), int(pupils.vector_count[group.vector])
     return (
-        f"{where}: у {group.size} {_plural(group.size, 'ученика', 'учеников', 'учеников')} одинаковые баллы "
-        f"по всем заданиям (столбцов: {pupils.columns}), у каждого {total} {_plural(total, 'балл', 'балла', 'баллов')}; "
+        f"{where}: у {group.size} {plural(group.size, 'ученика', 'учеников', 'учеников')} одинаковые баллы "
+        f"по всем заданиям (столбцов: {pupils.columns}), у каждого {total} {plural(total, 'балл', 'балла', 'баллов')}; "
         f"в регионе такой набор у {same_vector} из {same_total} учеников с {total} "
-        f"{_plural(total, 'баллом', 'баллами', 'баллами')}; {pairs}"
+        f"{plural(total, 'баллом', 'баллами', 'баллами')}; {pairs}"
     )
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        return one
-    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        return few
-    return many
 
 
 def _num(value: float) -> str:
