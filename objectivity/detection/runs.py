@@ -115,7 +115,8 @@ def max_total_of(work: Assessment, rows: pl.DataFrame) -> int:
 
 
 def execute(run: DetectionRun, progress) -> dict:
-    frames, maxima, versions, infos = stored_frames(run.region, context_works(run), progress)
+    works = context_works(run)
+    frames, maxima, versions, infos = stored_frames(run.region, works, progress)
     progress(70, _("Computing the markers"))
     keys = {(w.year, w.period, w.grade, w.subject): w for w in run.assessments.all()}
     wanted = pl.DataFrame(
@@ -123,7 +124,7 @@ def execute(run: DetectionRun, progress) -> dict:
         schema={"year": pl.Int32, "period": pl.String, "grade": pl.Int32, "subject": pl.String},
     )
     step = progress_step(progress, 70, 85, _("Evidence layers"))
-    params, references = params_of(run.thresholds.values), control_samples(run.region, context_works(run))
+    params, references = params_of(run.thresholds.values), control_samples(run.region, works)
     findings = analyse(frames, maxima, params, infos, reported=wanted, step=step, references=references)
     progress(85, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"

@@ -18,6 +18,7 @@ from objectivity.orgs.actions import save_body, update_school
 from objectivity.orgs.forms import BodyForm, RegistryUploadForm, SchoolFilterForm, SchoolForm
 from objectivity.orgs.jobs import REGISTRY_IMPORT
 from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, School
+from objectivity.orgs.registry import COLUMN_ALIASES
 
 
 def _yes(value: bool) -> str:
@@ -178,19 +179,7 @@ def registry_problems(request, pk):
 @login_required
 def registry_template(request):
     """An empty registry file with every column, to fill in."""
-    headers = [
-        "логин",
-        "полное наименование",
-        "краткое наименование",
-        "муниципалитет",
-        "тип",
-        "тип поселения",
-        "малокомплектная",
-        "филиал",
-        "углублённое изучение",
-        "e-mail",
-        *[f"{g} класс" for g in range(1, 12)],
-    ]
+    headers = [names[0] for names in COLUMN_ALIASES.values()] + [f"{g} класс" for g in range(1, 12)]
     example = [
         [
             "sch220001",
