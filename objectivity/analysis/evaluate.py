@@ -29,8 +29,9 @@ from scipy import stats
 
 from objectivity.analysis.combine import combine
 from objectivity.analysis.findings import fioco_findings
-from objectivity.analysis.layered import counted_rows, evidence_of
+from objectivity.analysis.layered import evidence_of
 from objectivity.analysis.markers.base import SIZE_BANDS, info_from_spec, size_band
+from objectivity.analysis.schema import counted_rows, with_test_key
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
 
@@ -53,12 +54,13 @@ def scenario_region(seed: int, n_schools: int) -> SyntheticRegion:
 def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.DataFrame:
     """One row per school × test of a generated region: truth, size band, p_<layer>, combined, ФИОКО."""
     region = scenario_region(seed, n_schools)
-    frames = [_with_key(spec, frame) for spec, frame in region.results.items()]
+    frames = [_keyed(spec, frame) for spec, frame in region.results.items()]
     infos = {(s.year, s.period, s.grade, s.subject): info_from_spec(s) for s in region.results}
     sizes = pl.concat([_sizes(frame) for frame in frames])
     evidence = evidence_of(frames, infos, layers) if layers else None
     rows = sizes if evidence is None else sizes.join(evidence, on=[*KEY, "period"], how="left")
-    rows = rows.join(_fioco_scores(region), on=KEY, how="left")
+    maxima = {key: info.max_total for key, info in infos.items()}
+    rows = rows.join(_fioco_scores(frames, maxima), on=KEY, how="left")
     truth = region.truth.select(*KEY, "kind").with_columns(
         pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
     )
@@ -70,13 +72,8 @@ def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.D
     return combine(rows, list(layers), seed=seed) if layers else rows
 
 
-def _with_key(spec: TestSpec, frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.lit(spec.year, pl.Int32).alias("year"),
-        pl.lit(spec.period).alias("period"),
-        pl.lit(spec.grade, pl.Int32).alias("grade"),
-        pl.lit(spec.subject).alias("subject"),
-    )
+def _keyed(spec: TestSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    return with_test_key(frame, year=spec.year, period=spec.period, grade=spec.grade, subject=spec.subject)
 
 
 def _sizes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -89,9 +86,7 @@ def _sizes(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _fioco_scores(region: SyntheticRegion) -> pl.DataFrame:
-    frames = [_with_key(s, f) for s, f in region.results.items()]
-    maxima = {(s.year, s.period, s.grade, s.subject): s.max_total for s in region.results}
+def _fioco_scores(frames: list[pl.DataFrame], maxima: dict[tuple[int, str, int, str], int]) -> pl.DataFrame:
     found = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), maxima)
     markers = (
         pl.col("fioco_mean").fill_null(0)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from objectivity.analysis.markers.fioco import TEST_KEY, cohort_markers, mean_markers, spearman_markers
+from objectivity.analysis.schema import counted_rows
 
 FINDINGS_COLUMNS = [
     "year",
@@ -72,7 +73,7 @@ def fioco_findings(
     rows = rows.with_columns(region_of(pl.col("school_login"), pl.col("region_label")).alias("region"))
     if "procedure" not in rows.columns:
         rows = rows.with_columns(pl.lit("vpr").alias("procedure"))
-    counted = rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+    counted = counted_rows(rows)
     schools = rows.select([*TEST_KEY, "region", "school_login"]).unique()
     means = mean_markers(counted, by_region="region", min_n=min_n, z=params.z)
     # The journal marker and the cohort marker are ВПР markers; ОГЭ/ЕГЭ rows get the mean marker only.

@@ -20,6 +20,7 @@ from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT, REFEREN
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
+from objectivity.analysis.schema import counted_rows
 
 Key = tuple[int, str, int, str]
 Layer = Callable[..., pl.DataFrame]
@@ -31,11 +32,6 @@ References = Mapping[Key, Collection[str]]  # per test: logins of the schools of
 def test_seed(key: Key) -> int:
     """The same seed for the same test wherever it is analysed (randomised p-values are reproducible)."""
     return zlib.crc32("|".join(map(str, key)).encode())
-
-
-def counted_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows that count: valid, present, with a total."""
-    return frame.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
 
 
 def layers_of_test(

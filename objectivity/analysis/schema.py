@@ -45,5 +45,19 @@ def pupil_schema(n_tasks: int) -> dict[str, pl.DataType]:
     return {**PUPIL_COLUMNS, **{task_column(i): pl.Int8() for i in range(1, n_tasks + 1)}}
 
 
-def empty_pupils(n_tasks: int) -> pl.DataFrame:
-    return pl.DataFrame(schema=pupil_schema(n_tasks))
+def counted_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows that count in every statistic: valid, present, with a total."""
+    return frame.filter(pl.col("valid") & ~pl.col("absent") & pl.col("total").is_not_null())
+
+
+def with_test_key(
+    pupils: pl.DataFrame, *, year: int, period: str, grade: int, subject: str, procedure: str = "vpr"
+) -> pl.DataFrame:
+    """The pupil rows of one test with its key columns: procedure, year, period, grade, subject."""
+    return pupils.with_columns(
+        pl.lit(procedure).alias("procedure"),
+        pl.lit(year, pl.Int32).alias("year"),
+        pl.lit(period).alias("period"),
+        pl.lit(grade, pl.Int32).alias("grade"),
+        pl.lit(subject).alias("subject"),
+    )

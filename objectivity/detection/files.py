@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.layered import Step
 from objectivity.analysis.layout import TestName, parse_test_name
-from objectivity.analysis.schema import task_columns
-from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of, with_test_key
+from objectivity.analysis.schema import task_columns, with_test_key
+from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
 from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise
 from objectivity.results.readers import FileRejected, read_raw

@@ -18,18 +18,6 @@ from objectivity.analysis.markers.base import TestInfo
 MaxTotals = dict[tuple[int, str, int, str], int]
 
 
-def with_test_key(
-    pupils: pl.DataFrame, *, year: int, period: str, grade: int, subject: str, procedure: str = "vpr"
-) -> pl.DataFrame:
-    return pupils.with_columns(
-        pl.lit(procedure).alias("procedure"),
-        pl.lit(year, pl.Int32).alias("year"),
-        pl.lit(period).alias("period"),
-        pl.lit(grade, pl.Int32).alias("grade"),
-        pl.lit(subject).alias("subject"),
-    )
-
-
 # What the markers and layers read of the pupil rows; the rest (textbooks, variants, row problems) stays in
 # storage. At national scale the textbook and region text alone would double the memory.
 ANALYSED = (

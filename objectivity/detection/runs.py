@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.markers.fioco import objectivity_index
+from objectivity.analysis.schema import with_test_key
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
@@ -20,7 +21,6 @@ from objectivity.detection.pipeline import (
     analyse,
     info_of,
     progress_step,
-    with_test_key,
     write_findings_csv,
 )
 from objectivity.detection.thresholds import current_settings, params_of
