@@ -15,7 +15,7 @@ from objectivity.analysis.markers.cohort import (
     TRIM_CONSISTENCY,
     TRIM_Z,
     cohort,
-    combine,
+    stouffer,
     fit_variance,
     moderated_variance,
 )
@@ -302,13 +302,13 @@ def test_stouffer_for_correlated_z_keeps_the_normal_tail():
     rng = np.random.default_rng(1)
     for rho in (0.0, 0.5, 0.8):
         z = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], 200_000)
-        joint = combine(z[:, 0], z[:, 1], rho)
+        joint = stouffer(z[:, 0], z[:, 1], rho)
         assert joint.std() == pytest.approx(1.0, abs=0.01)
         assert (joint > stats.norm.isf(0.05)).mean() == pytest.approx(0.05, abs=0.002)
-    assert combine(np.array([1.5, np.nan, np.nan]), np.array([np.nan, -0.5, np.nan]), 0.5)[:2] == pytest.approx(
+    assert stouffer(np.array([1.5, np.nan, np.nan]), np.array([np.nan, -0.5, np.nan]), 0.5)[:2] == pytest.approx(
         [1.5, -0.5]
     )
-    assert np.isnan(combine(np.array([np.nan]), np.array([np.nan]), 0.5)[0])
+    assert np.isnan(stouffer(np.array([np.nan]), np.array([np.nan]), 0.5)[0])
 
 
 def test_moderated_variance_by_hand():

@@ -283,7 +283,7 @@ def _layer_for_test(summaries: Mapping[Key, _Test], pairs: Mapping[tuple[Key, Ke
     after = pairs.get((key, next_test(key)))
     rise = np.array([before.z.get(login, np.nan) if before else np.nan for login in test.logins])
     fall = np.array([-after.z.get(login, np.nan) if after else np.nan for login in test.logins])
-    z = combine(rise, fall, _correlation(rise, fall))
+    z = stouffer(rise, fall, _correlation(rise, fall))
     texts = [
         _explain(summaries, key, login, bool(np.isfinite(rise[i])), bool(np.isfinite(fall[i])))
         if np.isfinite(z[i])
@@ -318,7 +318,7 @@ def _correlation(rise: Floats, fall: Floats) -> float:
     return min(max(rho, RHO_BOUNDS[0]), RHO_BOUNDS[1]) if np.isfinite(rho) else FALLBACK_RHO
 
 
-def combine(rise: Floats, fall: Floats, rho: float) -> Floats:
+def stouffer(rise: Floats, fall: Floats, rho: float) -> Floats:
     """Stouffer's z for two standard normal z with correlation ρ: (z₁ + z₂) / √(2 + 2ρ); one z alone
     when the other is missing; nan when both are."""
     both = np.isfinite(rise) & np.isfinite(fall)

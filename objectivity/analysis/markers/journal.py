@@ -51,7 +51,7 @@ from objectivity.analysis.describe import mark_expr
 from objectivity.analysis.markers import exact
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.exact import poisson_binomial_pmf
-from objectivity.analysis.russian import decimal
+from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_column
 
 FloatArray = npt.NDArray[np.float64]
@@ -225,6 +225,4 @@ def _explain(trials: IntArray, hits: IntArray, expected: FloatArray, cuts: Cuts,
 
 def _pupils(count: int) -> str:
     """«1 ученика, набравшего», «21 ученика, набравшего», otherwise «N учеников, набравших» (after «из»)."""
-    if count % 10 == 1 and count % 100 != 11:
-        return f"{count} ученика, набравшего"
-    return f"{count} учеников, набравших"
+    return f"{count} {plural(count, 'ученика, набравшего', 'учеников, набравших', 'учеников, набравших')}"

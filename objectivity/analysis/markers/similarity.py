@@ -41,7 +41,7 @@ import numpy.typing as npt
 import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import plural
+from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_columns
 
 Ints = npt.NDArray[np.int64]
@@ -94,12 +94,12 @@ def similarity(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, permutation
     rng = np.random.default_rng(seed)
     pupils = _pupils(rows, info)
     pairs = _pairs(pupils)
-    observed = _school_sums(pupils.vector[None, :], pupils, pairs)
+    observed, found = _school_sums_both(pupils.vector[None, :], pupils, pairs)
     greater, equal, matches = _permutation_counts(pupils, pairs, observed, permutations, rng)
     p_value = (greater + rng.random(len(pupils.logins)) * (equal + 1)) / (permutations + 1)
     informative = np.bincount(pairs.school, minlength=len(pupils.logins)) > 0
     expected = matches / permutations
-    return _output(pupils, pairs, observed[0], np.where(informative, p_value, np.nan), expected)
+    return _output(pupils, observed[0], found[0], np.where(informative, p_value, np.nan), expected)
 
 
 # --- the pupils and their pairs ------------------------------------------------------------------
@@ -184,13 +184,8 @@ def _longest_run(sorted_keys: Ints) -> int:
 # --- the statistic and its permutation null --------------------------------------------------------
 
 
-def _school_sums(vectors: Ints, pupils: _Pupils, pairs: _Pairs, weighted: bool = True) -> Floats:
-    """Per permutation (rows of `vectors`) and school: Σ weights (or count) of identical pairs."""
-    return _school_sums_both(vectors, pupils, pairs)[0 if weighted else 1]
-
-
 def _school_sums_both(vectors: Ints, pupils: _Pupils, pairs: _Pairs) -> tuple[Floats, Floats]:
-    """Both sums of _school_sums from one comparison of the pairs."""
+    """Per permutation (rows of `vectors`) and school: Σ weights of identical pairs, and their count."""
     left = vectors[:, pairs.first]
     same = left == vectors[:, pairs.second]
     weighted, counted = np.zeros((2, len(vectors), len(pupils.logins)))
@@ -225,7 +220,8 @@ def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.rando
     of pupils per total the two nulls cannot be told apart, and the draw costs O(pupils in pairs), not a sort.
     """
     if len(pupils.vector) <= EXACT_SHUFFLE_UP_TO:
-        return (lambda count, rng: _shuffle_within_totals(pupils, count, rng)), pairs
+        by_total = np.argsort(pupils.total, kind="stable")  # once, not per chunk of permutations
+        return (lambda count, rng: _shuffle_within_totals(pupils, by_total, count, rng)), pairs
     involved = np.unique(np.concatenate([pairs.first, pairs.second]))
     local = _Pairs(np.searchsorted(involved, pairs.first), np.searchsorted(involved, pairs.second), pairs.school)
     by_total = np.argsort(pupils.total, kind="stable")
@@ -240,12 +236,11 @@ def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.rando
     return draw, local
 
 
-def _shuffle_within_totals(pupils: _Pupils, count: int, rng: np.random.Generator) -> Ints:
+def _shuffle_within_totals(pupils: _Pupils, by_total: Ints, count: int, rng: np.random.Generator) -> Ints:
     """`count` rows of vector ids: each a random permutation of the vectors among pupils with one total.
 
-    Pupils sorted by total once; a random key in [0, 1) added to each pupil's total keeps the totals apart
-    and orders the pupils within a total at random, so one sort per row permutes every total at once."""
-    by_total = np.argsort(pupils.total, kind="stable")
+    `by_total` orders the pupils by total; a random key in [0, 1) added to each pupil's total keeps the totals
+    apart and orders the pupils within a total at random, so one sort per row permutes every total at once."""
     keys = pupils.total[by_total][None, :] + rng.random((count, len(by_total)))
     shuffled = np.empty((count, len(by_total)), dtype=np.int64)
     shuffled[:, by_total] = pupils.vector[by_total][np.argsort(keys, axis=1)]
@@ -255,8 +250,8 @@ def _shuffle_within_totals(pupils: _Pupils, count: int, rng: np.random.Generator
 # --- output and explanations -----------------------------------------------------------------------
 
 
-def _output(pupils: _Pupils, pairs: _Pairs, stat: Floats, p_value: Floats, expected: Floats) -> pl.DataFrame:
-    found = _school_sums(pupils.vector[None, :], pupils, pairs, weighted=False)[0]
+def _output(pupils: _Pupils, stat: Floats, found: Floats, p_value: Floats, expected: Floats) -> pl.DataFrame:
+    """`found`: identical pairs per school, as counted for the statistic."""
     largest = _largest_groups(pupils)
     explain = [
         "" if np.isnan(p) else _explain(largest.get(school), pupils, found[school], expected[school])
@@ -315,4 +310,4 @@ def _explain(group: _Group | None, pupils: _Pupils, found: float, expected: floa
 
 def _num(value: float) -> str:
     """1,2 or 0,03: small expectations keep two decimals so they do not read as zero."""
-    return (f"{value:.1f}" if value >= 0.95 else f"{value:.2f}").replace(".", ",")
+    return decimal(value, 1 if value >= 0.95 else 2)
