@@ -101,8 +101,9 @@ def taskfit(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0) -> pl.DataFram
     scores = _scores(rows, len(info.column_max))
     anchor_score = scores[:, anchor].sum(axis=1)
     bins = _bins(anchor_score)
-    weights = _column_weights(scores[:, target], bins)
-    pupils = _pupils(scores[:, target], anchor_score, bins, weights, school.astype(np.int64))
+    column_mean, _ = bin_moments(scores[:, target], bins)
+    weights = _column_weights(scores[:, target], column_mean[bins])
+    pupils = _pupils(scores[:, target], anchor_score, bins, weights, school.astype(np.int64), column_mean[bins])
     schools = _schools(pupils, list(logins))
     z = _standardise(schools)
     texts = _explanations(pupils, schools, info, target, weights)
@@ -143,25 +144,26 @@ def bin_moments(values: Floats, bins: Ints) -> tuple[Floats, Floats]:
     return mean, np.maximum(square / count - mean**2, 0.0)
 
 
-def _column_weights(target: Floats, bins: Ints) -> Floats:
-    """1 / conditional variance per target column, with a floor so no column dominates."""
-    mean, _ = bin_moments(target, bins)
-    variance = ((target - mean[bins]) ** 2).mean(axis=0)
+def _column_weights(target: Floats, expected: Floats) -> Floats:
+    """1 / conditional variance per target column (`expected`: each pupil's bin means), with a floor so no
+    column dominates."""
+    variance = ((target - expected) ** 2).mean(axis=0)
     floor = VARIANCE_FLOOR * max(float(variance.max()), 1e-12)
     return np.asarray(1.0 / np.maximum(variance, floor))
 
 
-def _pupils(target: Floats, anchor_score: Floats, bins: Ints, weights: Floats, school: Ints) -> _Pupils:
+def _pupils(
+    target: Floats, anchor_score: Floats, bins: Ints, weights: Floats, school: Ints, expected: Floats
+) -> _Pupils:
     weighted = (target @ weights)[:, None]
     mean, variance = bin_moments(weighted, bins)
-    column_mean, _ = bin_moments(target, bins)
     return _Pupils(
         school=school,
         residual=weighted[:, 0] - mean[bins, 0],
         variance=variance[bins, 0],
         anchor=anchor_score,
         observed=target,
-        expected=column_mean[bins],
+        expected=expected,
     )
 
 
