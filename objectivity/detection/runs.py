@@ -26,7 +26,7 @@ from objectivity.detection.pipeline import (
 from objectivity.detection.thresholds import current_settings, params_of
 from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, ControlSample, Procedure
-from objectivity.results.store import current_pupils, imports_in_use
+from objectivity.results.store import current_pupils, imports_in_use, registry_frame
 
 DETAIL_COLUMNS = (
     "mean",
@@ -75,18 +75,15 @@ def context_works(run: DetectionRun) -> list[Assessment]:
 
 def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.DataFrame], MaxTotals, list[dict], dict]:
     frames, maxima, versions, infos = [], {}, [], {}
+    registry = registry_frame(region)
     for index, work in enumerate(works):
         progress(5 + int(60 * index / max(1, len(works))), str(work))
         # Every stored row of registry schools, absent and excluded ones too: the analysis counts them
         # itself, exactly as it does for rows read straight from files.
-        rows = current_pupils(region, work)
+        imports = imports_in_use(region, work)
+        rows = current_pupils(region, work, imports=imports, registry=registry)
         rows = rows.filter(pl.col("school_id").is_not_null()) if not rows.is_empty() else rows
-        versions.append(
-            {
-                "assessment": work.pk,
-                "imports": [{"id": str(i.pk), "sha256": i.sha256} for i in imports_in_use(region, work)],
-            }
-        )
+        versions.append({"assessment": work.pk, "imports": [{"id": str(i.pk), "sha256": i.sha256} for i in imports]})
         if rows.is_empty():
             continue
         frames.append(
@@ -100,15 +97,15 @@ def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.Da
             )
         )
         key = (work.year, work.period, work.grade, work.subject)
-        maxima[key] = max_total_of(work, rows)
         reference = work.reference()
+        maxima[key] = max_total_of(reference, rows)
         if reference is not None and reference.columns:
             infos[key] = info_of(maxima[key], reference.cuts, reference.columns)
     return frames, maxima, versions, infos
 
 
-def max_total_of(work: Assessment, rows: pl.DataFrame) -> int:
-    reference = work.reference()
+def max_total_of(reference, rows: pl.DataFrame) -> int:
+    """The work's maximum score from its reference data, else the highest total seen."""
     if reference is not None and reference.max_total:
         return int(reference.max_total)
     return int(rows["total"].max() or 1)  # type: ignore[arg-type]
@@ -146,9 +143,10 @@ def control_samples(region, works: list[Assessment]) -> dict[tuple[int, str, int
 
 @transaction.atomic
 def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[dict], path: Path) -> None:
-    schools = {s.login: s for s in School.objects.filter(municipality__region=run.region)}
+    schools = dict(School.objects.filter(municipality__region=run.region).values_list("login", "pk"))
     rows = [] if findings.is_empty() else findings.iter_rows(named=True)
-    bulk_insert([_finding(run, row, keys, schools) for row in rows if row["school_login"] in schools])
+    details = _detail_columns(findings.columns)
+    bulk_insert([_finding(run, row, keys, schools, details) for row in rows if row["school_login"] in schools])
     if not findings.is_empty():
         write_findings_csv(findings, path)
         run.findings_csv = str(path.relative_to(settings.DATA_DIR))
@@ -164,15 +162,19 @@ def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[
     )
 
 
-def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict) -> Finding:
+def _detail_columns(columns: list[str]) -> list[str]:
+    """What a finding keeps in `details`: DETAIL_COLUMNS and each layer's p, statistic and explanation."""
     evidence = [
-        c for c in row if c.startswith(("p_", "stat_", "explain_")) or c in ("probability_low", "probability_high")
+        c for c in columns if c.startswith(("p_", "stat_", "explain_")) or c in ("probability_low", "probability_high")
     ]
-    details = {c: _plain(row.get(c)) for c in (*DETAIL_COLUMNS, *evidence)}
+    return [*DETAIL_COLUMNS, *evidence]
+
+
+def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict[str, int], details: list[str]) -> Finding:
     return Finding(
         run=run,
         assessment=keys[(row["year"], row["period"], row["grade"], row["subject"])],
-        school=schools[row["school_login"]],
+        school_id=schools[row["school_login"]],
         n=row["n"],
         status=row["status"],
         fioco_mean=row["fioco_mean"],
@@ -182,7 +184,7 @@ def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict) -> Finding
         risk=row["risk"],
         flagged=bool(row["flagged"]),
         reasons=row["reasons"] or "",
-        details=details,
+        details={c: _plain(row.get(c)) for c in details},
     )
 
 

@@ -28,17 +28,19 @@ def current_school_results(region: Region, assessment: Assessment) -> pl.DataFra
     if not imports:
         return pl.DataFrame()
     rows = pl.read_parquet(absolute(imports[-1].parquet))
-    return rows.join(_registry(region.pk), on="school_login", how="left")
+    return rows.join(registry_frame(region), on="school_login", how="left")
 
 
-def current_pupils(region: Region, assessment: Assessment) -> pl.DataFrame:
+def current_pupils(
+    region: Region, assessment: Assessment, *, imports: list | None = None, registry: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every stored row in use (valid or not) with `school_id` and `municipality_id` (null for schools
-    not in the registry)."""
-    imports = imports_in_use(region, assessment)
+    not in the registry). A caller reading many works passes the imports in use and the registry it has."""
+    imports = imports_in_use(region, assessment) if imports is None else imports
     if not imports:
         return pl.DataFrame()
     rows = _combined(tuple(str(i.parquet) for i in imports))
-    return rows.join(_registry(region.pk), on="school_login", how="left")
+    return rows.join(registry_frame(region) if registry is None else registry, on="school_login", how="left")
 
 
 def statistics_rows(region: Region, assessment: Assessment) -> pl.DataFrame:
@@ -61,8 +63,9 @@ def _combined(parquet_paths: tuple[str, ...]) -> pl.DataFrame:
     return rows.drop("newest", "import_order")
 
 
-def _registry(region_id: int) -> pl.DataFrame:
-    values = School.objects.filter(municipality__region_id=region_id).values_list("login", "pk", "municipality_id")
+def registry_frame(region: Region) -> pl.DataFrame:
+    """The region's schools: school_login, school_id, municipality_id."""
+    values = School.objects.filter(municipality__region=region).values_list("login", "pk", "municipality_id")
     logins, ids, municipalities = zip(*values, strict=True) if values else ((), (), ())
     return pl.DataFrame(
         {"school_login": list(logins), "school_id": list(ids), "municipality_id": list(municipalities)},
