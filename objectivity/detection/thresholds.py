@@ -53,3 +53,8 @@ def current_settings(region, year: int) -> DetectionSettings:
     """The newest version for the year; the published defaults when nobody has changed anything."""
     found = DetectionSettings.objects.filter(region=region, year=year).order_by("-version").first()
     return found or DetectionSettings.objects.create(region=region, year=year, version=1, values=defaults())
+
+
+def threshold_rows(values: dict) -> list[tuple[Threshold, float]]:
+    """Each threshold with its value in `values` (its default when a version lacks it), for display."""
+    return [(t, values.get(t.key, t.default)) for t in THRESHOLDS]

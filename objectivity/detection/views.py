@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from objectivity.detection.forms import RunForm, ThresholdsForm
 from objectivity.detection.jobs import DETECTION_RUN
 from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
 from objectivity.detection.runs import create_run
-from objectivity.detection.thresholds import THRESHOLDS, current_settings
+from objectivity.detection.thresholds import current_settings, threshold_rows
 from objectivity.orgs.models import Municipality, School
 from objectivity.results import browse, charts
 from objectivity.results.models import Assessment
@@ -95,11 +96,18 @@ def _findings(request, run: DetectionRun):
 def run_detail(request, pk):
     run = _visible_run(request, pk)
     visible = _findings(request, run)
-    works = []
-    for item in run.summary.get("works", []):
-        mine = visible.filter(assessment_id=item["assessment"])
-        works.append({**item, "visible": mine.count(), "visible_flagged": mine.filter(flagged=True).count()})
-    thresholds = [(t, run.thresholds.values.get(t.key, t.default)) for t in THRESHOLDS]
+    counts = {
+        row["assessment_id"]: row
+        for row in visible.values("assessment_id").annotate(
+            visible=Count("pk"), visible_flagged=Count("pk", filter=Q(flagged=True))
+        )
+    }
+    empty = {"visible": 0, "visible_flagged": 0}
+    works = [
+        {**item, **{k: counts.get(item["assessment"], empty)[k] for k in empty}}
+        for item in run.summary.get("works", [])
+    ]
+    thresholds = threshold_rows(run.thresholds.values)
     return render(request, "detection/run_detail.html", {"run": run, "works": works, "thresholds": thresholds})
 
 
@@ -316,7 +324,7 @@ def thresholds(request, year: int):
             messages.success(request, _("Saved as version %(n)d") % {"n": saved.version})
             return redirect("thresholds", year=year)
     versions = DetectionSettings.objects.filter(region=region, year=year).select_related("created_by")
-    rows = [(t, current.values.get(t.key, t.default)) for t in THRESHOLDS]
+    rows = threshold_rows(current.values)
     return render(
         request,
         "detection/thresholds.html",

@@ -69,6 +69,10 @@ class Assessment(models.Model):
         return self.grade + 1 if self.period == Period.AUTUMN and self.procedure == Procedure.VPR else self.grade
 
     def reference(self) -> "ReferenceVersion | None":
+        """The current (highest) version; from prefetched references when a list view prefetched them."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("references")
+        if prefetched is not None:
+            return max(prefetched, key=lambda r: r.version, default=None)
         return self.references.order_by("-version").first()
 
 

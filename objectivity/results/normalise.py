@@ -5,7 +5,6 @@ A row with an excluding problem is kept as it came (its text is in the problem l
 `valid = false`, so it never enters statistics; warnings keep the row valid.
 """
 
-import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -336,8 +335,3 @@ def _clamped(name: str, limit: int) -> pl.Expr:
     """Values that do not fit the stored type are kept out (the row is already excluded and reported)."""
     value = pl.col(name)
     return pl.when(value.abs() <= limit).then(value).otherwise(None)
-
-
-def region_of_login(login: str) -> str | None:
-    match = re.match(r"^[a-z]+(\d\d)", login)
-    return match.group(1) if match else None

@@ -234,10 +234,16 @@ class CatalogueView(TableView):
         Column("work", _l("Work"), lambda a: str(a), "year", link=pk_link("reference-detail")),
         Column("procedure", _l("Procedure"), lambda a: a.get_procedure_display(), "procedure"),
         Column("form", _l("Form"), lambda a: a.get_form_display(), "form"),
-        Column("max", _l("Maximum"), lambda a: _ref(a).max_total if _ref(a) else "", None, numeric=True),
-        Column("scale", _l("Scale «3»/«4»/«5»"), lambda a: _scale_text(_ref(a)), None),
-        Column("columns", _l("Scoring columns"), lambda a: len(_ref(a).columns) if _ref(a) else 0, None, numeric=True),
-        Column("source", _l("Source"), lambda a: _source_text(_ref(a)), None),
+        Column("max", _l("Maximum"), lambda a: a.reference().max_total if a.reference() else "", None, numeric=True),
+        Column("scale", _l("Scale «3»/«4»/«5»"), lambda a: _scale_text(a.reference()), None),
+        Column(
+            "columns",
+            _l("Scoring columns"),
+            lambda a: len(a.reference().columns) if a.reference() else 0,
+            None,
+            numeric=True,
+        ),
+        Column("source", _l("Source"), lambda a: _source_text(a.reference()), None),
     ]
 
     def base_queryset(self):
@@ -245,11 +251,6 @@ class CatalogueView(TableView):
 
     def extra_context(self):
         return {"can_edit": decide(self.request.user, EDIT_REFERENCE).allowed}
-
-
-def _ref(assessment):
-    """The current version from the prefetched references (no query per row)."""
-    return max(assessment.references.all(), key=lambda r: r.version, default=None)
 
 
 def _scale_text(ref) -> str:
@@ -329,7 +330,7 @@ def work_detail(request, pk):
     view = None
     if not rows.is_empty():
         own = selection["school"] is not None and _is_own_school(request.user, selection["school"])
-        levels = browse.build_levels(rows, region_name=region.name, own_school=own, **_unit(selection))
+        levels = browse.build_levels(rows, region_name=region.name, own_school=own, **selection)
         view = browse.describe_work(
             levels,
             cuts=reference.cuts if reference else None,
@@ -343,7 +344,7 @@ def work_detail(request, pk):
         "view": view,
         "selection": selection,
         "municipalities": Municipality.objects.visible_to(request.user).filter(region=region),
-        "schools": _schools_for(request.user, region, selection["municipality"]),
+        "schools": _schools_for(request.user, selection["municipality"]),
         "classes": _classes(rows, selection["school"]),
         "charts": _charts(view) if view else {},
         "task_rows": browse.task_table(view) if view else [],
@@ -376,19 +377,11 @@ def _selection(request, region: Region) -> dict:
     }
 
 
-def _unit(selection: dict) -> dict:
-    return {
-        "municipality": selection["municipality"],
-        "school": selection["school"],
-        "class_letter": selection["class_letter"],
-    }
-
-
 def _is_own_school(user, school: School) -> bool:
     return any(m.level == "school" and m.scope_id == school.pk for m in user.active_memberships())
 
 
-def _schools_for(user, region: Region, municipality):
+def _schools_for(user, municipality):
     if municipality is None:
         return School.objects.none()
     return School.objects.visible_to(user).filter(municipality=municipality).order_by("short_name")
