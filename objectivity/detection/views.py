@@ -249,12 +249,7 @@ def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
         class_letter="",
         own_school=True,
     )
-    view = browse.describe_work(
-        levels,
-        cuts=reference.cuts if reference else None,
-        max_total=reference.max_total if reference else None,
-        columns=reference.columns if reference else [],
-    )
+    view = browse.describe_with_reference(levels, reference, max_total=reference.max_total if reference else None)
     others = [lv.label for lv in levels if lv.label not in (school.short_name, run.region.name)]
     specs = []
     if view.scores:
@@ -269,16 +264,16 @@ def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
         specs.append(
             ("tasks", _("Completion of tasks"), charts.tasks_chart([v for v in view.tasks if v["level"] not in others]))
         )
-    history = _history(run, work, school)
+    history = _history(run, work, school, rows)
     if history:
         specs.append(("history", _("The parallel over the years"), charts.history_chart(history)))
     chart_list = [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
     return {"finding": finding, "work": work, "view": view, "charts": chart_list, "layers": layer_evidence(finding)}
 
 
-def _history(run: DetectionRun, work: Assessment, school: School) -> list[dict]:
+def _history(run: DetectionRun, work: Assessment, school: School, rows_of_work: pl.DataFrame) -> list[dict]:
     """The school's and the region's mean percent of the maximum for this subject, grade by year —
-    the same parallel moves one grade up each year."""
+    the same parallel moves one grade up each year (`rows_of_work`: the work's own rows, already read)."""
     points = []
     related = Assessment.objects.filter(
         procedure=work.procedure, subject=work.subject, period=work.period, year__lte=work.year, year__gte=work.year - 3
@@ -286,7 +281,7 @@ def _history(run: DetectionRun, work: Assessment, school: School) -> list[dict]:
     for other in related:
         if other.year - other.grade != work.year - work.grade:  # the same cohort: grade − year constant
             continue
-        rows = statistics_rows(run.region, other)
+        rows = rows_of_work if other.pk == work.pk else statistics_rows(run.region, other)
         reference = other.reference()
         top = reference.max_total if reference and reference.max_total else None
         if rows.is_empty() or not top:

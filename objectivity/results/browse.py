@@ -66,6 +66,16 @@ def _level(label: str, rows: pl.DataFrame, own_school: bool) -> Level:
     return Level(label=label, rows=rows, suppressed=rows.height < MIN_CELL and not own_school)
 
 
+def describe_with_reference(levels: list[Level], reference, *, max_total: int | None) -> WorkView:
+    """describe_work with the cuts and columns of a work's reference data (none when it has none)."""
+    return describe_work(
+        levels,
+        cuts=reference.cuts if reference else None,
+        max_total=max_total,
+        columns=reference.columns if reference else [],
+    )
+
+
 def describe_work(levels: list[Level], *, cuts, max_total: int | None, columns: list[dict]) -> WorkView:
     view = WorkView(levels=levels, cuts=cuts, max_total=max_total, columns=columns)
     shown = [lv for lv in levels if not lv.suppressed and lv.rows.height]

@@ -331,12 +331,7 @@ def work_detail(request, pk):
     if not rows.is_empty():
         own = selection["school"] is not None and _is_own_school(request.user, selection["school"])
         levels = browse.build_levels(rows, region_name=region.name, own_school=own, **selection)
-        view = browse.describe_work(
-            levels,
-            cuts=reference.cuts if reference else None,
-            max_total=_max_total(reference, rows),
-            columns=(reference.columns if reference else []),
-        )
+        view = browse.describe_with_reference(levels, reference, max_total=_max_total(reference, rows))
     context = {
         "assessment": assessment,
         "region": region,
