@@ -131,8 +131,13 @@ def _procedure(rows: _Rows, line: int, row: list[str]) -> str | None:
     return code
 
 
-def _window_problem(rows: _Rows, line: int, key: dict, day: datetime.date) -> None:
-    window = FederalWindow.objects.filter(procedure=key["procedure"], year=key["year"], period=key["period"]).first()
+def _federal_windows() -> dict[tuple[str, int, str], FederalWindow]:
+    """Every federal window by (procedure, year, period) (unique): a small table, read once per file."""
+    return {(w.procedure, w.year, w.period): w for w in FederalWindow.objects.all()}
+
+
+def _window_problem(rows: _Rows, line: int, key: dict, day: datetime.date, windows: dict) -> None:
+    window = windows.get((key["procedure"], key["year"], key["period"]))
     if window is not None and not window.starts <= day <= window.ends:
         rows.problem(
             line,
@@ -148,9 +153,11 @@ def import_schedule(table: RawTable, name: str, *, region: Region, by) -> ListRe
     rows = _Rows(table, ("login", "subject", "class", "date"))
     if _missing_columns(report, rows):
         return report
-    schools = _schools_of(region)
+    schools, windows = _schools_of(region), _federal_windows()
     parsed = [
-        p for line, row in zip(table.lines, table.rows, strict=True) if (p := _schedule_row(rows, line, row, schools))
+        p
+        for line, row in zip(table.lines, table.rows, strict=True)
+        if (p := _schedule_row(rows, line, row, schools, windows))
     ]
     report.problems = rows.problems
     if report.ok:
@@ -158,21 +165,25 @@ def import_schedule(table: RawTable, name: str, *, region: Region, by) -> ListRe
     return report
 
 
-def _schedule_row(rows: _Rows, line: int, row: list[str], schools: dict[str, School]) -> tuple | None:
+def _schedule_row(rows: _Rows, line: int, row: list[str], schools: dict[str, School], windows: dict) -> tuple | None:
     school, subject = _school(rows, line, row, schools), _subject(rows, line, row)
     grade_class, day, procedure = _grade_and_class(rows, line, row), _date(rows, line, row), _procedure(rows, line, row)
     if school is None or subject is None or grade_class is None or day is None or procedure is None:
         return None
     period = Period.AUTUMN if day.month >= 8 else Period.SPRING
     key = {"procedure": procedure, "year": day.year, "period": period, "grade": grade_class[0], "subject": subject}
-    _window_problem(rows, line, key, day)
+    _window_problem(rows, line, key, day, windows)
     return school, key, grade_class[1], day
 
 
 @transaction.atomic
 def _save_schedule(report: ListReport, parsed: list, *, by, region: Region) -> None:
+    works: dict[tuple, Assessment] = {}
     for school, key, class_label, day in parsed:
-        assessment = refdata.assessment_for(**key)
+        work_key = tuple(sorted(key.items()))
+        if work_key not in works:  # one lookup per work, not per row
+            works[work_key] = refdata.assessment_for(**key)
+        assessment = works[work_key]
         entry, created = ScheduleEntry.objects.update_or_create(
             school=school, assessment=assessment, class_label=class_label, defaults={"date": day}
         )
@@ -196,9 +207,10 @@ def import_control_sample(
     if _missing_columns(report, rows):
         return report
     schools, parsed = _schools_of(region), []
+    works: dict[tuple[str, int], Assessment | None] = {}
     for line, row in zip(table.lines, table.rows, strict=True):
         school = _school(rows, line, row, schools)
-        work = assessment or _work_of(rows, line, row)
+        work = assessment or _work_of(rows, line, row, works)
         if school is not None and work is not None:
             parsed.append((work, school))
     report.problems = rows.problems
@@ -207,13 +219,16 @@ def import_control_sample(
     return report
 
 
-def _work_of(rows: _Rows, line: int, row: list[str]) -> Assessment | None:
+def _work_of(rows: _Rows, line: int, row: list[str], works: dict) -> Assessment | None:
+    """The spring ВПР work of the row's subject and grade (`works` remembers those already looked up)."""
     subject, grade_class = _subject(rows, line, row), _grade_and_class(rows, line, row)
     if subject is None or grade_class is None:
         return None
-    work = Assessment.objects.filter(
-        procedure="vpr", subject=subject, grade=grade_class[0], period=Period.SPRING
-    ).first()
+    if (subject, grade_class[0]) not in works:
+        works[(subject, grade_class[0])] = Assessment.objects.filter(
+            procedure="vpr", subject=subject, grade=grade_class[0], period=Period.SPRING
+        ).first()
+    work = works[(subject, grade_class[0])]
     if work is None:
         rows.problem(
             line, "subject", rows.cell(row, "subject"), _("no such work in the catalogue; choose the work on the page")
