@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv/bin
-echo "== ruff"; "$VENV/ruff" check objectivity tests bench scripts && "$VENV/ruff" format --check -q objectivity tests bench scripts
+# One command per line: under `set -e` a failure on the left of `&&` would not stop the script.
+echo "== ruff"
+"$VENV/ruff" check objectivity tests bench scripts
+"$VENV/ruff" format --check -q objectivity tests bench scripts
 echo "== mypy"; "$VENV/mypy" objectivity
 echo "== translations"; "$VENV/python" scripts/check_translations.py
 echo "== pytest on SQLite"; "$VENV/pytest" -q "$@"

@@ -12,7 +12,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layered import Step
-from objectivity.analysis.layout import TestName, parse_test_name
+from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName, parse_test_name
 from objectivity.analysis.schema import task_columns, with_test_key
 from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
 from objectivity.results.layouts import body, detect
@@ -72,7 +72,8 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
     columns = values.get("columns") or _columns_from(layout, checked.pupils)
     cuts = (values["cut3"], values["cut4"], values["cut5"]) if values.get("cut3") is not None else None
     found.infos[(year, period, grade, subject)] = info_of(max_total, cuts, columns)
-    found.works.append(f"{path.name}: {year}, {grade} класс, {subject}, {period}")
+    season = _("autumn") if period == "autumn" else _("spring")
+    found.works.append(f"{path.name}: {year}, {grade} класс, {SUBJECT_BY_CODE[subject].name.lower()}, {season}")
 
 
 def _key(path: Path, title: str, hint: TestName) -> tuple[str, int, str, int, str]:

@@ -15,9 +15,9 @@ from objectivity.analysis.markers.cohort import (
     TRIM_CONSISTENCY,
     TRIM_Z,
     cohort,
-    stouffer,
     fit_variance,
     moderated_variance,
+    stouffer,
 )
 from objectivity.analysis.synth import default_tests, generate_region
 
