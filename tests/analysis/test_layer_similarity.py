@@ -110,6 +110,31 @@ def test_expected_pairs_in_the_explanation_match_the_hypergeometric_mean():
     assert "у 2 учеников одинаковые баллы" in text and "такой набор у 10 из 20 учеников с 1 баллом" in text
 
 
+def rare_pair_region() -> pl.DataFrame:
+    """School «a»: two pupils of one class share (1,0,0), which 10 of the region's 10,000 pupils with total 1
+    have; everyone else sits alone in his school."""
+    others = [(1, 0, 0)] * 8 + [(0, 1, 0)] * 4990 + [(0, 0, 1)] * 5000
+    rows = [("a", "А", (1, 0, 0)), ("a", "А", (1, 0, 0))]
+    return pupils(rows + [(f"s{i:05d}", "А", v) for i, v in enumerate(others)])
+
+
+def test_a_pair_beyond_every_permutation_gets_its_tail_p_from_more_draws():
+    # Reference: scipy.stats.binom. Only both pupils drawing (1,0,0) reaches the observed statistic: with
+    # replacement q = (10/10,000)² = 1e-6 per draw, so over the last stage's D = 1,000,000 draws the count E is
+    # Binomial(D, q) and the randomised p = U·(E + 1)/(D + 1) has mean (D·q + 1)/2/(D + 1) ≈ 1e-6. Without the
+    # tail draws p could not fall below 1/(permutations + 1).
+    frame = rare_pair_region()
+    draws = similarity_module.TAIL_STAGES[-1]
+    expected = (stats.binom(draws, 1e-6).mean() + 1) / 2 / (draws + 1)
+    p = [
+        similarity(frame, INFO, seed=s, permutations=50).filter(pl.col("school_login") == "a")["p_similarity"][0]
+        for s in range(20)
+    ]
+    assert max(p) < (stats.binom(draws, 1e-6).isf(1e-9) + 1) / (draws + 1)
+    assert min(p) > 0
+    assert np.mean(p) == pytest.approx(expected, abs=0.6e-6)  # SD of one p ≈ 0.82e-6: 3.3 SE of 20
+
+
 # --- rules of the null -------------------------------------------------------------------------------
 
 

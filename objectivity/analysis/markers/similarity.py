@@ -20,11 +20,14 @@ The permutation null shuffles the vectors among all pupils of the region with th
 their value within each total, so natural coincidences at very low and very high totals are in the
 null as often as they are in the data. p_similarity is the randomised permutation p-value
 (G + U·(E + 1)) / (B + 1), G and E the permutations above and equal to the observed statistic,
-U ~ Uniform(0, 1): uniform under the null even though the statistic has an atom at 0.
+U ~ Uniform(0, 1): uniform under the null even though the statistic has an atom at 0. A school whose
+statistic beats every permutation gets its p from up to a million further draws of its own pairs
+(`_tail_p`), so a copied block is told apart from a merely unusual class.
 p is null for a school with no two pupils of one class with one total whose total has more than one
 vector in the region: the statistic is 0 under every permutation, so there is nothing to say.
 Limitation: a school whose teaching shapes the profile of scores (one task drilled by all) makes
-identical vectors more likely than the region predicts; the layer carries a low weight for that.
+identical vectors more likely than the region predicts; the explanation names the vector and how rare
+it is in the region, so a reader can judge that.
 
 Output (markers/base.py): school_login, n, stat_similarity, p_similarity, explain_similarity (the
 largest group of identical vectors in one class, how rare that vector is in the region, and how many
@@ -58,6 +61,9 @@ WHOLE_SCHOOL = ""  # class key of a school whose classes are not all known
 CHUNK = 25  # permutations computed at once (memory: CHUNK × pupils integers) …
 CHUNK_CELLS = 8_000_000  # … but no more than this many pupils or pairs × permutations at once (national data)
 EXACT_SHUFFLE_UP_TO = 300_000  # pupils of one test; above (national data) vectors are drawn with replacement
+TAIL_STAGES = (10_000, 100_000, 1_000_000)  # draws for schools beyond every permutation (`_tail_p`) …
+MIN_EXCEEDANCES = 10  # … until this many reach the observed statistic
+TAIL_CHUNK_CELLS = 1_000_000  # draws × pupils at once in `_tail_p`
 TIE = 1e-9  # statistics closer than this are equal (sums of the same weights in another order)
 
 
@@ -87,7 +93,7 @@ class _Pairs:
     school: Ints
 
 
-def similarity(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, permutations: int = 200) -> pl.DataFrame:
+def similarity(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, permutations: int = 100) -> pl.DataFrame:
     """Identical score vectors within classes against the region's permutation null (module docstring)."""
     if rows.is_empty():
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
@@ -97,6 +103,8 @@ def similarity(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, permutation
     observed, found = _school_sums_both(pupils.vector[None, :], pupils, pairs)
     greater, equal, matches = _permutation_counts(pupils, pairs, observed, permutations, rng)
     p_value = (greater + rng.random(len(pupils.logins)) * (equal + 1)) / (permutations + 1)
+    beyond = np.flatnonzero((greater + equal == 0) & (observed[0] > TIE))
+    p_value[beyond] = _tail_p(pupils, pairs, observed[0], beyond, rng)
     informative = np.bincount(pairs.school, minlength=len(pupils.logins)) > 0
     expected = matches / permutations
     return _output(pupils, observed[0], found[0], np.where(informative, p_value, np.nan), expected)
@@ -234,6 +242,42 @@ def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.rando
         return np.asarray(pool[first_of_total + offsets])
 
     return draw, local
+
+
+def _tail_p(pupils: _Pupils, pairs: _Pairs, observed: Floats, schools: Ints, rng: np.random.Generator) -> Floats:
+    """p of the schools whose statistic beat every permutation, from more draws of their own pairs alone.
+
+    Each pupil of the school's pairs gets a vector drawn with replacement from the region's pupils of his total
+    (with replacement two pupils coincide a little more often than in a permutation, so p errs on the large
+    side). Draws go on in TAIL_STAGES until MIN_EXCEEDANCES draws reach the observed statistic or the last
+    stage ends: p = (G + U·(E + 1)) / (D + 1) over the D draws, as for the permutations (sequential Monte-Carlo
+    p-values: Besag & Clifford 1991, Biometrika 78(2):301). Without this the p-value of a copied block could
+    not fall below 1 / (permutations + 1) ≈ 0.005, however improbable the block."""
+    by_total = np.argsort(pupils.total, kind="stable")
+    pool = pupils.vector[by_total]
+    first_of_total = np.searchsorted(pupils.total[by_total], np.arange(int(pupils.total.max()) + 2))
+    p_value = np.empty(len(schools))
+    for i, school in enumerate(schools):
+        own = pairs.school == school
+        involved, local = np.unique(np.r_[pairs.first[own], pairs.second[own]], return_inverse=True)
+        first, second = local[: own.sum()], local[own.sum() :]
+        starts = first_of_total[pupils.total[involved]]
+        sizes = pupils.total_count[pupils.total[involved]]
+        greater = equal = draws = 0
+        for stage in TAIL_STAGES:
+            count = max(1, TAIL_CHUNK_CELLS // max(len(involved), len(first)))
+            while draws < stage:
+                size = min(count, stage - draws)
+                vectors = pool[starts + (rng.random((size, len(involved))) * sizes).astype(np.int64)]
+                left = vectors[:, first]
+                stats = ((left == vectors[:, second]) * pupils.weight[left]).sum(axis=1)
+                greater += int((stats > observed[school] + TIE).sum())
+                equal += int((np.abs(stats - observed[school]) <= TIE).sum())
+                draws += size
+            if greater + equal >= MIN_EXCEEDANCES:
+                break
+        p_value[i] = (greater + rng.random() * (equal + 1)) / (draws + 1)
+    return p_value
 
 
 def _shuffle_within_totals(pupils: _Pupils, by_total: Ints, count: int, rng: np.random.Generator) -> Ints:
