@@ -8,21 +8,39 @@ MARK_COLOURS = ["#c0504d", "#e0a458", "#8fb8d8", "#2f6f9f"]  # «2» … «5»
 BASE = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
     "width": "container",
-    "config": {"font": "DejaVu Sans, Liberation Sans, sans-serif", "view": {"stroke": None}},
+    # Vega's own ARIA texts for axes and marks are English («X-axis titled …», «bar»): they are switched off and
+    # each chart says what it shows, in Russian, through its `description` (the screen reader's label).
+    "config": {"font": "DejaVu Sans, Liberation Sans, sans-serif", "view": {"stroke": None}, "aria": False},
 }
 
 
-def _spec(**parts) -> dict:
-    return {**BASE, **parts}
+def _spec(description: str, **parts) -> dict:
+    return {**BASE, "description": description, **parts}
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") + " %"
+
+
+def _shares_text(levels: list[dict], parts: dict[str, str]) -> str:
+    """«ОО: 2 — 5,0 %, 3 — 30,0 %; регион: …» for stacked bars."""
+    return "; ".join(
+        f"{row['level']}: "
+        + ", ".join(f"{label} — {_percent(row[key])}" for key, label in parts.items() if row.get(key) is not None)
+        for row in levels
+    )
 
 
 def marks_chart(levels: list[dict]) -> dict:
     """levels: [{"level": name, "share_2".."share_5": percent}] → stacked bars per level."""
     parts = {f"share_{m}": str(m) for m in (2, 3, 4, 5)}
-    return _stacked(levels, parts, MARK_COLOURS, _("Share of participants"), _("Mark"))
+    text = _("Marks by level") + ": " + _shares_text(levels, {k: f"«{v}»" for k, v in parts.items()})
+    return _stacked(levels, parts, MARK_COLOURS, _("Share of participants"), _("Mark"), text)
 
 
-def _stacked(levels: list[dict], parts: dict[str, str], colours: list[str], x_title: str, legend: str | None) -> dict:
+def _stacked(
+    levels: list[dict], parts: dict[str, str], colours: list[str], x_title: str, legend: str | None, description: str
+) -> dict:
     """One horizontal bar per level, split into `parts` (row key → label) as shares of 100 %."""
     values = [
         {"level": row["level"], "part": label, "order": i, "share": round(row[key], 1)}
@@ -32,6 +50,7 @@ def _stacked(levels: list[dict], parts: dict[str, str], colours: list[str], x_ti
     ]
     labels = list(parts.values())
     return _spec(
+        description,
         height={"step": 28},
         data={"values": values},
         mark={"type": "bar"},
@@ -111,13 +130,17 @@ def scores_chart(values: list[dict], cuts: tuple[int, int, int] | None) -> dict:
                 },
             }
         )
-    return _spec(height=220, layer=layers)
+    text = _("Distribution of primary scores") + ": " + ", ".join(levels)
+    if cuts:
+        text += "; " + _("cut scores") + ": " + ", ".join(f"«{m}» ≥ {c}" for m, c in zip((3, 4, 5), cuts, strict=True))
+    return _spec(text, height=220, layer=layers)
 
 
 def tasks_chart(values: list[dict]) -> dict:
     """values: [{"level", "task" (label), "completion"}] → grouped bars per task."""
     levels = list(dict.fromkeys(v["level"] for v in values))
     return _spec(
+        _("Completion of tasks, %") + ": " + ", ".join(levels),
         height=200,
         data={"values": values},
         mark={"type": "bar"},
@@ -144,13 +167,16 @@ def journal_chart(levels: list[dict]) -> dict:
     """levels: [{"level", "lowered", "confirmed", "raised"}] → stacked bars."""
     parts = {"lowered": _("Lowered"), "confirmed": _("Confirmed"), "raised": _("Raised")}
     colours = ["#8fb8d8", "#c9d6df", "#e0a458"]
-    return _stacked(levels, parts, colours, _("Share of participants with a journal mark"), None)
+    text = _("ВПР marks against journal marks") + ": " + _shares_text(levels, parts)
+    return _stacked(levels, parts, colours, _("Share of participants with a journal mark"), None, text)
 
 
 def history_chart(points: list[dict]) -> dict:
     """points: [{"step": "2024, 4 кл.", "level", "percent"}] → the parallel's mean percent over the years."""
     levels = list(dict.fromkeys(p["level"] for p in points))
+    steps = "; ".join(f"{p['level']}, {p['step']}: {_percent(p['percent'])}" for p in points)
     return _spec(
+        _("Mean share of the maximum over the years") + ": " + steps,
         height=180,
         data={"values": points},
         mark={"type": "line", "point": True},

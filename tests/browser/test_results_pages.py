@@ -38,6 +38,11 @@ def test_import_several_files_and_browse_the_work(live_world, log_in, live_serve
     page.click("text=Результаты работы")
     page.wait_for_function(DRAWN)
     assert page.locator("[data-chart] svg").count() == 4
+    # screen readers get one picture per chart, labelled in Russian with its numbers, and no English from Vega
+    labels = page.eval_on_selector_all("[data-chart]", "els => els.map(e => [e.getAttribute('role'), e.ariaLabel])")
+    assert all(role == "img" for role, _label in labels), labels
+    assert labels[0][1].startswith("Отметки по уровням: ") and " %" in labels[0][1], labels
+    assert "visualization" not in page.content() and "X-axis" not in page.content()
     page.select_option("select[name=municipality]", label="Пример муниципальный район")
     page.wait_for_selector("select[name=school]")
     page.select_option("select[name=school]", index=1)

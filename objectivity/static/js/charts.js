@@ -4,6 +4,12 @@ document.querySelectorAll("[data-chart]").forEach(function (el) {
   var source = document.getElementById(el.getAttribute("data-chart"));
   if (!source || !window.vegaEmbed) { return; }
   window.vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
-    .then(function () { el.setAttribute("data-drawn", "1"); })
+    .then(function () {
+      // One picture with the spec's Russian description as its label, instead of vega-embed's English
+      // «visualization» role over Vega's inner groups.
+      el.setAttribute("role", "img");
+      el.removeAttribute("aria-roledescription");
+      el.setAttribute("data-drawn", "1");
+    })
     .catch(function (error) { el.textContent = String(error); });
 });
