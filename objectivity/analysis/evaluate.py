@@ -171,6 +171,7 @@ def results_of(rows: pl.DataFrame, layers: Sequence[str]) -> list[Result]:
     bands = rows["band"].to_numpy()
     subsets: dict[str, np.ndarray] = {"all": np.ones(rows.height, dtype=bool), "20+": rows["n"].to_numpy() >= 20}
     subsets |= {kind: (kinds == kind) | ~positive for kind in KINDS}
+    subsets |= {big_subset(kind): subsets["20+"] & subsets[kind] for kind in KINDS}
     subsets |= {size_band(low): bands == size_band(low) for low, _high in SIZE_BANDS}
     out = []
     for method, score in scores.items():
@@ -178,6 +179,11 @@ def results_of(rows: pl.DataFrame, layers: Sequence[str]) -> list[Result]:
             s, y = score[mask], positive[mask]
             out.append(Result(method, subset, auc(s, y), tpr_at_fpr(s, y), precision_at_k(s, y)))
     return out
+
+
+def big_subset(kind: str) -> str:
+    """The subset name of one kind among school × tests with at least 20 participants."""
+    return f"{kind}, ≥ 20"
 
 
 def false_positive_rates(rows: pl.DataFrame) -> dict[str, float]:
@@ -194,14 +200,15 @@ def false_positive_rates(rows: pl.DataFrame) -> dict[str, float]:
 
 
 def summarise(per_seed: list[list[Result]]) -> pl.DataFrame:
-    """Mean and range over seeds of each metric, per method × subset."""
+    """Mean and range over seeds of each metric, per method × subset, over the seeds where it is defined (a small
+    region can have no manipulated school × test of one kind with 20 participants)."""
     rows = [
         {"seed": i, "method": r.method, "subset": r.subset, "auc": r.auc, "tpr": r.tpr, "precision": r.precision}
         for i, results in enumerate(per_seed)
         for r in results
     ]
-    frame = pl.DataFrame(rows)
     metrics = ("auc", "tpr", "precision")
+    frame = pl.DataFrame(rows).with_columns(pl.col(m).fill_nan(None) for m in metrics)
     return frame.group_by("method", "subset", maintain_order=True).agg(
         *(pl.col(m).mean().alias(m) for m in metrics),
         *(pl.col(m).min().alias(f"{m}_min") for m in metrics),
