@@ -20,6 +20,7 @@ from objectivity.analysis.markers.cohort import (
     stouffer,
 )
 from objectivity.analysis.synth import default_tests, generate_region
+from tests.analysis.bcg import bcg_log_risk_ratios
 
 YEARS = [2024, 2025]
 TESTS = default_tests(YEARS, grades=(4, 5), subjects=("ru", "ma"))
@@ -198,34 +199,6 @@ def test_a_spike_between_two_neighbours_is_found():
 
 # --- 3. reference values -------------------------------------------------------------------------
 
-# Colditz et al. (1994) BCG vaccine trials, metafor's dat.bcg: tpos, tneg, cpos, cneg, ablat.
-BCG = np.array(
-    [
-        [4, 119, 11, 128, 44],
-        [6, 300, 29, 274, 55],
-        [3, 228, 11, 209, 42],
-        [62, 13536, 248, 12619, 52],
-        [33, 5036, 47, 5761, 13],
-        [180, 1361, 372, 1079, 44],
-        [8, 2537, 10, 619, 19],
-        [505, 87886, 499, 87892, 13],
-        [29, 7470, 45, 7232, 27],
-        [17, 1699, 65, 1600, 42],
-        [186, 50448, 141, 27197, 18],
-        [5, 2493, 3, 2338, 33],
-        [27, 16886, 29, 17825, 33],
-    ],
-    dtype=float,
-)
-
-
-def bcg() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Log risk ratios and their sampling variances (metafor's escalc(measure="RR")), and latitude."""
-    tpos, tneg, cpos, cneg, ablat = BCG.T
-    effect = np.log(tpos / (tpos + tneg)) - np.log(cpos / (cpos + cneg))
-    variance = 1 / tpos - 1 / (tpos + tneg) + 1 / cpos - 1 / (cpos + cneg)
-    return effect, variance, ablat
-
 
 def normal_loglik(effect, design, beta, variance) -> float:
     return float(stats.norm.logpdf(effect, design @ beta, np.sqrt(variance)).sum())
@@ -235,7 +208,7 @@ def test_reml_tau2_on_the_bcg_trials_is_metafors():
     """Reference: Viechtbauer (2010) «Conducting meta-analyses in R with the metafor package», J. Stat.
     Softw. 36(3), §4: rma(yi, vi, data=dat) on dat.bcg gives τ² = 0.3132, μ = −0.7145; with mods=~ablat
     τ² = 0.0764, intercept 0.2515, slope −0.0291 (REML, metafor's printed output)."""
-    effect, variance, ablat = bcg()
+    effect, variance, ablat = bcg_log_risk_ratios()
     one = np.ones((13, 1))
     beta, theta = fit_variance(effect, one, variance, one)
     assert theta[0] == pytest.approx(0.3132, abs=5e-5) and beta[0] == pytest.approx(-0.7145, abs=5e-5)
@@ -249,7 +222,7 @@ def test_reml_tau2_on_the_bcg_trials_is_metafors():
 def test_ml_fit_on_the_bcg_trials_has_metafors_log_likelihood():
     """Reference: metafor tests/testthat/test_misc_fitstats.r: logLik of rma(yi, vi, method="ML") on
     dat.bcg is −12.6651, of rma(yi ~ ablat, vi, method="ML") −7.6857."""
-    effect, variance, ablat = bcg()
+    effect, variance, ablat = bcg_log_risk_ratios()
     one = np.ones((13, 1))
     for design, expected in ((one, -12.6651), (np.column_stack([one, ablat]), -7.6857)):
         beta, theta = fit_variance(effect, design, variance, one, restricted=False)

@@ -18,6 +18,7 @@ from objectivity.analysis.markers.taskfit import (
     taskfit,
 )
 from objectivity.analysis.synth import default_tests, generate_region
+from tests.analysis.bcg import bcg_log_risk_ratios
 
 TESTS = default_tests([2024], grades=(4, 5))
 SEEDS = (1, 2, 3)
@@ -122,38 +123,11 @@ def test_blanket_inflation_is_seen_weakly():
 
 # --- 3. reference values -------------------------------------------------------------------------
 
-# Colditz et al. (1994) BCG vaccine trials, metafor's dat.bcg: tpos, tneg, cpos, cneg.
-BCG = np.array(
-    [
-        [4, 119, 11, 128],
-        [6, 300, 29, 274],
-        [3, 228, 11, 209],
-        [62, 13536, 248, 12619],
-        [33, 5036, 47, 5761],
-        [180, 1361, 372, 1079],
-        [8, 2537, 10, 619],
-        [505, 87886, 499, 87892],
-        [29, 7470, 45, 7232],
-        [17, 1699, 65, 1600],
-        [186, 50448, 141, 27197],
-        [5, 2493, 3, 2338],
-        [27, 16886, 29, 17825],
-    ],
-    dtype=float,
-)
-
-
-def bcg_log_risk_ratios() -> tuple[np.ndarray, np.ndarray]:
-    tpos, tneg, cpos, cneg = BCG.T
-    effect = np.log(tpos / (tpos + tneg)) - np.log(cpos / (cpos + cneg))
-    variance = 1 / tpos - 1 / (tpos + tneg) + 1 / cpos - 1 / (cpos + cneg)
-    return effect, variance
-
 
 def test_one_step_is_dersimonian_laird_on_the_bcg_trials():
     """Reference: metafor, tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (Stata `metan`):
     rma(yi, vi, method="DL") on dat.bcg gives μ = −0.7141, τ² = 0.3088 (metafor's printed output)."""
-    effect, variance = bcg_log_risk_ratios()
+    effect, variance, _latitude = bcg_log_risk_ratios()
     beta, tau2 = paule_mandel(effect, variance, np.ones((13, 1)), iterations=1)
     assert beta[0] == pytest.approx(-0.7141, abs=5e-5)
     assert tau2 == pytest.approx(0.3088, abs=5e-5)
@@ -161,7 +135,7 @@ def test_one_step_is_dersimonian_laird_on_the_bcg_trials():
 
 def test_fixed_point_is_paule_mandel():
     """Reference: Paule & Mandel (1982) define τ² by Q(τ²) = k − p; solved here with scipy.optimize.brentq."""
-    effect, variance = bcg_log_risk_ratios()
+    effect, variance, _latitude = bcg_log_risk_ratios()
     latitude = np.array([44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33], dtype=float)  # dat.bcg ablat
     for design in (np.ones((13, 1)), np.column_stack([np.ones(13), latitude])):
 
