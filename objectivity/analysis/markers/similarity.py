@@ -100,11 +100,12 @@ def similarity(rows: pl.DataFrame, info: TestInfo, *, seed: int = 0, permutation
     rng = np.random.default_rng(seed)
     pupils = _pupils(rows, info)
     pairs = _pairs(pupils)
+    pools = _pools(pupils)
     observed, found = _school_sums_both(pupils.vector[None, :], pupils, pairs)
-    greater, equal, matches = _permutation_counts(pupils, pairs, observed, permutations, rng)
+    greater, equal, matches = _permutation_counts(pupils, pairs, pools, observed, permutations, rng)
     p_value = (greater + rng.random(len(pupils.logins)) * (equal + 1)) / (permutations + 1)
     beyond = np.flatnonzero((greater + equal == 0) & (observed[0] > TIE))
-    p_value[beyond] = _tail_p(pupils, pairs, observed[0], beyond, rng)
+    p_value[beyond] = _tail_p(pupils, pairs, pools, observed[0], beyond, rng)
     informative = np.bincount(pairs.school, minlength=len(pupils.logins)) > 0
     expected = matches / permutations
     return _output(pupils, observed[0], found[0], np.where(informative, p_value, np.nan), expected)
@@ -205,11 +206,11 @@ def _school_sums_both(vectors: Ints, pupils: _Pupils, pairs: _Pairs) -> tuple[Fl
 
 
 def _permutation_counts(
-    pupils: _Pupils, pairs: _Pairs, observed: Floats, permutations: int, rng: np.random.Generator
+    pupils: _Pupils, pairs: _Pairs, pools: _Pools, observed: Floats, permutations: int, rng: np.random.Generator
 ) -> tuple[Floats, Floats, Floats]:
     """Per school: permutations above and equal to the observed statistic, and identical pairs summed."""
     greater, equal, matches = (np.zeros(len(pupils.logins)) for _ in range(3))
-    draw, pairs = _null_draws(pupils, pairs)
+    draw, pairs = _null_draws(pupils, pairs, pools)
     chunk = max(1, min(CHUNK, CHUNK_CELLS // max(1, len(pairs.first), len(pupils.vector))))
     for start in range(0, permutations, chunk):
         shuffled = draw(min(chunk, permutations - start), rng)
@@ -220,7 +221,30 @@ def _permutation_counts(
     return greater, equal, matches
 
 
-def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.random.Generator], Ints], _Pairs]:
+@dataclass(frozen=True)
+class _Pools:
+    """The region's vector ids grouped by total: what both nulls draw from."""
+
+    by_total: Ints  # pupil indices ordered by total
+    vectors: Ints  # their vector ids in that order
+    start: Ints  # per total t: where its pupils begin in `vectors`
+    size: Ints  # per total t: how many pupils have it
+
+    def draw(self, totals: Ints, count: int, rng: np.random.Generator) -> Ints:
+        """`count` rows: for each given total, a vector id drawn with replacement among the pupils with it."""
+        offsets = (rng.random((count, len(totals))) * self.size[totals]).astype(np.int64)
+        return np.asarray(self.vectors[self.start[totals] + offsets])
+
+
+def _pools(pupils: _Pupils) -> _Pools:
+    by_total = np.argsort(pupils.total, kind="stable")
+    start = np.searchsorted(pupils.total[by_total], np.arange(len(pupils.total_count)))
+    return _Pools(by_total, pupils.vector[by_total], start, pupils.total_count)
+
+
+def _null_draws(
+    pupils: _Pupils, pairs: _Pairs, pools: _Pools
+) -> tuple[Callable[[int, np.random.Generator], Ints], _Pairs]:
     """How the null's vectors are drawn, and the pairs indexed the way the draws are.
 
     Up to EXACT_SHUFFLE_UP_TO pupils: the exact permutation within totals over every pupil. Above, each pupil
@@ -228,23 +252,16 @@ def _null_draws(pupils: _Pupils, pairs: _Pairs) -> tuple[Callable[[int, np.rando
     of pupils per total the two nulls cannot be told apart, and the draw costs O(pupils in pairs), not a sort.
     """
     if len(pupils.vector) <= EXACT_SHUFFLE_UP_TO:
-        by_total = np.argsort(pupils.total, kind="stable")  # once, not per chunk of permutations
-        return (lambda count, rng: _shuffle_within_totals(pupils, by_total, count, rng)), pairs
+        return (lambda count, rng: _shuffle_within_totals(pupils, pools, count, rng)), pairs
     involved = np.unique(np.concatenate([pairs.first, pairs.second]))
     local = _Pairs(np.searchsorted(involved, pairs.first), np.searchsorted(involved, pairs.second), pairs.school)
-    by_total = np.argsort(pupils.total, kind="stable")
-    pool = pupils.vector[by_total]
-    first_of_total = np.searchsorted(pupils.total[by_total], pupils.total[involved])
-    size_of_total = pupils.total_count[pupils.total[involved]]
-
-    def draw(count: int, rng: np.random.Generator) -> Ints:
-        offsets = (rng.random((count, len(involved))) * size_of_total).astype(np.int64)
-        return np.asarray(pool[first_of_total + offsets])
-
-    return draw, local
+    totals = pupils.total[involved]
+    return (lambda count, rng: pools.draw(totals, count, rng)), local
 
 
-def _tail_p(pupils: _Pupils, pairs: _Pairs, observed: Floats, schools: Ints, rng: np.random.Generator) -> Floats:
+def _tail_p(
+    pupils: _Pupils, pairs: _Pairs, pools: _Pools, observed: Floats, schools: Ints, rng: np.random.Generator
+) -> Floats:
     """p of the schools whose statistic beat every permutation, from more draws of their own pairs alone.
 
     Each pupil of the school's pairs gets a vector drawn with replacement from the region's pupils of his total
@@ -253,41 +270,47 @@ def _tail_p(pupils: _Pupils, pairs: _Pairs, observed: Floats, schools: Ints, rng
     stage ends: p = (G + U·(E + 1)) / (D + 1) over the D draws, as for the permutations (sequential Monte-Carlo
     p-values: Besag & Clifford 1991, Biometrika 78(2):301). Without this the p-value of a copied block could
     not fall below 1 / (permutations + 1) ≈ 0.005, however improbable the block."""
-    by_total = np.argsort(pupils.total, kind="stable")
-    pool = pupils.vector[by_total]
-    first_of_total = np.searchsorted(pupils.total[by_total], np.arange(int(pupils.total.max()) + 2))
-    p_value = np.empty(len(schools))
-    for i, school in enumerate(schools):
-        own = pairs.school == school
-        involved, local = np.unique(np.r_[pairs.first[own], pairs.second[own]], return_inverse=True)
-        first, second = local[: own.sum()], local[own.sum() :]
-        starts = first_of_total[pupils.total[involved]]
-        sizes = pupils.total_count[pupils.total[involved]]
-        greater = equal = draws = 0
-        for stage in TAIL_STAGES:
-            count = max(1, TAIL_CHUNK_CELLS // max(len(involved), len(first)))
-            while draws < stage:
-                size = min(count, stage - draws)
-                vectors = pool[starts + (rng.random((size, len(involved))) * sizes).astype(np.int64)]
-                left = vectors[:, first]
-                stats = ((left == vectors[:, second]) * pupils.weight[left]).sum(axis=1)
-                greater += int((stats > observed[school] + TIE).sum())
-                equal += int((np.abs(stats - observed[school]) <= TIE).sum())
-                draws += size
-            if greater + equal >= MIN_EXCEEDANCES:
-                break
-        p_value[i] = (greater + rng.random() * (equal + 1)) / (draws + 1)
-    return p_value
+    bounds = np.searchsorted(pairs.school, np.column_stack([schools, schools + 1]))  # pairs are sorted by school
+    return np.array(
+        [
+            _school_tail_p(pupils, pools, pairs.first[a:b], pairs.second[a:b], observed[school], rng)
+            for school, (a, b) in zip(schools, bounds, strict=True)
+        ]
+    )
 
 
-def _shuffle_within_totals(pupils: _Pupils, by_total: Ints, count: int, rng: np.random.Generator) -> Ints:
+def _school_tail_p(
+    pupils: _Pupils, pools: _Pools, first: Ints, second: Ints, observed: float, rng: np.random.Generator
+) -> float:
+    """`_tail_p` for one school's pairs (`first`, `second`: pupil indices)."""
+    involved, local = np.unique(np.r_[first, second], return_inverse=True)
+    left_of, right_of = local[: len(first)], local[len(first) :]
+    totals = pupils.total[involved]
+    chunk = max(1, TAIL_CHUNK_CELLS // max(len(involved), len(first)))
+    greater = equal = draws = 0
+    for stage in TAIL_STAGES:
+        while draws < stage:
+            size = min(chunk, stage - draws)
+            vectors = pools.draw(totals, size, rng)
+            left = vectors[:, left_of]
+            stats = ((left == vectors[:, right_of]) * pupils.weight[left]).sum(axis=1)
+            greater += int((stats > observed + TIE).sum())
+            equal += int((np.abs(stats - observed) <= TIE).sum())
+            draws += size
+        if greater + equal >= MIN_EXCEEDANCES:
+            break
+    return float((greater + rng.random() * (equal + 1)) / (draws + 1))
+
+
+def _shuffle_within_totals(pupils: _Pupils, pools: _Pools, count: int, rng: np.random.Generator) -> Ints:
     """`count` rows of vector ids: each a random permutation of the vectors among pupils with one total.
 
-    `by_total` orders the pupils by total; a random key in [0, 1) added to each pupil's total keeps the totals
+    With the pupils ordered by total, a random key in [0, 1) added to each pupil's total keeps the totals
     apart and orders the pupils within a total at random, so one sort per row permutes every total at once."""
+    by_total = pools.by_total
     keys = pupils.total[by_total][None, :] + rng.random((count, len(by_total)))
     shuffled = np.empty((count, len(by_total)), dtype=np.int64)
-    shuffled[:, by_total] = pupils.vector[by_total][np.argsort(keys, axis=1)]
+    shuffled[:, by_total] = pools.vectors[np.argsort(keys, axis=1)]
     return shuffled
 
 
