@@ -3,6 +3,8 @@ vega-embed, and the same specs become SVG/PNG for documents through vl-convert."
 
 from django.utils.translation import gettext as _
 
+from objectivity.analysis.russian import decimal
+
 PALETTE = ["#2f6f9f", "#8fb8d8", "#c9d6df", "#e0a458"]  # the selected unit first, then wider levels
 MARK_COLOURS = ["#c0504d", "#e0a458", "#8fb8d8", "#2f6f9f"]  # «2» … «5»
 BASE = {
@@ -19,7 +21,7 @@ def _spec(description: str, **parts) -> dict:
 
 
 def _percent(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") + " %"
+    return f"{decimal(value)} %"
 
 
 def _shares_text(levels: list[dict], parts: dict[str, str]) -> str:

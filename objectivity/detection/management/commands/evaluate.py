@@ -21,6 +21,7 @@ from objectivity.analysis.evaluate import (
 )
 from objectivity.analysis.layers import LAYER_TITLES, OVERSIGHT, available
 from objectivity.analysis.markers.base import SIZE_BANDS, size_band
+from objectivity.analysis.russian import decimal
 from objectivity.core.jobs import terminal_progress
 
 
@@ -147,7 +148,7 @@ def _combination(rows: dict, fprs: list[dict], calib: list[tuple[float, float, f
     ece = float(np.mean([c[0] for c in calib]))
     coverage = float(np.mean([c[1] for c in calib]))
     per_region = ", ".join(f"{c[1]:.2f}" for c in calib)
-    quiet_percent = f"{100 * float(np.mean([c[2] for c in calib])):.1f}".replace(".", ",")
+    quiet_percent = decimal(100 * float(np.mean([c[2] for c in calib])))
     lines += [
         "",
         f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f} "
