@@ -169,13 +169,12 @@ def _pupils(
     weighted = (target @ weights)[:, None]
     mean, variance = bin_moments(weighted, bins)
     residual = weighted[:, 0] - mean[bins, 0]
-    count = np.maximum(np.bincount(bins), 1)
-    third = np.bincount(bins, residual**3, len(count)) / count
+    third, _ = bin_moments(residual[:, None] ** 3, bins)  # per bin: the mean cube of the residual
     return _Pupils(
         school=school,
         residual=residual,
         variance=variance[bins, 0],
-        third=third[bins],
+        third=third[bins, 0],
         anchor=anchor_score,
         observed=target,
         expected=expected,
