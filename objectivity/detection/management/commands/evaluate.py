@@ -58,6 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(_("Written: %(path)s") % {"path": target})
 
 
+AUC_BAR, TPR_BAR, COVERAGE_BAR = 0.95, 0.8, (0.85, 0.95)  # the issue's bars for the combination
 TITLES = {**LAYER_TITLES, "combined": "Сочетание слоёв", "ФИОКО": "ФИОКО (число маркеров)"}
 
 
@@ -77,7 +78,8 @@ def report(
     lines += _by_column(rows, methods, "AUC по числу участников", bands)
     big = [big_subset(kind) for kind in KINDS]
     lines += _by_column(rows, methods, "AUC по видам искажения, ОО × работы с ≥ 20 участниками", big)
-    if layers:
+    big_all = rows.get(("combined", "20+"))
+    if big_all and ((big_all["auc"] or 0.0) < AUC_BAR or (big_all["tpr"] or 0.0) < TPR_BAR):
         lines += _why_short(rows, layers)
     if fprs:
         lines += _combination(rows, fprs, calib, bands)
@@ -148,17 +150,21 @@ def _combination(rows: dict, fprs: list[dict], calib: list[tuple[float, float, f
     ece = float(np.mean([c[0] for c in calib]))
     coverage = float(np.mean([c[1] for c in calib]))
     per_region = ", ".join(f"{c[1]:.2f}" for c in calib)
-    quiet_percent = decimal(100 * float(np.mean([c[2] for c in calib])))
-    lines += [
-        "",
-        f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f} "
-        f"(по регионам: {per_region}). Покрытие решает почти целиком интервал ОО с вероятностью ниже 0,1 "
-        f"(их больше 95 %): искажённых среди них {quiet_percent} % — это искажения, не оставившие следа ни в одном слое. По p-значениям их не отличить от ОО без "
-        "искажений: оценка доли ОО без искажений π0 (Storey) причисляет их к ним, и вероятность для таких ОО "
-        "равна 0 с интервалом около 0. Расширить интервал можно только предположением о доле искажений без "
-        "следа, которого данные не дают, поэтому требование к покрытию не выполнено.",
-    ]
-    return lines + bars_section(rows, fprs, ece, coverage)
+    text = f"Калибровка вероятности: ECE = {ece:.3f}; покрытие 90 %-интервалов = {coverage:.2f} (по регионам: {per_region})."
+    if not COVERAGE_BAR[0] <= coverage <= COVERAGE_BAR[1]:
+        text += _why_coverage_short(float(np.mean([c[2] for c in calib])))
+    return [*lines, "", text, *bars_section(rows, fprs, ece, coverage)]
+
+
+def _why_coverage_short(quiet_rate: float) -> str:
+    """`quiet_rate`: the share of manipulated school × tests among those with a probability below 0.1."""
+    return (
+        " Покрытие решает почти целиком интервал ОО с вероятностью ниже 0,1 (их больше 95 %): искажённых среди "
+        f"них {decimal(100 * quiet_rate)} % — это искажения, не оставившие следа ни в одном слое. По p-значениям "
+        "их не отличить от ОО без искажений: оценка доли ОО без искажений π0 (Storey) причисляет их к ним, и "
+        "вероятность для таких ОО равна 0 с интервалом около 0. Расширить интервал можно только предположением "
+        "о доле искажений без следа, которого данные не дают, поэтому требование к покрытию не выполнено."
+    )
 
 
 def bars_section(rows: dict, fprs: list[dict], ece: float, coverage: float) -> list[str]:
@@ -166,12 +172,12 @@ def bars_section(rows: dict, fprs: list[dict], ece: float, coverage: float) -> l
     big, every, fioco = rows[("combined", "20+")], rows[("combined", "all")], rows[("ФИОКО", "all")]
     worst_fpr = max(np.nanmean([f[b] for f in fprs]) for b in fprs[0])
     checks = [
-        ("AUC (≥ 20 участников) ≥ 0,95", f"{big['auc']:.3f}", big["auc"] >= 0.95),
-        ("TPR при FPR = 1 % (≥ 20 участников) ≥ 0,8", f"{big['tpr']:.3f}", big["tpr"] >= 0.8),
+        ("AUC (≥ 20 участников) ≥ 0,95", f"{big['auc']:.3f}", big["auc"] >= AUC_BAR),
+        ("TPR при FPR = 1 % (≥ 20 участников) ≥ 0,8", f"{big['tpr']:.3f}", big["tpr"] >= TPR_BAR),
         ("AUC на 0,25 выше ФИОКО", f"{every['auc'] - fioco['auc']:+.3f}", every["auc"] - fioco["auc"] >= 0.25),
         ("доля ложных отметок ≤ 1 % в каждой группе по размеру", f"{worst_fpr:.4f}", worst_fpr <= 0.01),
         ("ECE ≤ 0,05", f"{ece:.3f}", ece <= 0.05),
-        ("покрытие 90 %-интервалов в [0,85; 0,95]", f"{coverage:.2f}", 0.85 <= coverage <= 0.95),
+        ("покрытие 90 %-интервалов в [0,85; 0,95]", f"{coverage:.2f}", COVERAGE_BAR[0] <= coverage <= COVERAGE_BAR[1]),
     ]
     lines = ["", "## Требования", "", "| Требование | Получено | Выполнено |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {'да' if ok else 'нет'} |" for name, value, ok in checks]
