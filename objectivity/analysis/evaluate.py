@@ -117,11 +117,16 @@ def tpr_at_fpr(scores: np.ndarray, positive: np.ndarray, fpr: float = 0.01) -> f
 
 
 def precision_at_k(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Share of positives among the k highest scores (k = number of positives); the places left at the k-th
+    score go to its tied school × tests at random, so the figure is their expectation (ФИОКО scores tie a lot,
+    and the row order must not decide)."""
     k = int(positive.sum())
     if k == 0:
         return math.nan
-    top = np.argsort(-scores, kind="stable")[:k]
-    return float(positive[top].mean())
+    kth = np.sort(scores)[::-1][k - 1]
+    above, tied = scores > kth, scores == kth
+    expected = positive[above].sum() + (k - above.sum()) * positive[tied].mean()
+    return float(expected / k)
 
 
 def calibration(

@@ -48,3 +48,11 @@ def test_one_small_seed_end_to_end():
         checked = {item["attribute"]: item for item in fairness(rows)}
         assert set(checked) == {"band", "settlement", "school_type", "is_small"}
         assert all(0 <= rate <= 1 for item in checked.values() for rate in item["rates"].values())
+
+
+def test_precision_at_k_shares_the_last_places_among_ties():
+    # k = 2: one positive above the tie, then one place for three tied scores holding one positive → 1 + 1/3
+    scores = np.array([3.0, 1.0, 1.0, 1.0, 0.0])
+    positive = np.array([True, False, True, False, False])
+    assert precision_at_k(scores, positive) == pytest.approx((1 + 1 / 3) / 2)
+    assert precision_at_k(scores[::-1], positive[::-1]) == pytest.approx((1 + 1 / 3) / 2)
