@@ -19,6 +19,7 @@ from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.detection.pipeline import (
     MaxTotals,
     analyse,
+    analysed_columns,
     info_of,
     progress_step,
     write_findings_csv,
@@ -86,16 +87,10 @@ def stored_frames(region, works: list[Assessment], progress) -> tuple[list[pl.Da
         versions.append({"assessment": work.pk, "imports": [{"id": str(i.pk), "sha256": i.sha256} for i in imports]})
         if rows.is_empty():
             continue
-        frames.append(
-            with_test_key(
-                rows.drop("school_id", "municipality_id"),
-                year=work.year,
-                period=work.period,
-                grade=work.grade,
-                subject=work.subject,
-                procedure=work.procedure,
-            )
+        keyed = with_test_key(
+            rows, year=work.year, period=work.period, grade=work.grade, subject=work.subject, procedure=work.procedure
         )
+        frames.append(analysed_columns(keyed))  # as files are read: only what the analysis reads is held
         key = (work.year, work.period, work.grade, work.subject)
         reference = work.reference()
         maxima[key] = max_total_of(reference, rows)
