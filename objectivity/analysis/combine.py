@@ -28,7 +28,6 @@ probability_low, probability_high, flagged (0/1), risk («низкий» / «с�
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,6 +37,7 @@ from scipy import optimize, stats
 Array = np.ndarray
 LANDAU_SHIFT = 0.874  # Wilson (2019): the location of 1/HMP of L independent uniforms is log L + 0.874
 NULL_DRAWS = 200_000
+MIN_REFERENCE = 10  # p-values of a region below which no probability is estimated
 
 
 def harmonic_mean_p(pvalues: Array) -> Array:
@@ -109,7 +109,7 @@ def density_at(p: Array, knots: Array, slopes: Array) -> Array:
 def probability_manipulated(p: Array, reference: Array | None = None) -> Array:
     """1 − local FDR of each p given the region's p-values (`reference`, default: p itself)."""
     ref = p[~np.isnan(p)] if reference is None else reference[~np.isnan(reference)]
-    if ref.size < 10:
+    if ref.size < MIN_REFERENCE:
         return np.full(p.shape, np.nan)
     knots, slopes = grenander(ref)
     f = density_at(np.nan_to_num(p, nan=1.0), knots, slopes)
@@ -119,18 +119,16 @@ def probability_manipulated(p: Array, reference: Array | None = None) -> Array:
 
 def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float = 0.9) -> tuple[Array, Array]:
     """A `level` interval of each probability from resampling the region's school × tests."""
+    low, high = np.full(p.shape, np.nan), np.full(p.shape, np.nan)
+    known = ~np.isnan(p)
+    valid = p[known]
+    if valid.size < MIN_REFERENCE:  # no probability at all (probability_manipulated), so no interval either
+        return low, high
     rng = np.random.default_rng(seed)
-    valid = p[~np.isnan(p)]
     draws = np.stack([probability_manipulated(p, rng.choice(valid, valid.size)) for _ in range(rounds)])
     tail = (1 - level) / 2
-    known = ~np.isnan(p)
-    if not np.isnan(draws[:, known]).any():  # the usual case, without the slow NaN-aware quantiles
-        low, high = np.full(p.shape, np.nan), np.full(p.shape, np.nan)
-        low[known], high[known] = np.quantile(draws[:, known], [tail, 1 - tail], axis=0)
-        return low, high
-    with warnings.catch_warnings():  # school × tests with no p-value at all stay NaN, quietly
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1 - tail, axis=0)
+    low[known], high[known] = np.quantile(draws[:, known], [tail, 1 - tail], axis=0)
+    return low, high
 
 
 SIGNAL_BELOW = 0.05
@@ -173,10 +171,10 @@ def combine(
 ) -> pl.DataFrame:
     """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring)."""
     matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
-    combined = harmonic_mean_p(_without_floor_noise(findings, layers, matrix))
-    signalled = np.column_stack(
-        [findings.select(signal_expr(n, findings.columns)).to_series().to_numpy() for n in layers]
-    )
+    adjusted = _without_floor_noise(findings, layers, matrix)
+    combined = harmonic_mean_p(adjusted)
+    # p ≥ 0.5 wherever the statistic shows no excess, so this is `signals` of every layer at once
+    signalled = np.nan_to_num(adjusted, nan=1.0) < SIGNAL_BELOW
     agreeing = signalled.sum(axis=1)
     extreme_hit = np.any(
         signalled & (np.nan_to_num(matrix, nan=1.0) < extreme) & _persistence(findings, layers), axis=1
