@@ -121,7 +121,9 @@ def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float =
     """A `level` interval of each probability from resampling the region's school × tests."""
     low, high = np.full(p.shape, np.nan), np.full(p.shape, np.nan)
     known = ~np.isnan(p)
-    valid = p[known]
+    valid = np.sort(
+        p[known]
+    )  # resampled in a fixed order: the same region gives the same interval whatever its row order
     if valid.size < MIN_REFERENCE:  # no probability at all (probability_manipulated), so no interval either
         return low, high
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ from scipy import stats
 
 from objectivity.analysis.combine import (
     benjamini_hochberg,
+    bootstrap_interval,
     combine,
     density_at,
     grenander,
@@ -155,3 +156,15 @@ def test_a_layer_without_excess_adds_no_noise_to_the_combination():
     combined = combine(frame, ["a", "b"])["p_combined"].to_list()
     assert combined[0] == pytest.approx(harmonic_mean_p(np.array([[0.5, 0.4]]))[0])
     assert combined[1] == pytest.approx(harmonic_mean_p(np.array([[0.001, 0.4]]))[0])
+
+
+def test_the_interval_does_not_depend_on_the_order_of_the_rows():
+    # the region's rows come out of joins in no fixed order; the same p-values must give the same interval
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.uniform(size=950), rng.beta(0.2, 8, size=50), [np.nan] * 5])
+    order = rng.permutation(p.size)
+    low, high = bootstrap_interval(p, seed=1)
+    shuffled_low, shuffled_high = bootstrap_interval(p[order], seed=1)
+    assert np.array_equal(shuffled_low, low[order], equal_nan=True)
+    assert np.array_equal(shuffled_high, high[order], equal_nan=True)
+    assert np.isnan(low[-5:]).all() and (high[:-5] >= low[:-5]).all()
