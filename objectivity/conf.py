@@ -1,6 +1,7 @@
 """Settings helpers that read the environment and fail loudly on bad values."""
 
 import os
+import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,3 +44,19 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 def env_path(name: str, default: Path) -> Path:
     return Path(os.environ.get(name, str(default))).expanduser().resolve()
+
+
+_without_secret_key = False
+
+
+def allow_without_secret_key() -> None:
+    """Called by the console script before the settings load, for help and the commands that touch no
+    database (generate, analyze, evaluate): they get a random key that lives as long as the process."""
+    global _without_secret_key
+    _without_secret_key = True
+
+
+def throwaway_secret_key() -> str | None:
+    """A random key when the running command needs none (see `allow_without_secret_key`), else None:
+    the web application, the worker and every database command still require SECRET_KEY."""
+    return secrets.token_urlsafe(50) if _without_secret_key else None

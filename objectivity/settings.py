@@ -4,13 +4,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from objectivity.conf import env_bool, env_int, env_list, env_path, env_str
+from objectivity.conf import env_bool, env_int, env_list, env_path, env_str, throwaway_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me" if DEBUG else None)
+# Required unless DEBUG; the console script lets help and the file-only commands run without it.
+SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me" if DEBUG else throwaway_secret_key())
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

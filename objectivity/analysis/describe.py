@@ -45,9 +45,12 @@ def score_distribution(rows: pl.DataFrame, max_total: int, by: Sequence[str] = (
 
 
 def task_completion(rows: pl.DataFrame, maxima: Sequence[int], by: Sequence[str] = ()) -> pl.DataFrame:
-    """Columns: *by, task (1-based column number), completion (percent of the maximum points, 0-100), n."""
+    """Columns: *by, task (1-based column number), completion (percent of the maximum points, 0-100), n.
+    Columns the rows do not have (a short CSV of totals under a work whose reference data has tasks) are left out."""
     parts = []
     for number, top in enumerate(maxima, start=1):
+        if task_column(number) not in rows.columns:
+            continue
         done = pl.col(task_column(number)).fill_null(0).sum() * 100.0 / (pl.len() * top)
         part = _grouped(rows, by, [done.alias("completion"), pl.len().alias("n")])
         parts.append(part.with_columns(pl.lit(number, pl.Int32).alias("task")))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 import polars as pl
 
 from objectivity.analysis.combine import combine, signal_expr
+from objectivity.analysis.difficulty import with_levels
 from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT, REFERENCE
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
@@ -48,6 +49,7 @@ def layers_of_test(
     `reference` the logins of its control sample, for the REFERENCE layers."""
     rows = frame.sort("school_login", "participant_code", "source_row")
     counted = counted_rows(rows)
+    info = with_levels(info, counted)
     out = rows.select("school_login").unique()
     for name, layer in layers.items():
         if name in MULTI_TEST:

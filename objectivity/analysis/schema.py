@@ -1,7 +1,8 @@
 """The canonical pupil-level frame: one row per participant of one test, whatever file it came from.
 
 Importers produce it, Parquet stores it (one immutable file per import), the analysis reads it.
-Scores are numbers: `X`/`Х`/`не пройд.` (task not done) count as 0, as ФИС ОКО counts them.
+Scores are numbers: `X`/`Х`/`не пройд.` (task not done) count as 0, as ФИС ОКО counts them; so do
+unknown codes with no digit (`H`, `?`), which the import lists as warnings.
 Pupils exist only as per-procedure participant codes; there are no names.
 """
 

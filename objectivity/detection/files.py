@@ -16,9 +16,9 @@ from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName, parse_test_na
 from objectivity.analysis.schema import task_columns, with_test_key
 from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
 from objectivity.results.layouts import body, detect
-from objectivity.results.normalise import Rules, normalise
+from objectivity.results.normalise import Rules, normalise, unknown_code_lines, unknown_codes
 from objectivity.results.readers import FileRejected, read_raw
-from objectivity.results.reference import SHIPPED_CATALOGUE, parse_catalogue
+from objectivity.results.reference import parse_catalogue, shipped_catalogue
 
 
 @dataclass
@@ -30,16 +30,18 @@ class FileSet:
     works: list[str] = field(default_factory=list)
 
 
-def catalogue_entries(text: str, name: str) -> dict[tuple, dict]:
-    """Reference values per (procedure, year, period, grade, subject) of a YAML catalogue."""
-    keys = ("procedure", "year", "period", "grade", "subject")
-    return {tuple(e[k] for k in keys): e["values"] for e in parse_catalogue(text, name)}
+CATALOGUE_KEY = ("procedure", "year", "period", "grade", "subject")
+
+
+def catalogue_entries(entries: list[dict]) -> dict[tuple, dict]:
+    """Reference values per (procedure, year, period, grade, subject) of catalogue entries."""
+    return {tuple(e[k] for k in CATALOGUE_KEY): e["values"] for e in entries}
 
 
 def read_files(paths: list[Path], *, hint: TestName, reference: Path | None, progress: Step | None = None) -> FileSet:
-    catalogue = catalogue_entries(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name)
+    catalogue = catalogue_entries(shipped_catalogue())
     if reference is not None:
-        catalogue |= catalogue_entries(reference.read_text(encoding="utf-8-sig"), reference.name)
+        catalogue |= catalogue_entries(parse_catalogue(reference.read_text(encoding="utf-8-sig"), reference.name))
     found = FileSet()
     for index, path in enumerate(paths):
         if progress is not None:
@@ -59,6 +61,7 @@ def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> No
         layout,
         Rules(region_code=None, task_max=[t.max for t in layout.tasks], max_total=max_total),
     )
+    found.notes += [f"{path.name}: {line}" for line in unknown_code_lines(unknown_codes(checked.problems))]
     if max_total is None:
         max_total = _inferred_max(checked.pupils)
         found.notes.append(

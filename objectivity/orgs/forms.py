@@ -90,3 +90,45 @@ class BodyForm(forms.ModelForm):
         if kind in REGION_LEVEL_BODIES and municipality:
             raise forms.ValidationError(_("This kind of body belongs to the region: leave the municipality empty"))
         return data
+
+
+class RegistryColumnsForm(forms.Form):
+    """Which column of the uploaded file holds each field; pre-filled with the guesses."""
+
+    def __init__(self, data=None, *, header: list[str], samples: list[str], initial_fields: dict[str, int]):
+        from objectivity.orgs.registry_columns import FIELDS, NEEDED
+
+        super().__init__(data)
+        self.header = header
+        choices = [("", _("— not in the file —"))] + [
+            (str(i), f"{h or _('(no header)')}" + (f" — {samples[i]}" if samples[i] else ""))
+            for i, h in enumerate(header)
+        ]
+        for key, label in FIELDS.items():
+            self.fields[key] = forms.ChoiceField(
+                label=label, choices=choices, required=key in NEEDED, initial=str(initial_fields.get(key, ""))
+            )
+        self.fields["municipality"].help_text = _(
+            "If the file has no municipality, the schools go to «Муниципалитет не указан»; you can correct it later."
+        )
+        self.fields["region"].help_text = _(
+            "Rows whose region differs from yours are left out and listed, as are logins with another region's digits."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        seen: dict[str, str] = {}
+        for key, value in list(cleaned.items()):
+            if not value:
+                continue
+            if value in seen:
+                self.add_error(
+                    key,
+                    _("The column «%(column)s» is already chosen for «%(field)s»")
+                    % {"column": self.header[int(value)], "field": self.fields[seen[value]].label},
+                )
+            seen[value] = key
+        return cleaned
+
+    def columns(self) -> dict[str, int]:
+        return {key: int(value) for key, value in self.cleaned_data.items() if value}

@@ -18,7 +18,15 @@ def run_registry_import(job, progress) -> dict:
     region = Region.objects.get(pk=params["region_id"])
     by = get_user_model().objects.filter(pk=params.get("user_id")).first()
     try:
-        report = import_registry(Path(params["path"]), params["name"], region, by=by, progress=progress)
+        columns = params.get("columns")
+        report = import_registry(
+            Path(params["path"]),
+            params["name"],
+            region,
+            by=by,
+            progress=progress,
+            columns={key: int(index) for key, index in columns.items()} if columns is not None else None,
+        )
     except TableFileError as exc:
         raise JobError(str(exc)) from exc
     return report.as_dict()

@@ -17,6 +17,7 @@ from objectivity.audit.log import event, record_many
 from objectivity.audit.models import Action
 from objectivity.core.tabular import RawTable, read_table
 from objectivity.orgs.models import Municipality, Region, School, SchoolType, Settlement
+from objectivity.orgs.registry_columns import describe
 
 LOGIN_RE = re.compile(r"^[a-z]{2,5}\d{4,8}$")
 MAX_PUPILS_PER_GRADE = 5000
@@ -34,6 +35,9 @@ COLUMN_ALIASES = {
     "email": ("e-mail", "email", "электронная почта"),
 }
 REQUIRED = ("login", "full_name", "municipality")
+NO_MUNICIPALITY = "Муниципалитет не указан"  # schools of a file with no municipality column go here
+REGION_DIGITS_RE = re.compile(r"^[a-z]+(\d\d)")
+MAX_SKIPPED_EXAMPLES = 10
 GRADE_HEADER_RE = re.compile(r"^(?:обучающихся|учащихся|кол-во обучающихся)?\s*(\d{1,2})\s*(?:класс|кл\.?)")
 
 TYPE_WORDS = [
@@ -86,6 +90,10 @@ class RegistryReport:
     new_municipalities: list[str] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     file_error: str = ""
+    skipped: int = 0  # rows of another region, left out
+    skipped_examples: list[dict] = field(default_factory=list)  # {"row", "login", "reason"}
+    no_municipality: bool = False  # the file has no municipality column: schools go to NO_MUNICIPALITY
+    columns: str = ""  # which column was read as which field, when the file is not in the known layout
 
     @property
     def ok(self) -> bool:
@@ -101,6 +109,11 @@ class RegistryReport:
             "new_municipalities": self.new_municipalities,
             "file_error": self.file_error,
             "problems": [p.__dict__ for p in self.problems],
+            "skipped": self.skipped,
+            "skipped_examples": self.skipped_examples,
+            "no_municipality": self.no_municipality,
+            "no_municipality_name": NO_MUNICIPALITY if self.no_municipality else "",
+            "columns": self.columns,
         }
 
 
@@ -169,7 +182,7 @@ class RowParser:
         values: dict[str, Any] = {
             "login": self.login(line, row),
             "full_name": self.required_text(line, row, "full_name", 500),
-            "municipality": self.required_text(line, row, "municipality", 200),
+            "municipality": self.municipality(line, row),
             "school_type": self.school_type(line, row),
             "settlement": self.settlement(line, row),
             "is_small": self.flag(line, row, "is_small"),
@@ -181,6 +194,11 @@ class RowParser:
         values["short_name"] = (self.cell(row, "short_name") or str(values["full_name"]))[:200]
         return values if len(self.problems) == before else None
 
+    def municipality(self, line: int, row: list[str]) -> str:
+        if "municipality" not in self.fields:
+            return NO_MUNICIPALITY
+        return self.required_text(line, row, "municipality", 200)
+
     def login(self, line: int, row: list[str]) -> str:
         value = self.cell(row, "login")
         login = value.lower()
@@ -191,15 +209,22 @@ class RowParser:
                 value,
                 _("“%(v)s” is not a ФИС ОКО login (expected letters and digits, like sch220206)") % {"v": value},
             )
-        elif login[3:5] != self.region.code.zfill(2)[-2:] and self.region.code.isdigit():
-            self.problem(
-                line,
-                "login",
-                value,
-                _("the login belongs to region %(code)s, while the registry is loaded for region %(region)s")
-                % {"code": login[3:5], "region": self.region.code},
-            )
         return login
+
+    def other_region(self, row: list[str]) -> str:
+        """Why the row belongs to another region («» when it is the region's own or cannot tell)."""
+        login = self.cell(row, "login").lower()
+        digits = REGION_DIGITS_RE.match(login)
+        code = self.region.code.zfill(2)[-2:]
+        if LOGIN_RE.match(login) and digits and self.region.code.isdigit() and digits.group(1) != code:
+            return _("the login belongs to region %(code)s, while the registry is loaded for region %(region)s") % {
+                "code": digits.group(1),
+                "region": self.region.code,
+            }
+        label = self.cell(row, "region")
+        if "region" in self.fields and label and not same_region(label, self.region.name):
+            return _("the region «%(label)s» is not %(region)s") % {"label": label, "region": self.region.name}
+        return ""
 
     def required_text(self, line: int, row: list[str], key: str, limit: int) -> str:
         value = " ".join(self.cell(row, key).split())
@@ -269,22 +294,50 @@ class RowParser:
         return out
 
 
-def validate(table: RawTable, region: Region, file_name: str, progress=None) -> tuple[RegistryReport, list[dict]]:
+def same_region(label: str, name: str) -> bool:
+    """«СПО Алтайский край» and «Алтайский кр.» name the region «Алтайский край»; «Новосибирская обл.» does not."""
+    label, name = normalise(label), normalise(name)
+    stem = name.split()[0][:6] if name else ""
+    return name in label or label in name or (len(stem) >= 4 and stem in label)
+
+
+def is_known_layout(header: list[str]) -> bool:
+    """The header names every required column by one of our aliases: no mapping step is needed."""
+    fields, _grades = map_columns(header)
+    return all(key in fields for key in REQUIRED)
+
+
+def validate(
+    table: RawTable, region: Region, file_name: str, progress=None, *, columns: dict[str, int] | None = None
+) -> tuple[RegistryReport, list[dict]]:
+    """Check every row. `columns` (field → column index) is a confirmed mapping; without it the header
+    must be in the known layout."""
     report = RegistryReport(file=file_name, rows=len(table.rows))
     fields, grades = map_columns(table.header)
-    missing = [key for key in REQUIRED if key not in fields]
-    if missing:
-        labels = ", ".join(f"«{COLUMN_ALIASES[k][0]}»" for k in missing)
+    if columns is not None:
+        fields = {key: index for key, index in columns.items() if 0 <= index < len(table.header)}
+        grades = {g: i for g, i in grades.items() if i not in fields.values()}
+        report.columns = describe(fields, table.header)
+        report.no_municipality = "municipality" not in fields
+    needed = [key for key in REQUIRED if key not in fields and (columns is None or key != "municipality")]
+    if needed:
+        labels = ", ".join(f"«{COLUMN_ALIASES[k][0]}»" for k in needed)
         report.file_error = _("File “%(name)s”: required columns are missing: %(cols)s. Columns found: %(found)s") % {
             "name": file_name,
             "cols": labels,
             "found": ", ".join(f"«{h}»" for h in table.header if h) or "—",
         }
+        report.file_error += " " + _(
+            "Say which column holds which field: on the import page, or with --columns on the command line."
+        )
         return report, []
     parser = RowParser(table.header, fields, grades, region)
     parsed: list[dict] = []
     first_line_of: dict[str, int] = {}
     for i, (line, row) in enumerate(zip(table.lines, table.rows, strict=True)):
+        if reason := parser.other_region(row):
+            _skip(report, line, parser.cell(row, "login"), reason)
+            continue
         values = parser.parse(line, row)
         if values is not None:
             if values["login"] in first_line_of:
@@ -305,6 +358,12 @@ def validate(table: RawTable, region: Region, file_name: str, progress=None) -> 
     _check_other_regions(parser, parsed, region, first_line_of)
     report.problems = parser.problems
     return report, parsed
+
+
+def _skip(report: RegistryReport, line: int, login: str, reason: str) -> None:
+    report.skipped += 1
+    if len(report.skipped_examples) < MAX_SKIPPED_EXAMPLES:
+        report.skipped_examples.append({"row": line, "login": login, "reason": reason})
 
 
 def _check_other_regions(parser: RowParser, parsed: list[dict], region: Region, lines: dict[str, int]) -> None:
@@ -414,8 +473,13 @@ def _school_event(by, action, school: School, region: Region, before, after, not
     return entry
 
 
-def import_registry(path: Path, file_name: str, region: Region, *, by, progress=None) -> RegistryReport:
-    """Read, validate and, if every row is valid, apply the registry in one transaction."""
+def import_registry(
+    path: Path, file_name: str, region: Region, *, by, progress=None, columns: dict[str, int] | None = None
+) -> RegistryReport:
+    """Read, validate and, if every row is valid, apply the registry in one transaction.
+
+    `columns` (field → column index) is the mapping confirmed by the user when the header is not
+    in the known layout; rows of another region are left out and counted."""
 
     def report_progress(percent: int, message: str) -> None:
         if progress:
@@ -423,7 +487,7 @@ def import_registry(path: Path, file_name: str, region: Region, *, by, progress=
 
     report_progress(1, _("Reading the file"))
     table = read_table(path, file_name)
-    report, parsed = validate(table, region, file_name, report_progress)
+    report, parsed = validate(table, region, file_name, report_progress, columns=columns)
     if not report.ok:
         return report
     report_progress(70, _("Saving %(n)d schools") % {"n": len(parsed)})

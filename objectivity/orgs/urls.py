@@ -11,6 +11,7 @@ urlpatterns = [
     path("bodies/new/", views.body_create, name="body-create"),
     path("bodies/<int:pk>/", views.body_edit, name="body-edit"),
     path("registry/import/", views.registry_import, name="registry-import"),
+    path("registry/import/columns/", views.registry_columns, name="registry-columns"),
     path("registry/template.xlsx", views.registry_template, name="registry-template"),
     path("registry/<uuid:pk>/problems.xlsx", views.registry_problems, name="registry-problems"),
 ]

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,13 +14,15 @@ from objectivity.access.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW
 from objectivity.core import jobs
 from objectivity.core.models import Job
 from objectivity.core.tables import Column, TableView, pk_link
+from objectivity.core.tabular import TableFileError, read_table
 from objectivity.core.uploads import store_upload
 from objectivity.core.xlsx import write_table, xlsx_response
 from objectivity.orgs.actions import save_body, update_school
-from objectivity.orgs.forms import BodyForm, RegistryUploadForm, SchoolFilterForm, SchoolForm
+from objectivity.orgs.forms import BodyForm, RegistryColumnsForm, RegistryUploadForm, SchoolFilterForm, SchoolForm
 from objectivity.orgs.jobs import REGISTRY_IMPORT
 from objectivity.orgs.models import SCHOOL_TYPE_SHORT, Body, Municipality, School
-from objectivity.orgs.registry import COLUMN_ALIASES
+from objectivity.orgs.registry import COLUMN_ALIASES, is_known_layout
+from objectivity.orgs.registry_columns import guess
 
 
 def _yes(value: bool) -> str:
@@ -153,16 +157,63 @@ def registry_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         path = store_upload(upload, "registry")
-        job = jobs.start(
-            kind=REGISTRY_IMPORT,
-            title=_("Registry import: %(name)s") % {"name": upload.name},
-            by=request.user,
-            region=region,
-            params={"path": str(path), "name": upload.name, "region_id": region.pk, "user_id": request.user.pk},
-        )
-        return redirect("job-detail", pk=job.pk)
+        try:
+            header = read_table(path, upload.name).header
+        except TableFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            if not is_known_layout(header):  # a real registry's own headers: the user maps the columns
+                request.session[REGISTRY_UPLOAD] = {"path": str(path), "name": upload.name, "region_id": region.pk}
+                return redirect("registry-columns")
+            return redirect("job-detail", pk=_start_registry_import(request, region, path, upload.name).pk)
     recent = Job.objects.visible_to(request.user).filter(kind=REGISTRY_IMPORT)[:10]
     return render(request, "orgs/registry_import.html", {"form": form, "region": region, "recent": recent})
+
+
+REGISTRY_UPLOAD = "registry_upload"
+
+
+def _start_registry_import(request, region, path, name: str, columns: dict[str, int] | None = None) -> Job:
+    params = {"path": str(path), "name": name, "region_id": region.pk, "user_id": request.user.pk}
+    if columns is not None:
+        params["columns"] = columns
+    return jobs.start(
+        kind=REGISTRY_IMPORT,
+        title=_("Registry import: %(name)s") % {"name": name},
+        by=request.user,
+        region=region,
+        params=params,
+    )
+
+
+@login_required
+def registry_columns(request):
+    """The column-mapping step: which column of the uploaded file holds each field of the registry."""
+    region = region_where(request.user, IMPORT_REGISTRY)
+    upload = request.session.get(REGISTRY_UPLOAD)
+    if not upload or upload.get("region_id") != region.pk or not Path(upload["path"]).is_file():
+        messages.info(request, _("Upload the registry file first."))
+        return redirect("registry-import")
+    table = read_table(Path(upload["path"]), upload["name"])
+    plan = guess(table)
+    samples = [_sample(table, i) for i in range(len(table.header))]
+    form = RegistryColumnsForm(
+        request.POST if request.method == "POST" else None,
+        header=table.header,
+        samples=samples,
+        initial_fields=plan.fields,
+    )
+    if request.method == "POST" and form.is_valid():
+        del request.session[REGISTRY_UPLOAD]
+        job = _start_registry_import(request, region, upload["path"], upload["name"], form.columns())
+        return redirect("job-detail", pk=job.pk)
+    context = {"form": form, "region": region, "name": upload["name"], "notes": plan.notes[1:], "rows": len(table.rows)}
+    return render(request, "orgs/registry_columns.html", context)
+
+
+def _sample(table, index: int, n: int = 2) -> str:
+    values = list(dict.fromkeys(row[index].strip() for row in table.rows[:50] if row[index].strip()))
+    return ", ".join(v[:40] for v in values[:n])
 
 
 @login_required

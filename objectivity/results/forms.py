@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.layout import SUBJECTS
 from objectivity.orgs.models import Municipality, School
+from objectivity.results.descriptions import read_description
 from objectivity.results.models import Assessment, FederalWindow, Period, Procedure, ScheduleEntry
-from objectivity.results.reference import LEVELS, ReferenceError, read_catalogue
+from objectivity.results.reference import LEVELS, ReferenceError, parse_entries, read_catalogue
 
 MAX_FILES = 50
 RESULT_SUFFIXES = (".xlsx", ".csv", ".txt")
@@ -110,6 +111,62 @@ class CatalogueUploadForm(forms.Form):
         except ReferenceError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
+
+
+class DescriptionUploadForm(forms.Form):
+    """ФИОКО's «Описание проверочной работы»: ALL.xlsx and its PDF; the work is read from the PDF unless given."""
+
+    workbook = forms.FileField(label=_l("Tasks of the work (ALL.xlsx)"))
+    pdf = forms.FileField(label=_l("The description as PDF (for the scale of marks)"), required=False)
+    year = forms.IntegerField(label=_l("Year"), required=False, min_value=2000, max_value=2100)
+    grade = forms.IntegerField(label=_l("Grade"), required=False, min_value=1, max_value=11)
+    subject = forms.ChoiceField(
+        label=_l("Subject"), required=False, choices=[("", "—"), *((s.code, s.name) for s in SUBJECTS)]
+    )
+    cut3 = forms.IntegerField(label=_l("Lowest score for «3»"), required=False, min_value=0, max_value=1000)
+    cut4 = forms.IntegerField(label=_l("Lowest score for «4»"), required=False, min_value=0, max_value=1000)
+    cut5 = forms.IntegerField(label=_l("Lowest score for «5»"), required=False, min_value=0, max_value=1000)
+    description = None
+    entries: list[dict] = []
+
+    def clean_workbook(self):
+        return _checked_upload(self.cleaned_data["workbook"], ".xlsx")
+
+    def clean_pdf(self):
+        upload = self.cleaned_data.get("pdf")
+        return _checked_upload(upload, ".pdf") if upload else None
+
+    def clean(self):
+        data = super().clean()
+        cuts = [data.get(k) for k in ("cut3", "cut4", "cut5")]
+        if any(c is not None for c in cuts) and None in cuts:
+            raise forms.ValidationError(_("Give all three cut scores of the scale, or none"))
+        if self.errors:
+            return data
+        workbook, pdf = data["workbook"], data.get("pdf")
+        try:
+            self.description = read_description(
+                workbook.read(),
+                workbook.name,
+                pdf.read() if pdf else None,
+                pdf.name if pdf else "",
+                year=data.get("year"),
+                grade=data.get("grade"),
+                subject=data.get("subject") or None,
+                cuts=None if None in cuts else (cuts[0], cuts[1], cuts[2]),
+            )
+            self.entries = parse_entries([self.description.item], workbook.name)
+        except ReferenceError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+def _checked_upload(upload, suffix: str):
+    if not upload.name.lower().endswith(suffix):
+        raise forms.ValidationError(_("Expected a %(suffix)s file") % {"suffix": suffix})
+    if upload.size > 10 * 1024 * 1024:
+        raise forms.ValidationError(_("The file is larger than 10 MB"))
+    return upload
 
 
 class ReferenceForm(forms.Form):

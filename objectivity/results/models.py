@@ -110,6 +110,11 @@ class ReferenceVersion(models.Model):
     def column_max(self) -> list[int]:
         return [int(c["max"]) for c in self.columns]
 
+    @property
+    def levels_missing(self) -> bool:
+        """Some scoring column has no level Б/П/В: the analysis estimates them from the region's data."""
+        return any(not c.get("level") for c in self.columns)
+
 
 class FederalWindow(models.Model):
     """The federal period in which schools set their own dates for a procedure."""

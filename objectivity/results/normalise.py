@@ -26,6 +26,11 @@ PROBLEM_SCHEMA = {
     "excluding": pl.Boolean(),
 }
 NOT_DONE_TEXT = [v.lower() for v in NOT_DONE] + ["не пройд", "x", "х"]
+# A task cell with no digit at all that is not a known code (`H`/`Н`, `?`, `*`, `-` are seen in real
+# exports): the task counts as not attempted (0 points, like X), the row stays in statistics and the
+# cell is listed as a warning. Cells with digits that are not whole numbers («1,5») stay errors.
+UNKNOWN_CODE = r"^[^0-9]+$"
+UNKNOWN_CODE_CHECK = "unknown_code"
 
 
 @dataclass
@@ -137,11 +142,14 @@ def _absent() -> pl.Expr:
     return (variant == ABSENT_VARIANT) | ((variant == "") & no_score)
 
 
+def _unknown_code(cell: pl.Expr) -> pl.Expr:
+    return (cell != "") & ~cell.str.to_lowercase().is_in(NOT_DONE_TEXT) & cell.str.contains(UNKNOWN_CODE)
+
+
 def _score(name: str) -> pl.Expr:
     cell = pl.col(name)
-    return (
-        pl.when(cell.str.to_lowercase().is_in(NOT_DONE_TEXT)).then(pl.lit(0, pl.Int64)).otherwise(_int(cell))
-    ).alias(name)
+    not_attempted = cell.str.to_lowercase().is_in(NOT_DONE_TEXT) | _unknown_code(cell)
+    return pl.when(not_attempted).then(pl.lit(0, pl.Int64)).otherwise(_int(cell)).alias(name)
 
 
 @dataclass
@@ -250,6 +258,16 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
                 _("expected a whole number of points, X/Х, «не пройд.» or an empty cell"),
             )
         )
+        checks.append(
+            Check(
+                UNKNOWN_CODE_CHECK,
+                column,
+                f"raw_task_{i}",
+                _unknown_code(raw),
+                _("an unknown code: counted as a task not attempted (0 points, like X); the row stays in statistics"),
+                excluding=False,
+            )
+        )
         task_max = rules.task_max[i - 1] if i - 1 < len(rules.task_max) else None
         if task_max is not None:
             checks.append(
@@ -335,3 +353,62 @@ def _clamped(name: str, limit: int) -> pl.Expr:
     """Values that do not fit the stored type are kept out (the row is already excluded and reported)."""
     value = pl.col(name)
     return pl.when(value.abs() <= limit).then(value).otherwise(None)
+
+
+def unknown_codes(problems: pl.DataFrame, *, max_schools: int = 50, max_rows: int = 20) -> list[dict]:
+    """Unknown codes in task columns, per code: cells, rows, and the schools with their rows and cells.
+
+    Keys of each item: ``code`` (as written), ``cells``, ``rows``, ``school_count`` and ``schools``
+    (a list of ``{"school_login", "cells", "rows"}``, most cells first; at most `max_schools` schools and
+    `max_rows` row numbers each: the data-quality report lists every cell).
+    """
+    found = problems.filter(pl.col("code") == UNKNOWN_CODE_CHECK)
+    if found.is_empty():
+        return []
+    out = []
+    for (code,), part in found.group_by("value", maintain_order=True):
+        schools = (
+            part.group_by("school_login")
+            .agg(pl.len().alias("cells"), pl.col("source_row").unique().sort().alias("rows"))
+            .sort(["cells", "school_login"], descending=[True, False])
+        )
+        out.append(
+            {
+                "code": code,
+                "cells": part.height,
+                "rows": part["source_row"].n_unique(),
+                "school_count": schools.height,
+                "schools": [
+                    {"school_login": login, "cells": int(cells), "rows": [int(r) for r in rows[:max_rows]]}
+                    for login, cells, rows in schools.head(max_schools).iter_rows()
+                ],
+            }
+        )
+    return sorted(out, key=lambda item: -item["cells"])
+
+
+def unknown_code_lines(items: list[dict], *, limit: int = 5) -> list[str]:
+    """One Russian line per unknown code: how many cells and rows, and in which schools (first rows)."""
+    lines = []
+    for item in items:
+        schools = "; ".join(
+            _("%(login)s (cells: %(cells)d; rows %(rows)s)")
+            % {"login": s["school_login"], "cells": s["cells"], "rows": _rows_text(s["rows"])}
+            for s in item["schools"][:limit]
+        )
+        more = item["school_count"] - limit
+        if more > 0:
+            schools += "; " + _("more schools: %(n)d") % {"n": more}
+        lines.append(
+            _(
+                "unknown code «%(code)s» in task columns (cells: %(cells)d, rows: %(rows)d), counted as not attempted "
+                "(0 points): %(schools)s"
+            )
+            % {"code": item["code"], "cells": item["cells"], "rows": item["rows"], "schools": schools}
+        )
+    return lines
+
+
+def _rows_text(rows: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return f"{shown}, …" if len(rows) > limit else shown

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from objectivity.results.normalise import unknown_code_lines
 from objectivity.results.quality import reason_label
 
 
@@ -35,4 +36,5 @@ def outcome_lines(outcome: dict) -> list[str]:
         "  " + _("warning: %(reason)s — %(n)d") % {"reason": reason_label(code), "n": n}
         for code, n in s["warnings_by_reason"].items()
     ]
+    lines += ["  " + line for line in unknown_code_lines(s.get("unknown_codes", []))]
     return lines

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _l
 from objectivity.core.xlsx import write_sheets
 from objectivity.orgs.models import School
 from objectivity.results.models import ResultImport
+from objectivity.results.normalise import unknown_code_lines
 from objectivity.results.storage import absolute
 
 
@@ -119,6 +120,7 @@ def _summary_rows(result_import: ResultImport, summary: dict) -> list[tuple]:
         (_("Warning: %(reason)s") % {"reason": reason_label(code)}, n)
         for code, n in summary.get("warnings_by_reason", {}).items()
     ]
+    rows += [(_("Unknown code in task columns"), line) for line in unknown_code_lines(summary.get("unknown_codes", []))]
     return rows
 
 
@@ -161,6 +163,7 @@ REASONS = {
     "absent_with_scores": _l("absent, yet scored"),
     "duplicate_code": _l("repeated participant code"),
     "bad_score": _l("unreadable task score"),
+    "unknown_code": _l("unknown code in a task column, counted as not attempted"),
     "task_above_max": _l("task score above its maximum"),
     "total_above_max": _l("total above the maximum"),
     "total_mismatch": _l("total differs from the sum of tasks"),

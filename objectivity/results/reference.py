@@ -20,7 +20,7 @@ from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.schema import task_column
 from objectivity.results.models import Assessment, Form, Period, Procedure, ReferenceVersion
 
-SHIPPED_CATALOGUE = Path(__file__).resolve().parent / "data" / "reference.yaml"
+SHIPPED_DIR = Path(__file__).resolve().parent / "data"  # reference.yaml, vpr-2021.yaml (official descriptions)
 LEVELS = ("Б", "П", "В")
 
 
@@ -120,6 +120,15 @@ class CatalogueReport:
     unchanged: int = 0
 
 
+def shipped_catalogue() -> list[dict]:
+    """Entries of every catalogue shipped with the system, validated as any imported catalogue."""
+    return [
+        entry
+        for path in sorted(SHIPPED_DIR.glob("*.yaml"))
+        for entry in parse_catalogue(path.read_text(encoding="utf-8"), path.name)
+    ]
+
+
 def import_yaml(text: str, *, by=None, source_name: str = "YAML") -> CatalogueReport:
     return import_entries(parse_catalogue(text, source_name), by=by)
 
@@ -162,7 +171,12 @@ def parse_catalogue(text: str, source_name: str) -> list[dict]:
     tests = data.get("tests") if isinstance(data, dict) else None
     if not isinstance(tests, list):
         raise ReferenceError(_("%(name)s: expected a list under the key “tests”") % {"name": source_name})
-    return [_entry(item, n, source_name) for n, item in enumerate(tests, start=1)]
+    return parse_entries(tests, source_name)
+
+
+def parse_entries(items: list, source_name: str) -> list[dict]:
+    """Catalogue items (dicts of the YAML form) validated into entries."""
+    return [_entry(item, n, source_name) for n, item in enumerate(items, start=1)]
 
 
 def _entry(item, n: int, source_name: str) -> dict:

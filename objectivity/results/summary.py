@@ -4,6 +4,7 @@ import polars as pl
 
 from objectivity.orgs.models import Region, School
 from objectivity.results.models import Assessment
+from objectivity.results.normalise import unknown_codes
 
 
 def summarise(pupils: pl.DataFrame, problems: pl.DataFrame, *, region: Region, assessment: Assessment) -> dict:
@@ -16,6 +17,7 @@ def summarise(pupils: pl.DataFrame, problems: pl.DataFrame, *, region: Region, a
         "absent": int(pupils["absent"].sum()),
         "excluded": int((~pupils["valid"]).sum()),
         **_problem_counts(problems),
+        "unknown_codes": unknown_codes(problems),
         "schools": len(logins),
         "schools_matched": len(known),
         "unknown_schools": unknown.select("school_login", "rows").sort("school_login").to_dicts(),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("catalogue/export.yaml", views.catalogue_export, name="catalogue-export"),
     path("catalogue/export.xlsx", views.catalogue_export_xlsx, name="catalogue-export-xlsx"),
     path("catalogue/import/", views.catalogue_import, name="catalogue-import"),
+    path("catalogue/description/", views.description_import, name="description-import"),
     path("catalogue/<int:pk>/", views.reference_detail, name="reference-detail"),
     path("schedule/", views_lists.ScheduleListView.as_view(), name="schedule-list"),
     path("schedule/add/", views_lists.schedule_add, name="schedule-add"),

@@ -23,6 +23,7 @@ from objectivity.results.actions import add_unknown_schools, import_catalogue, s
 from objectivity.results.catalogue_xlsx import export_xlsx
 from objectivity.results.forms import (
     CatalogueUploadForm,
+    DescriptionUploadForm,
     ReferenceForm,
     ResultsUploadForm,
     UnknownSchoolsForm,
@@ -30,6 +31,7 @@ from objectivity.results.forms import (
 )
 from objectivity.results.jobs import RESULTS_IMPORT
 from objectivity.results.models import Assessment, ImportStatus, ResultImport
+from objectivity.results.normalise import unknown_code_lines
 from objectivity.results.quality import participation, quality_workbook, reason_label
 from objectivity.results.reference import export_yaml
 from objectivity.results.storage import absolute
@@ -162,6 +164,7 @@ def import_detail(request, pk):
         "summary": summary,
         "excluded": [(reason_label(c), n) for c, n in summary.get("excluded_by_reason", {}).items()],
         "warnings": [(reason_label(c), n) for c, n in summary.get("warnings_by_reason", {}).items()],
+        "unknown_codes": unknown_code_lines(summary.get("unknown_codes", [])),
         "participation": participation(found) if kept else [],
         "files_kept": kept,
         "can_manage": can_manage,
@@ -292,6 +295,25 @@ def catalogue_import(request):
         )
         return redirect("catalogue")
     return render(request, "results/catalogue_import.html", {"form": form})
+
+
+@login_required
+def description_import(request):
+    """ФИОКО's official description of a work (ALL.xlsx and its PDF) as a new version of its reference data."""
+    region_where(request.user, EDIT_REFERENCE)
+    form = DescriptionUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["workbook"].name
+        report = import_catalogue(by=request.user, entries=form.entries, source_name=name)
+        messages.success(
+            request,
+            _("Catalogue imported: new works %(created)d, new versions %(versions)d, unchanged %(unchanged)d")
+            % report.__dict__,
+        )
+        for note in form.description.notes if form.description else []:
+            messages.warning(request, note)
+        return redirect("catalogue")
+    return render(request, "results/description_import.html", {"form": form})
 
 
 @login_required

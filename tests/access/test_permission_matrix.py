@@ -140,6 +140,7 @@ MATRIX = {
         data={"role": "public_observer", "school": "sch220001"},
     ),
     "registry-import": Entry({"region_admin", "outsider"}),
+    "registry-columns": Entry({"region_admin", "outsider"}, ok=302),  # no upload yet: back to the import page
     "registry-template": Entry(EVERYONE),
     "registry-problems": Entry({"region_admin"}, args=_job),
     "job-list": Entry(EVERYONE),
@@ -168,6 +169,7 @@ MATRIX = {
     "catalogue-export": Entry(RESULT_VIEWERS),
     "catalogue-export-xlsx": Entry(RESULT_VIEWERS),
     "catalogue-import": Entry({"region_admin", "outsider"}),
+    "description-import": Entry({"region_admin", "outsider"}),
     "reference-detail": Entry(RESULT_VIEWERS, args=_assessment),
     "schedule-list": Entry(RESULT_VIEWERS),
     "schedule-add": Entry({"region_admin", "region_analyst", "municipal_coordinator", "school_admin", "outsider"}),

@@ -5,14 +5,14 @@ import pytest
 from objectivity.analysis.synth import default_tests, generate_region, write_region
 from objectivity.orgs.models import School
 from objectivity.results.importer import import_results
-from objectivity.results.reference import SHIPPED_CATALOGUE, import_yaml
+from objectivity.results.reference import import_entries, import_yaml, shipped_catalogue
 from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.browser
 
 
 def test_run_detection_and_read_a_school(live_world, log_in, live_server, tmp_path):
-    import_yaml(SHIPPED_CATALOGUE.read_text(encoding="utf-8"))
+    import_entries(shipped_catalogue())
     tests = default_tests([2024, 2025], grades=(4, 5), subjects=("ma",))
     region = generate_region(seed=3, years=[2024, 2025], n_schools=40, tests=tests, inject={"inflate": 0.15})
     paths = write_region(region, tmp_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from objectivity.results.reference import SHIPPED_CATALOGUE, import_yaml
+from objectivity.results.reference import import_entries, shipped_catalogue
 from tests.factories import MunicipalityFactory, SchoolFactory
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,7 @@ DRAWN = "document.querySelectorAll('[data-drawn]').length === 4"
 
 def test_import_several_files_and_browse_the_work(live_world, log_in, live_server, tmp_path):
     # Live-server tests flush the database, shipped catalogue included: load it again for the scales.
-    import_yaml(SHIPPED_CATALOGUE.read_text(encoding="utf-8"))
+    import_entries(shipped_catalogue())
     municipality = MunicipalityFactory(region=live_world.region, name="Пример муниципальный район")
     for login in ("sch229001", "sch229002", "sch229003", "edu229001"):
         SchoolFactory(municipality=municipality, login=login, pupils_by_grade={"4": 30})

@@ -18,6 +18,7 @@ from objectivity.results import importer
 from objectivity.results.actions import withdraw_import
 from objectivity.results.models import Assessment, ImportStatus, ReferenceVersion, ResultImport
 from objectivity.results.quality import quality_workbook
+from objectivity.results.reference import add_version
 from objectivity.results.storage import ImportFiles
 from objectivity.results.store import current_pupils, statistics_rows
 from tests.factories import MunicipalityFactory, SchoolFactory
@@ -88,12 +89,23 @@ def test_regional_export_is_read_with_all_its_quirks(world, sample_schools):
 
 
 def test_reference_data_is_inferred_and_said_so(world, sample_schools):
+    # A work whose reference data gives only the scale (as the catalogue did before the 2021 descriptions).
+    work = Assessment.objects.get(year=2021, grade=4, subject="ma")
+    add_version(work, max_total=20, cut3=6, cut4=10, cut5=15, columns=[], source="шкала из описания")
     run(REGIONAL, world)
-    reference = Assessment.objects.get(year=2021, grade=4, subject="ma").reference()
-    assert reference.inferred and reference.version == 2
+    reference = work.reference()
+    assert reference.inferred and reference.version == 3
     assert (reference.cut3, reference.cut4, reference.cut5, reference.max_total) == (6, 10, 15, 20)
     assert len(reference.columns) == 15 and all(c["level"] in ("Б", "П", "В") for c in reference.columns)
     assert "highest score seen" in reference.source or "наибольш" in reference.source
+
+
+def test_the_official_description_is_used_as_it_is(world, sample_schools):
+    shipped = Assessment.objects.get(year=2021, grade=4, subject="ma").reference()
+    assert not shipped.inferred and len(shipped.columns) == 15
+    run(REGIONAL, world)
+    used = ResultImport.objects.get(assessment=shipped.assessment).reference
+    assert used == shipped == shipped.assessment.reference()
 
 
 def test_same_file_twice_changes_nothing_and_says_so(world, sample_schools):

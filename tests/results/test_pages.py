@@ -211,17 +211,17 @@ def test_catalogue_excel_round_trip_through_the_pages(world, client):
     sheet = book["Работы"]
     header = [c.value for c in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
-        if (row[1].value, row[3].value, row[4].value) == (2021, 4, "ma"):
-            row[header.index("«5»")].value = 16
+        if (row[1].value, row[3].value, row[4].value) == (2025, 4, "ru"):  # shipped with a scale, no columns
+            row[header.index("«5»")].value = 22
     columns = book["Столбцы"]
-    columns.append(["vpr", 2021, "spring", 4, "ma", 1, "1", 1, "Б", ""])
-    columns.append(["vpr", 2021, "spring", 4, "ma", 2, "2", 2, "П", "да"])
+    columns.append(["vpr", 2025, "spring", 4, "ru", 1, "1", 1, "Б", ""])
+    columns.append(["vpr", 2025, "spring", 4, "ru", 2, "2", 2, "П", "да"])
     buffer = io.BytesIO()
     book.save(buffer)
     response = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
     assert response.status_code == 302, response.content.decode()[-3000:]
-    current = Assessment.objects.get(year=2021, grade=4, subject="ma").reference()
-    assert current.cut5 == 16 and [c["max"] for c in current.columns] == [1, 2] and current.columns[1]["auto"]
+    current = Assessment.objects.get(year=2025, grade=4, subject="ru").reference()
+    assert current.cut5 == 22 and [c["max"] for c in current.columns] == [1, 2] and current.columns[1]["auto"]
     unchanged = Assessment.objects.get(year=2021, grade=5, subject="ru").reference()
     assert unchanged.version == 1
     columns.append(["vpr", 2030, "spring", 4, "ma", 1, "1", 1, "Б", ""])

@@ -40,6 +40,7 @@ class TestInfo:
     levels: tuple[str, ...] = ()  # Б / П / В per column, when known
     criterion: tuple[bool, ...] = ()  # teacher-judged criterion columns, when known
     auto: tuple[bool, ...] = ()  # scored by the computer (cannot be inflated by the school)
+    levels_estimated: bool = False  # levels estimated from the region's data (analysis.difficulty), not official
 
 
 def size_band(n: int) -> str:

@@ -62,6 +62,7 @@ import numpy.typing as npt
 import polars as pl
 from scipy import stats
 
+from objectivity.analysis.difficulty import ESTIMATED_NOTE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.schema import task_column
 
@@ -281,7 +282,8 @@ def _explain(observed: Floats, expected: Floats, n: int, numbers: Ints, info: Te
     top = [int(i) for i in np.argsort(-excess, kind="stable")[:2] if excess[i] > 0]
     everything = _shares(observed.sum(), expected.sum(), maxima.sum() * n)
     if not top:
-        return f"задания повышенного и высокого уровня (столбцов: {len(numbers)}): {_gap(*everything)}; учеников: {n}"
+        estimated = f" ({ESTIMATED_NOTE})" if info.levels_estimated else ""
+        return f"задания повышенного и высокого уровня{estimated} (столбцов: {len(numbers)}): {_gap(*everything)}; учеников: {n}"
     head = _shares(observed[top].sum(), expected[top].sum(), maxima[top].sum() * n)
     overall = f"{_signed(everything[1] - everything[0])} п.п."
     return f"{_columns_phrase(numbers[top], info)}: {_gap(*head)}; по всем заданиям П/В: {overall}; учеников: {n}"
@@ -309,7 +311,8 @@ def _columns_phrase(numbers: Ints, info: TestInfo) -> str:
     judged = [info.criterion[c - 1] for c in numbers] if len(info.criterion) == len(info.column_max) else []
     criteria = ", проверяются по критериям" if judged and all(judged) else ""
     which = " и ".join(str(c) for c in sorted(int(c) for c in numbers))
-    return f"{'столбцы' if len(numbers) > 1 else 'столбец'} {which} (задания {words} уровня{criteria})"
+    estimated = f"; {ESTIMATED_NOTE}" if info.levels_estimated else ""
+    return f"{'столбцы' if len(numbers) > 1 else 'столбец'} {which} (задания {words} уровня{criteria}{estimated})"
 
 
 def _result(

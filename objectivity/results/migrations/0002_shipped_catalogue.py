@@ -3,11 +3,11 @@ from django.db import migrations
 
 def load_catalogue(apps, schema_editor):
     """The scales known from ФИОКО's descriptions, as data an administrator can edit later."""
-    from objectivity.results.reference import SHIPPED_CATALOGUE, parse_catalogue
+    from objectivity.results.reference import shipped_catalogue
 
     Assessment = apps.get_model("results", "Assessment")
     ReferenceVersion = apps.get_model("results", "ReferenceVersion")
-    for entry in parse_catalogue(SHIPPED_CATALOGUE.read_text(encoding="utf-8"), SHIPPED_CATALOGUE.name):
+    for entry in shipped_catalogue():
         key = {k: entry[k] for k in ("procedure", "year", "period", "grade", "subject")}
         assessment, _created = Assessment.objects.get_or_create(**key, defaults={"form": entry["form"]})
         if not ReferenceVersion.objects.filter(assessment=assessment).exists():

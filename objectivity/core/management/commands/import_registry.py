@@ -7,8 +7,11 @@ from django.utils.translation import ngettext
 
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
+from objectivity.core.tabular import TableFileError, read_table
+from objectivity.orgs.commands import region_option
 from objectivity.orgs.jobs import REGISTRY_IMPORT
-from objectivity.orgs.models import Region
+from objectivity.orgs.registry import is_known_layout
+from objectivity.orgs.registry_columns import FIELDS, guess, parse_option, report_notes
 
 
 class Command(BaseCommand):
@@ -18,13 +21,22 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--region", required=True, help="region code, e.g. 22")
         parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+        parser.add_argument(
+            "--columns",
+            default="",
+            metavar="COLUMN=FIELD,...",
+            help=(
+                "which column of the file holds which field, e.g. "
+                '"логин=логин,имя=полное наименование,регион=муниципалитет"; '
+                f"fields: {', '.join(FIELDS.values())}. Without it an unknown header is guessed when unambiguous"
+            ),
+        )
 
     def handle(self, *args, file: Path, region: str, by: str, **options):
-        region_obj = Region.objects.filter(code=region).first()
-        if region_obj is None:
-            raise CommandError(_("Region with code %(code)s is not found") % {"code": region})
+        region_obj = region_option(region)
         if not file.is_file():
             raise CommandError(_("File %(name)s is not found") % {"name": file})
+        columns = self._columns(file, options["columns"])
         user = get_user_model().objects.filter(username=by).first() if by else None
         job = Job.objects.create(
             kind=REGISTRY_IMPORT,
@@ -36,12 +48,33 @@ class Command(BaseCommand):
                 "name": file.name,
                 "region_id": region_obj.pk,
                 "user_id": user.pk if user else None,
+                **({"columns": columns} if columns is not None else {}),
             },
         )
         job = jobs.execute(job, progress=jobs.terminal_progress(self.stderr))
         if job.status == JobStatus.FAILED:
             raise CommandError(job.error)
         self._print(job.result or {})
+
+    def _columns(self, file: Path, option: str) -> dict[str, int] | None:
+        """The mapping to use: the one given, None for the known layout, else a guess said aloud."""
+        try:
+            table = read_table(file, file.name)
+        except TableFileError as exc:
+            raise CommandError(str(exc)) from exc
+        if not option and is_known_layout(table.header):
+            return None
+        plan = parse_option(option, table.header) if option else guess(table)
+        if not plan.ok:
+            raise CommandError(
+                "; ".join(plan.problems)
+                + ". "
+                + _("Say which column holds which field with --columns, e.g. %(example)s")
+                % {"example": '--columns "логин=логин,имя=полное наименование,регион=муниципалитет"'}
+            )
+        heading = _("Columns as given") if option else _("The header is not the known layout; columns are guessed")
+        self.stdout.write(heading + ": " + "; ".join(plan.notes))
+        return plan.fields
 
     def _print(self, result: dict) -> None:
         if result["file_error"]:
@@ -54,5 +87,7 @@ class Command(BaseCommand):
             }
             raise CommandError(f"{_('The file was not imported')}: {count}. {_('Nothing was changed.')}")
         self.stdout.write(_("Schools added: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d") % result)
+        for line in report_notes(result):
+            self.stdout.write(line)
         if result["new_municipalities"]:
             self.stdout.write(_("New municipalities") + ": " + ", ".join(result["new_municipalities"]))

@@ -6,7 +6,7 @@ from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
 from objectivity.detection.jobs import DETECTION_RUN
 from objectivity.detection.runs import create_run, works_of_year
-from objectivity.orgs.models import Region
+from objectivity.orgs.commands import region_option
 
 
 class Command(BaseCommand):
@@ -19,13 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="", help="login of the user the run is recorded for")
 
     def handle(self, *args, region: str, year: int, work: list[int], by: str, **options):
-        regions = Region.objects.filter(code=region) if region else Region.objects.all()
-        if regions.count() != 1:
-            raise CommandError(
-                _("Say which region with --region (codes: %(codes)s)")
-                % {"codes": ", ".join(Region.objects.values_list("code", flat=True)) or "—"}
-            )
-        region_obj = regions.get()
+        region_obj = region_option(region)
         works = works_of_year(region_obj, year)
         works = works.filter(pk__in=work) if work else works
         if not works.exists():

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
+from objectivity.orgs.commands import region_option, registry_warning
 from objectivity.orgs.models import Region
 from objectivity.results.jobs import RESULTS_IMPORT
 from objectivity.results.models import Period, Procedure
@@ -51,15 +52,10 @@ class Command(BaseCommand):
         self._report((job.result or {}).get("outcomes", []))
 
     def _region(self, code: str) -> Region:
-        regions = Region.objects.filter(code=code) if code else Region.objects.all()
-        if regions.count() != 1:
-            raise CommandError(
-                _("Region with code %(code)s is not found") % {"code": code}
-                if code
-                else _("Say which region with --region (codes: %(codes)s)")
-                % {"codes": ", ".join(Region.objects.values_list("code", flat=True)) or "—"}
-            )
-        return regions.get()
+        region = region_option(code)
+        if warning := registry_warning(region):
+            self.stderr.write(warning)
+        return region
 
     def _report(self, outcomes: list[dict]) -> None:
         for outcome in outcomes:

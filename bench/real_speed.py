@@ -1,0 +1,102 @@
+"""Benchmark on real exports: grades 6-8 Russian and maths of one region (ВПР 2021), XLSX to findings.
+
+Run from the project root (needs `../shared/real/`, which only developers and CI have):
+
+    .venv/bin/python bench/real_speed.py             # 3 rounds
+    .venv/bin/python bench/real_speed.py --rounds 1
+
+Each round, in one process:
+  baseline  polars.read_excel(path) of each of the 6 files (the bar's reference);
+  analyze   the path of `objectivity analyze` with the shipped reference data (the official 2021
+            descriptions): read and check every row, ФИОКО markers, every evidence layer, their
+            combination, findings.csv and report.html written; the time of each layer is printed too.
+Medians over the rounds; bar (issue 10): analyze ≤ 3 × baseline. Exit code 0 when it holds, and when the
+real exports are absent (it says so).
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from detection_speed import BAR, PROJECT_DIR, layer_coverage, setup_django  # noqa: E402
+
+REAL = PROJECT_DIR.parent / "shared" / "real" / "results-2021"
+NAMES = [
+    f"Проведение работы по {s}, {g} класс. ВПР 2021.xlsx" for g in (6, 7, 8) for s in ("русскому языку", "математике")
+]
+
+
+def analyze(paths: list[Path], out: Path, timings: dict[str, float]):
+    """What `objectivity analyze FILES --out DIR` does, in process, with each layer timed."""
+    from objectivity.analysis.layout import TestName
+    from objectivity.detection import pipeline
+    from objectivity.detection.files import read_files
+    from objectivity.detection.pipeline import analyse, write_findings_csv
+    from objectivity.detection.report import render_report
+    from objectivity.detection.thresholds import defaults, params_of
+
+    found = read_files(paths, hint=TestName(), reference=None)
+    original = pipeline.available
+    pipeline.available = lambda: {name: _timed(name, layer, timings) for name, layer in original().items()}
+    try:
+        findings = analyse(found.frames, found.max_totals, params_of(defaults()), found.infos)
+    finally:
+        pipeline.available = original
+    write_findings_csv(findings, out / "findings.csv")
+    (out / "report.html").write_text(render_report(findings, works=found.works, notes=found.notes), encoding="utf-8")
+    return sum(f.height for f in found.frames), findings
+
+
+def _timed(name, layer, timings):
+    def run(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return layer(*args, **kwargs)
+        finally:
+            timings[name] += time.perf_counter() - start
+
+    return run
+
+
+def run(rounds: int) -> int:
+    paths = [REAL / name for name in NAMES]
+    if not all(p.is_file() for p in paths):
+        print(f"skipped: the real exports are absent ({REAL})")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="objectivity-bench-") as tmp:
+        setup_django(Path(tmp))
+        import polars as pl
+
+        base, full = [], []
+        for n in range(1, rounds + 1):
+            start = time.perf_counter()
+            for path in paths:
+                pl.read_excel(path)
+            base.append(time.perf_counter() - start)
+            timings: dict[str, float] = defaultdict(float)
+            start = time.perf_counter()
+            rows, findings = analyze(paths, Path(tmp), timings)
+            full.append(time.perf_counter() - start)
+            layers = ", ".join(f"{k} {v:.1f}" for k, v in sorted(timings.items(), key=lambda kv: -kv[1]))
+            print(f"round {n}: read_excel × 6 {base[-1]:.2f} s   analyze {full[-1]:.2f} s   (layers, s: {layers})")
+        print(layer_coverage(findings))
+        b, f = statistics.median(base), statistics.median(full)
+        print(f"\n{rows:,} rows in 6 real files; medians: read_excel {b:.2f} s, analyze {f:.2f} s")
+        ok = f / b <= BAR
+        print(("PASS  " if ok else "FAIL  ") + f"analyze / read_excel = {f / b:.2f} (bar ≤ {BAR})")
+        return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    return run(parser.parse_args().rounds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
