@@ -11,17 +11,19 @@ import pytest
 from polars.testing import assert_frame_equal
 from scipy import optimize, stats
 
+from objectivity.analysis.markers import exact
 from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_band
 from objectivity.analysis.markers.exact import poisson_binomial_pmf
-from objectivity.analysis.markers.journal import (
-    fit_logistic,
-    journal,
-    randomised_upper_p,
-)
+from objectivity.analysis.markers.journal import fit_logistic, journal
 from objectivity.analysis.synth import default_tests, generate_region
 
 COLUMNS = ["school_login", "n", "stat_journal", "p_journal", "explain_journal"]
 FORBIDDEN = ("манипуляц", "фальсификац", "нарушител", "рейтинг", "вероятност")
+
+
+def randomised_upper_p(chances, observed, rng):
+    """The layer's p under τ = 0: a Poisson-binomial count's randomised upper p-value (markers.exact)."""
+    return exact.randomised_upper_p(poisson_binomial_pmf(chances), observed, rng.uniform(size=len(observed)))
 
 
 def counted(frame: pl.DataFrame) -> pl.DataFrame:

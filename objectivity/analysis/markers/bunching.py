@@ -14,8 +14,10 @@ regression over all the region's window pupils gives each pupil's chance of bein
 which columns are criterion-graded, the pupil's anchor is dropped and s is the shrunk mean total.
 
 Null hypothesis. Given their anchor scores and their school's level, the school's window pupils land
-over the cut independently with the region's rates: the count over the cut (both windows together)
-is Poisson-binomial. The p-value is the randomised upper tail P(X > k) + U·P(X = k), U ~ U(0, 1)
+over the cut with the region's rates, shifted together by a school effect of the region's own spread
+(markers.exact: a random intercept on the logit, its τ estimated from all the region's schools; on real
+exports a fixed-rate null gave p < 0.05 to 8-14 % of schools, because classes share a teacher's marking):
+the count over the cut (both windows together) is a mixture of Poisson-binomial laws. The p-value is the randomised upper tail P(X > k) + U·P(X = k), U ~ U(0, 1)
 from numpy.random.default_rng(seed) in the order of sorted logins, so it is exactly uniform under
 the null (a discrete count cannot give that otherwise). Schools with no pupil in either window get
 p = null: the layer says nothing about them. A region's rates are estimated on all its schools,
@@ -23,7 +25,7 @@ manipulated ones included, which only makes the layer more cautious — unless `
 whose results are known to be objective (the «ВПР с контролем объективности» sample, written under
 outside control): then, per window with at least MIN_REFERENCE_PUPILS of their pupils, the rates are
 fitted on those pupils alone and applied to every school, so the region's own heaping no longer hides
-a school's.
+a school's; the spread of the school effect is then estimated on them too.
 
 Output (markers.base): school_login, n, stat_bunching (z = (over − expected) / sd of the
 Poisson-binomial, 0 when the sd is 0; larger = more pupils over the cuts than expected),
@@ -49,7 +51,7 @@ import numpy.typing as npt
 import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.markers.exact import poisson_binomial_pmf, randomised_upper_p
+from objectivity.analysis.markers.exact import mixed_pmf, pmf_moments, randomised_upper_p, school_spread
 from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_columns
 
@@ -96,7 +98,9 @@ def bunching(
     clean = np.isin(pupils.logins, list(reference or ()))[pupils.school]
     chance = _chance_over(pupils, window, over, clean)
     counts = _school_counts(pupils, window, over, chance, len(cuts))
-    p, z = _tail(pupils.school[window >= 0], chance[window >= 0], counts, seed)
+    inside = window >= 0
+    spread_from = clean[inside] if clean[inside].sum() >= MIN_REFERENCE_PUPILS else np.ones(int(inside.sum()), bool)
+    p, z = _tail(pupils.school[inside], chance[inside], over[inside], spread_from, counts, seed)
     anchored = pupils.anchor is not None
     texts = [_explain(counts, i, cuts, p[i], anchored) for i in range(len(pupils.logins))]
     return pl.DataFrame(
@@ -214,30 +218,26 @@ def _school_counts(pupils: Pupils, window: Array, over: Array, chance: Array, n_
     return counts
 
 
-def _tail(school: Array, chance: Array, counts: Array, seed: int) -> tuple[Array, Array]:
-    """Randomised p-value and z of the count over the cuts per school; NaN where the school has no window pupil."""
+def _tail(
+    school: Array, chance: Array, over: Array, spread_from: Array, counts: Array, seed: int
+) -> tuple[Array, Array]:
+    """Randomised p-value and z of the count over the cuts per school, under the region's school-effect null
+    (exact.school_spread, estimated on the `spread_from` pupils: the clean reference when there is one);
+    NaN where the school has no window pupil."""
     n_schools = counts.shape[0]
     u = np.asarray(np.random.default_rng(seed).random(n_schools))  # drawn for every school, so a school's U is its own
     p, z = np.full(n_schools, np.nan), np.full(n_schools, np.nan)
     has = np.flatnonzero(np.bincount(school, minlength=n_schools))
     if not len(has):
         return p, z
-    padded = _padded(school, chance, n_schools)[has]
+    chance = np.where(chance > 0, chance, 1e-12)  # a pupil of the window, however unlikely, is not padding
+    tau = school_spread(school[spread_from], chance[spread_from], over[spread_from])
+    pmf = mixed_pmf(school, chance, n_schools, tau)[has]
     seen = np.rint(counts[has, :, 3].sum(axis=1)).astype(np.int64)
-    p[has] = randomised_upper_p(poisson_binomial_pmf(padded), seen, u[has])
-    expected, sd = padded.sum(axis=1), np.sqrt((padded * (1 - padded)).sum(axis=1))
+    p[has] = randomised_upper_p(pmf, seen, u[has])
+    expected, sd = pmf_moments(pmf)
     z[has] = np.where(sd > 0, (seen - expected) / np.maximum(sd, 1e-12), 0.0)
     return p, z
-
-
-def _padded(school: Array, chance: Array, n_schools: int) -> Array:
-    """schools × (most window pupils in a school): each school's chances, padded with 0 (a sure «under»)."""
-    sizes = np.bincount(school, minlength=n_schools)
-    order = np.argsort(school, kind="stable")
-    place = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    padded = np.zeros((n_schools, int(sizes.max())))
-    padded[school[order], place] = chance[order]
-    return padded
 
 
 # --- explanations ------------------------------------------------------------------------------
