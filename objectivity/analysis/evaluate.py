@@ -28,9 +28,10 @@ import polars as pl
 from scipy import stats
 
 from objectivity.analysis.combine import combine
+from objectivity.analysis.crude import CRUDE, CRUDE_RANK, crude_statistics, with_rank_sum
 from objectivity.analysis.findings import fioco_findings
 from objectivity.analysis.layered import evidence_of
-from objectivity.analysis.markers.base import SIZE_BANDS, info_from_spec, size_band
+from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.schema import counted_rows, with_test_key
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
@@ -157,7 +158,9 @@ class Result:
     precision: float
 
 
-def method_scores(rows: pl.DataFrame, layers: Sequence[str]) -> dict[str, np.ndarray]:
+def method_scores(rows: pl.DataFrame, layers: Sequence[str], extra: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Scores per method (higher = more suspicious); `extra` names methods scored by a `score_<name>` column
+    (the crude statistics; a missing figure ranks lowest)."""
     scores = {
         name: -np.log10(np.clip(rows[f"p_{name}"].cast(pl.Float64).fill_null(1.0).to_numpy(), 1e-300, 1.0))
         for name in layers
@@ -166,11 +169,15 @@ def method_scores(rows: pl.DataFrame, layers: Sequence[str]) -> dict[str, np.nda
         combined = rows["p_combined"].cast(pl.Float64).fill_nan(1.0).fill_null(1.0).to_numpy()
         scores["combined"] = -np.log10(np.clip(combined, 1e-300, 1.0))
     scores["ФИОКО"] = rows["score_fioco"].fill_null(0.0).to_numpy()
+    for name in extra:
+        values = rows[f"score_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        known = ~np.isnan(values)
+        scores[name] = np.where(known, values, values[known].min() - 1 if known.any() else 0.0)
     return scores
 
 
-def results_of(rows: pl.DataFrame, layers: Sequence[str]) -> list[Result]:
-    scores = method_scores(rows, layers)
+def results_of(rows: pl.DataFrame, layers: Sequence[str], extra: Sequence[str] = ()) -> list[Result]:
+    scores = method_scores(rows, layers, extra)
     positive = rows["kind"].is_not_null().to_numpy()
     kinds = rows["kind"].fill_null("").to_numpy()
     bands = rows["band"].to_numpy()
@@ -247,3 +254,113 @@ def fairness(rows: pl.DataFrame) -> list[dict[str, object]]:
         rates = {str(g): round(f / n, 4) for g, n, f in groups.select(attribute, "n", "flagged").iter_rows()}
         out.append({"attribute": attribute, "rates": rates, "p": p})
     return out
+
+
+# ---- real exports as the background (METHODS.md §3: real data first) ------------------------------------
+
+TEST_KEY = ["year", "period", "grade", "subject"]
+CRUDE_METHODS = (*CRUDE, CRUDE_RANK)
+P_BINS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def test_key(frame: pl.DataFrame) -> tuple[int, str, int, str]:
+    return (int(frame["year"][0]), str(frame["period"][0]), int(frame["grade"][0]), str(frame["subject"][0]))
+
+
+def crude_of(frames: Sequence[pl.DataFrame], infos: Mapping[tuple[int, str, int, str], TestInfo]) -> pl.DataFrame:
+    """The crude statistics (objectivity.analysis.crude) of every school × test, with their rank sum."""
+    parts = []
+    for frame in frames:
+        if frame.is_empty() or (key := test_key(frame)) not in infos:
+            continue
+        found = crude_statistics(frame, infos[key]).drop("n")
+        parts.append(found.with_columns(pl.lit(v).alias(k) for k, v in zip(TEST_KEY, key, strict=True)))
+    if not parts:
+        return pl.DataFrame(schema={**dict.fromkeys(TEST_KEY), "school_login": pl.String})
+    frame = pl.concat(parts, how="diagonal_relaxed").with_columns(
+        pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
+    )
+    return with_rank_sum(frame, TEST_KEY)
+
+
+def real_rows(
+    findings: pl.DataFrame,
+    frames: Sequence[pl.DataFrame],
+    infos: Mapping[tuple[int, str, int, str], TestInfo],
+    truth: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """One row per school × test of a run of the product on real exports: the findings' n, p_<layer>, p_combined,
+    flagged, the ФИОКО score, the crude statistics (`score_<name>`), the size band and the injected kind."""
+    found = findings.filter(pl.col("n").fill_null(0) > 0)
+    markers = (
+        pl.col("fioco_mean").fill_null(0)
+        + pl.col("fioco_spearman").fill_null(0)
+        + pl.col("fioco_cohort").is_in(["rise", "fall"]).fill_null(False).cast(pl.Int8)
+    )
+    layers = [c for c in found.columns if c.startswith("p_")]
+    rows = found.select(
+        *TEST_KEY,
+        "school_login",
+        pl.col("n").cast(pl.Int64),
+        *layers,
+        *(c for c in ("flagged", "probability", "probability_low", "probability_high") if c in found.columns),
+        markers.cast(pl.Float64).alias("score_fioco"),
+        pl.col("n").cast(pl.Int64).map_elements(size_band, return_dtype=pl.String).alias("band"),
+    ).with_columns(pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32))
+    crude = crude_of(frames, infos).rename({c: f"score_{c}" for c in CRUDE_METHODS})
+    rows = rows.join(crude, on=[*TEST_KEY, "school_login"], how="left")
+    if truth is None or truth.is_empty():
+        return rows.with_columns(pl.lit(None, pl.String).alias("kind"))
+    kinds = truth.select(*TEST_KEY, "school_login", "kind").with_columns(
+        pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32)
+    )
+    return rows.join(kinds, on=[*TEST_KEY, "school_login"], how="left")
+
+
+def layers_with_p(rows: pl.DataFrame, layers: Sequence[str]) -> list[str]:
+    """The layers that gave a p-value to at least one school × test of the run."""
+    return [
+        name
+        for name in layers
+        if f"p_{name}" in rows.columns and rows[f"p_{name}"].cast(pl.Float64).fill_nan(None).drop_nulls().len() > 0
+    ]
+
+
+def null_shares(rows: pl.DataFrame, layers: Sequence[str], by: Sequence[str] = ()) -> pl.DataFrame:
+    """Per group `by` (none: the whole run) and layer, on un-injected data: the share of school × tests with a
+    p-value that have p < 0.05 and p < 0.001, over all and over those with ≥ 20 participants, with the counts;
+    and the share the combination flags (layer "combined")."""
+    out = []
+    groups = rows.partition_by(list(by), as_dict=True, maintain_order=True) if by else {(): rows}
+    for group, frame in groups.items():
+        where = dict(zip(by, group, strict=True))
+        for name in layers:
+            p = frame[f"p_{name}"].cast(pl.Float64).fill_nan(None)
+            big = frame["n"] >= 20
+            item = {**where, "layer": name}
+            for suffix, values in (("", p.drop_nulls()), ("_20", p.filter(big).drop_nulls())):
+                count = values.len()
+                item[f"count{suffix}"] = count
+                item[f"p05{suffix}"] = _share(values < 0.05)
+                item[f"p001{suffix}"] = _share(values < 0.001)
+            out.append(item)
+        if "flagged" in frame.columns:
+            flagged, big = frame["flagged"].cast(pl.Float64).fill_null(0.0), frame["n"] >= 20
+            out.append(
+                {**where, "layer": "combined", "count": frame.height, "count_20": int(big.sum())}
+                | {"flag": _share(flagged > 0), "flag_20": _share(flagged.filter(big) > 0)}
+            )
+    return pl.DataFrame(out, infer_schema_length=None)
+
+
+def _share(mask: pl.Series) -> float:
+    """The share of True in a boolean series; NaN when it is empty."""
+    return float(np.mean(mask.to_numpy())) if mask.len() else math.nan
+
+
+def pvalue_histogram(p: np.ndarray) -> list[float]:
+    """Density ÷ uniform of p-values in the bins P_BINS (1 everywhere for uniform p); NaN-free input."""
+    if p.size == 0:
+        return [math.nan] * (len(P_BINS) - 1)
+    counts, _edges = np.histogram(np.clip(p, 0.0, 1.0), bins=np.asarray(P_BINS))
+    return [float(c / p.size / (hi - lo)) for c, lo, hi in zip(counts, P_BINS[:-1], P_BINS[1:], strict=True)]
