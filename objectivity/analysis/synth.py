@@ -28,6 +28,11 @@ Model, on a logit ability scale:
 - 7% absent, weak pupils somewhat more often; ~0.3% of rows with a wrong «всего баллов».
 Every part draws from its own seeded stream (synth_core.stream), so the clean region is the same with
 or without injected manipulation (synth_inject), and the same seed gives identical frames.
+
+`realism="real-2021"` (class Realism) adds what real ВПР 2021 grade 6-8 exports show and the model above
+leaves out: class × task structure, whole classes with «не пройд.», no class letter in small schools,
+grade 6-8 school sizes, marks and absence (figures: docs/generator-vs-real.md). The default stays the
+model above, on which the layers' calibration tests run.
 """
 
 from __future__ import annotations
@@ -48,15 +53,18 @@ from objectivity.analysis.synth_core import (
     TestSpec,
     add_points,
     default_tests,
+    not_taught,
     stream,
 )
 from objectivity.analysis.synth_inject import KINDS, inject_manipulation
-from objectivity.analysis.synth_schools import MAX_ROLL, complete_schools, generate_schools
+from objectivity.analysis.synth_schools import MAX_ROLL, MAX_ROLL_REAL_2021, complete_schools, generate_schools
 from objectivity.analysis.synth_write import write_region_files, write_regional_xlsx
 
 __all__ = [
     "KINDS",
+    "REALISM",
     "ColumnSpec",
+    "Realism",
     "SyntheticRegion",
     "TestSpec",
     "default_tests",
@@ -81,6 +89,55 @@ ABSENT_SHARE = 0.068  # the logistic intercept: with weak pupils absent more oft
 MISMATCH_SHARE, ABOVE_MAX_SHARE = 0.0025, 0.0008
 LEVEL_DIFFICULTY = {"Б": (-1.5, 0.8), "П": (1.0, 0.5), "В": (1.8, 0.4)}
 DISCRIMINATION = (0.8, 1.5)
+
+
+@dataclass(frozen=True)
+class Realism:
+    """What the region holds beyond the default model (`generate_region(realism=…)`).
+
+    "default" is the model the layers were calibrated on. "real-2021" adds what the real ВПР 2021
+    grade 6-8 exports of one region show (bench/generator_vs_real.py, docs/generator-vs-real.md):
+    shared class structure on every task, whole classes with «не пройд.» on a task, one-class schools
+    without a class letter, bigger rural schools, more pupils under «3» in grades 6-8, stronger heaping
+    at «3», more absence varying by school, and the teachers' marks of grades 6-8.
+    """
+
+    name: str = "default"
+    # school × column and class × column effects on the logit of a column's score, by subject ("" other)
+    task_sd: tuple[tuple[str, float, float], ...] = ()
+    class_heap_columns: bool = False  # graders of one class add the missing points on the same columns
+    not_taught: bool = False  # zero the class × column cells synth_core.not_taught draws («не пройд.»)
+    below_3_senior: float = BELOW_3_BEFORE_HEAPING  # grades 6+: share under «3» before the heaping
+    heap_ratio: tuple[tuple[float, float], tuple[float, float]] = HEAP_RATIO
+    absent_share: float = ABSENT_SHARE
+    absent_school_sd: float = 0.0  # school effect on the logit of being absent
+    no_letter: tuple[float, float] | None = None  # chance of no class letter: one class, several; None: default
+    journal_shares_senior: tuple[float, float, float] = JOURNAL_SHARES
+    no_journal: float = 0.02
+    journal_r: tuple[tuple[str, float], ...] = ()  # by subject, instead of JOURNAL_R
+    difficulty_spread: tuple[tuple[str, float], ...] = ()  # by subject: the columns' difficulties squeezed
+    max_roll: int = MAX_ROLL
+
+
+REALISM = {
+    "default": Realism(),
+    "real-2021": Realism(
+        name="real-2021",
+        task_sd=(("ru", 0.45, 0.45), ("ma", 0.7, 0.7), ("", 0.6, 0.6)),
+        journal_r=(("ru", 0.98), ("ma", 0.995)),
+        difficulty_spread=(("ru", 0.65),),  # real Russian columns' facility spans 0.33-0.94, not 0.1-0.9
+        class_heap_columns=True,
+        not_taught=True,
+        below_3_senior=0.25,
+        heap_ratio=((8.0, 14.0), (1.5, 2.6)),
+        absent_share=0.1,
+        absent_school_sd=0.5,
+        no_letter=(0.72, 0.015),
+        journal_shares_senior=(0.015, 0.50, 0.91),
+        no_journal=0.001,
+        max_roll=MAX_ROLL_REAL_2021,
+    ),
+}
 
 
 @dataclass
@@ -112,19 +169,28 @@ def generate_region(
     inject: Mapping[str, float] | None = None,
     tests: Sequence[TestSpec] | None = None,
     region_name: str = REGION_NAME,
+    realism: str = "default",
 ) -> SyntheticRegion:
-    """A region's schools, one pupil frame per test, and the truth of `inject` (kind → share of schools)."""
+    """A region's schools, one pupil frame per test, and the truth of `inject` (kind → share of schools).
+
+    `realism`: a key of REALISM; "default" is the model the layers' calibration tests use.
+    """
+    if realism not in REALISM:
+        raise ValueError(f"unknown realism {realism!r}; one of {sorted(REALISM)}")
+    real = REALISM[realism]
     specs = list(tests) if tests is not None else default_tests(years)
     registry = (
-        complete_schools(schools, seed) if schools is not None else generate_schools(seed, n_schools, region_code)
+        complete_schools(schools, seed, realism=realism)
+        if schools is not None
+        else generate_schools(seed, n_schools, region_code, realism=realism)
     )
-    rolls, cohorts = _cohorts(seed, registry, specs)
+    rolls, cohorts = _cohorts(seed, registry, specs, real.max_roll)
     school_effect, leniency = _school_effects(seed, registry)
+    logins = registry["login"].to_list()
     sittings = {
-        spec: _sitting(seed, spec, rolls[spec], cohorts[spec.year - spec.grade], school_effect, leniency)
+        spec: _sitting(seed, spec, rolls[spec], cohorts[spec.year - spec.grade], school_effect, leniency, real, logins)
         for spec in specs
     }
-    logins = registry["login"].to_list()
     truth = inject_manipulation(sittings, logins, inject or {}, stream(seed, "inject"))
     label = f"СПО {region_name}"
     results = {spec: _frame(seed, sitting, logins, label) for spec, sitting in sittings.items()}
@@ -157,14 +223,14 @@ def _school_effects(seed: int, schools: pl.DataFrame) -> tuple[Array, Array]:
 
 
 def _cohorts(
-    seed: int, schools: pl.DataFrame, specs: Sequence[TestSpec]
+    seed: int, schools: pl.DataFrame, specs: Sequence[TestSpec], max_roll: int = MAX_ROLL
 ) -> tuple[dict[TestSpec, Array], dict[int, _Cohort]]:
     """Pupils per school in each test, and each cohort's pupils (as many as its biggest test needs)."""
     born_years = sorted({spec.year - spec.grade for spec in specs})
     size = {
         born: np.exp(0.1 * stream(seed, "cohort-size", born).standard_normal(schools.height)) for born in born_years
     }
-    rolls = {spec: _roll(schools, spec, size[spec.year - spec.grade]) for spec in specs}
+    rolls = {spec: _roll(schools, spec, size[spec.year - spec.grade], max_roll) for spec in specs}
     cohorts = {
         born: _cohort(seed, born, np.max([rolls[s] for s in specs if s.year - s.grade == born], axis=0))
         for born in born_years
@@ -181,11 +247,11 @@ def _cohort(seed: int, born: int, pool: Array) -> _Cohort:
     )
 
 
-def _roll(schools: pl.DataFrame, spec: TestSpec, cohort_size: Array) -> Array:
+def _roll(schools: pl.DataFrame, spec: TestSpec, cohort_size: Array, max_roll: int = MAX_ROLL) -> Array:
     """Pupils of the school's parallel in this test: its roll for the grade, scaled by the cohort's size."""
     column = f"pupils_{spec.grade}"
     on_roll = schools[column].fill_null(0).to_numpy() if column in schools.columns else np.zeros(schools.height)
-    return np.clip(np.rint(on_roll * cohort_size), 0, MAX_ROLL).astype(np.int64)
+    return np.clip(np.rint(on_roll * cohort_size), 0, max_roll).astype(np.int64)
 
 
 # --- one test ----------------------------------------------------------------------------------
@@ -207,8 +273,10 @@ def _normal_cdf(x: Array) -> Array:
     return np.asarray(0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0))))
 
 
-def calibrated_mean(spec: TestSpec, difficulty: Array, discrimination: Array) -> float:
-    """μ_test such that BELOW_3_BEFORE_HEAPING of the region scores under «3» (normal approximation)."""
+def calibrated_mean(
+    spec: TestSpec, difficulty: Array, discrimination: Array, below_3: float = BELOW_3_BEFORE_HEAPING
+) -> float:
+    """μ_test such that `below_3` of the region scores under «3» (normal approximation)."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)
     weights = weights / weights.sum()
     maxima = spec.maxima
@@ -221,11 +289,20 @@ def calibrated_mean(spec: TestSpec, difficulty: Array, discrimination: Array) ->
     low, high = -4.0, 4.0
     for _ in range(40):  # share_below falls as μ rises
         middle = (low + high) / 2
-        low, high = (middle, high) if share_below(middle) > BELOW_3_BEFORE_HEAPING else (low, middle)
+        low, high = (middle, high) if share_below(middle) > below_3 else (low, middle)
     return (low + high) / 2
 
 
-def _sitting(seed: int, spec: TestSpec, roll: Array, cohort: _Cohort, school_effect: Array, leniency: Array) -> Sitting:
+def _sitting(
+    seed: int,
+    spec: TestSpec,
+    roll: Array,
+    cohort: _Cohort,
+    school_effect: Array,
+    leniency: Array,
+    real: Realism = REALISM["default"],
+    logins: Sequence[str] = (),
+) -> Sitting:
     """The clean results of one test: who sat it, in which class, scores per column, journal marks."""
     rng = stream(seed, "test", spec.year, spec.grade, spec.subject)
     starts, school, pupil, klass = _seats(roll)
@@ -233,15 +310,41 @@ def _sitting(seed: int, spec: TestSpec, roll: Array, cohort: _Cohort, school_eff
     level += TEACHER_SD * rng.standard_normal(len(roll)) + cohort.effect  # this parallel's teacher this year
     ability = level[school] + cohort.class_effect[school, klass] + cohort.pupils[cohort.offsets[school] + pupil]
     difficulty, discrimination = column_parameters(spec)
-    on_the_day = calibrated_mean(spec, difficulty, discrimination) + ability + DAY_SD * rng.standard_normal(len(school))
-    scores = rng.binomial(spec.maxima, _expit(discrimination * (on_the_day[:, None] - difficulty))).astype(np.int16)
+    squeeze = dict(real.difficulty_spread).get(spec.subject, 1.0)
+    difficulty = difficulty.mean() + squeeze * (difficulty - difficulty.mean())
+    below_3 = real.below_3_senior if spec.grade >= 6 else BELOW_3_BEFORE_HEAPING
+    mean = calibrated_mean(spec, difficulty, discrimination, below_3)
+    on_the_day = mean + ability + DAY_SD * rng.standard_normal(len(school))
+    logit = discrimination * (on_the_day[:, None] - difficulty)
+    if real.task_sd:
+        logit += _task_effects(seed, spec, roll, school, klass, real)
+    scores = rng.binomial(spec.maxima, _expit(logit)).astype(np.int16)
     z = (ability - ability.mean()) / max(float(ability.std()), 1e-9)
     girl = np.where(rng.random(len(school)) < 0.015, -1, rng.random(len(school)) < 0.49).astype(np.int8)
-    journal = _journal(rng, z, leniency[school] + 0.12 * (girl == 1), JOURNAL_R.get(spec.subject, JOURNAL_R_DEFAULT))
-    absent = rng.random(len(school)) < _expit(np.log(ABSENT_SHARE / (1 - ABSENT_SHARE)) - 0.3 * z)
+    journal_shares = real.journal_shares_senior if spec.grade >= 6 else JOURNAL_SHARES
+    r = dict(real.journal_r).get(spec.subject, JOURNAL_R.get(spec.subject, JOURNAL_R_DEFAULT))
+    journal = _journal(rng, z, leniency[school] + 0.12 * (girl == 1), r, journal_shares, real.no_journal)
+    absent_logit = np.log(real.absent_share / (1 - real.absent_share)) - 0.3 * z
+    if real.absent_school_sd:
+        absent_logit += (
+            real.absent_school_sd * stream(seed, "absence", spec.year, spec.grade).standard_normal(len(roll))[school]
+        )
+    absent = rng.random(len(school)) < _expit(absent_logit)
     scores[absent] = 0
-    _heap(rng, spec, scores, ~absent)
-    no_class = (rng.random(len(roll)) < np.where(roll <= CLASS_SIZE, 0.2, 0.05))[school]  # one class: often «НЕТ»
+    if real.no_letter is None:
+        no_class = np.zeros(len(school), dtype=bool)  # drawn below, where the default model always drew it
+    else:
+        one, several = real.no_letter
+        letters = stream(seed, "letters", spec.year, spec.grade, spec.subject).random(len(roll))
+        no_class = (letters < np.where(roll <= CLASS_SIZE, one, several))[school]
+    blocked = None
+    if real.not_taught and len(logins):
+        blocked = _not_taught(seed, spec, scores, school, np.where(no_class, -1, klass), logins, ~absent)
+    _heap(rng, spec, scores, ~absent, real, school, klass, seed, blocked)
+    if real.no_letter is None:
+        no_class = (rng.random(len(roll)) < np.where(roll <= CLASS_SIZE, 0.2, 0.05))[school]  # one class: often «НЕТ»
+    else:
+        rng.random(len(roll))  # keep the draws that follow where they were
     return Sitting(
         spec=spec,
         school=school,
@@ -256,6 +359,43 @@ def _sitting(seed: int, spec: TestSpec, roll: Array, cohort: _Cohort, school_eff
     )
 
 
+def _task_effects(seed: int, spec: TestSpec, roll: Array, school: Array, klass: Array, real: Realism) -> Array:
+    """What a school's and a class's teaching adds to each column's logit (rows × columns).
+
+    Real classes share which tasks were taught or drilled and how one teacher marked the criteria, so
+    pupils of one class with one total have identical vectors several times as often as a same-total
+    shuffle of the region predicts (notes/similarity-null.md §2).
+    """
+    rng = stream(seed, "task-effects", spec.year, spec.grade, spec.subject)
+    sds = {subject: (school_sd, class_sd) for subject, school_sd, class_sd in real.task_sd}
+    school_sd, class_sd = sds.get(spec.subject, sds.get("", (0.0, 0.0)))
+    k = len(spec.columns)
+    by_school = school_sd * rng.standard_normal((len(roll), k))
+    by_class = class_sd * rng.standard_normal((len(roll), len(LETTERS), k))
+    return np.asarray(by_school[school] + by_class[school, klass])
+
+
+def _class_keys(logins: Sequence[str], school: Array, klass: Array) -> tuple[list[str], Array]:
+    """«login|letter» of each row's class as the file names it (letter "" when none), and each row's key index."""
+    code = school.astype(np.int64) * (len(LETTERS) + 1) + (klass + 1)
+    unique, index = np.unique(code, return_inverse=True)
+    keys = [
+        f"{logins[c // (len(LETTERS) + 1)]}|{LETTERS[c % (len(LETTERS) + 1) - 1] if c % (len(LETTERS) + 1) else ''}"
+        for c in unique.tolist()
+    ]
+    return keys, np.asarray(index).ravel()
+
+
+def _not_taught(
+    seed: int, spec: TestSpec, scores: Array, school: Array, klass: Array, logins: Sequence[str], present: Array
+) -> Array:
+    """Whole classes score 0 on a task they were not taught yet (the writer marks it «не пройд.»); the cells."""
+    keys, index = _class_keys(logins, school, klass)
+    cells = np.asarray(not_taught(seed, spec, keys)[index] & present[:, None])
+    scores[cells] = 0
+    return cells
+
+
 def _seats(roll: Array) -> tuple[Array, Array, Array, Array]:
     """Row offsets per school, and each row's school, place in the school's list, and class (28 to a class)."""
     starts = np.concatenate([[0], np.cumsum(roll)])
@@ -266,31 +406,65 @@ def _seats(roll: Array) -> tuple[Array, Array, Array, Array]:
     return starts, school, pupil, klass
 
 
-def _journal(rng: np.random.Generator, z: Array, shift: Array, r: float) -> Array:
-    """Teacher's marks 2..5 from ability, noise and the school's leniency; 2% without a mark."""
+def _journal(
+    rng: np.random.Generator,
+    z: Array,
+    shift: Array,
+    r: float,
+    shares: tuple[float, float, float] = JOURNAL_SHARES,
+    no_mark: float = 0.02,
+) -> Array:
+    """Teacher's marks 2..5 from ability, noise and the school's leniency; `no_mark` without a mark."""
     perceived = r * z + math.sqrt(1 - r**2) * rng.standard_normal(len(z)) + shift
-    edges = np.quantile(perceived, JOURNAL_SHARES) if len(z) else np.zeros(3)
+    edges = np.quantile(perceived, shares) if len(z) else np.zeros(3)
     marks = np.searchsorted(edges, perceived) + 2
-    return np.where(rng.random(len(z)) < 0.02, 0, marks).astype(np.int8)
+    return np.where(rng.random(len(z)) < no_mark, 0, marks).astype(np.int8)
 
 
-def _heap(rng: np.random.Generator, spec: TestSpec, scores: Array, present: Array) -> None:
+def _heap(
+    rng: np.random.Generator,
+    spec: TestSpec,
+    scores: Array,
+    present: Array,
+    real: Realism = REALISM["default"],
+    school: Array | None = None,
+    klass: Array | None = None,
+    seed: int = 0,
+    blocked: Array | None = None,
+) -> None:
     """Graders everywhere give the missing 1-2 points on criterion columns to pupils just under «3» (and «4»).
 
-    The share lifted is set per test so the region's heaping lands near HEAP_RATIO whatever the shape
-    of the test's histogram; the pupils lifted are drawn at random over the whole region.
+    The share lifted is set per test so the region's heaping lands near the realism's heap ratio whatever
+    the shape of the test's histogram; the pupils lifted are drawn at random over the whole region. With
+    `class_heap_columns` the graders of one class prefer the same one or two criterion columns; `blocked`
+    cells (rows × columns: a task the class was not taught) get no points.
     """
     totals = np.where(present, scores.sum(axis=1), -99)
     room = ((spec.maxima - scores) * spec.criterion_mask).sum(axis=1)
-    one = _lift_chance(totals, spec.cuts[0], rng.uniform(*HEAP_RATIO[0]), TWO_UNDER)
-    four = _lift_chance(totals, spec.cuts[1], rng.uniform(*HEAP_RATIO[1]), 0.0)
+    one = _lift_chance(totals, spec.cuts[0], rng.uniform(*real.heap_ratio[0]), TWO_UNDER)
+    four = _lift_chance(totals, spec.cuts[1], rng.uniform(*real.heap_ratio[1]), 0.0)
     plan = ((spec.cuts[0], 1, one), (spec.cuts[0], 2, one * TWO_UNDER), (spec.cuts[1], 1, four))
     picked = [
         _some(rng, (totals == cut - gap) & (room >= gap), share * ((totals == cut - gap).sum()))
         for cut, gap, share in plan
     ]
     need = np.concatenate([np.full(len(rows), gap) for rows, (_, gap, _) in zip(picked, plan, strict=True)])
-    add_points(scores, np.concatenate(picked), need, spec.maxima, spec.criterion_mask.astype(float), rng)
+    rows = np.concatenate(picked)
+    allowed: Array = spec.criterion_mask.astype(float)
+    if real.class_heap_columns and school is not None and klass is not None and spec.criterion_mask.any():
+        n_classes = int(school.max(initial=-1)) + 1
+        favour = stream(seed, "heap-columns", spec.year, spec.grade, spec.subject).random(
+            (n_classes, len(LETTERS), len(spec.columns))
+        )
+        favour = np.where(spec.criterion_mask, favour, -1.0)
+        top = np.argsort(-favour, axis=2)[..., :2]  # each class's two favoured criterion columns
+        preferred = np.zeros(favour.shape, dtype=bool)
+        np.put_along_axis(preferred, top, True, axis=2)
+        preferred &= spec.criterion_mask
+        allowed = allowed + preferred[school[rows], klass[rows]]
+    if blocked is not None:
+        allowed = allowed * ~blocked[rows]
+    add_points(scores, rows, need, spec.maxima, allowed, rng)
 
 
 def _some(rng: np.random.Generator, candidates: Array, count: float) -> Array:

@@ -182,16 +182,45 @@ def add_points(
     """Add `need` points to each row, one point at a time, on random allowed columns with room left.
 
     Rows whose allowed columns cannot take all the points are left alone. Returns the rows changed.
-    `allowed` is a per-column weight: 0 never, 1 normal, 2 preferred (taken first while room is left).
+    `allowed` is a per-column weight: 0 never, 1 normal, 2 preferred (taken first while room is left);
+    one vector for every row, or one row of weights per row of `rows`.
     """
+    allowed = np.broadcast_to(allowed, (len(rows), scores.shape[1]))
     room = (maxima - scores[rows]) * (allowed > 0)
     fits = (room.sum(axis=1) >= need) & (need > 0)
-    rows, need, room = rows[fits], need[fits].astype(np.int64), room[fits]
+    rows, need, room, allowed = rows[fits], need[fits].astype(np.int64), room[fits], allowed[fits]
     for _ in range(int(need.max(initial=0))):
         active = np.flatnonzero(need > 0)
-        keys = np.where(room[active] > 0, rng.random(room[active].shape) + allowed, -1.0)
+        keys = np.where(room[active] > 0, rng.random(room[active].shape) + allowed[active], -1.0)
         pick = keys.argmax(axis=1)
         scores[rows[active], pick] += 1
         room[active, pick] -= 1
         need[active] -= 1
     return np.asarray(rows)
+
+
+# Whole classes marked «не пройд.» on a task (the topic not taught yet): share of class × column cells,
+# on three columns of each test; real ВПР 2021 grade 6-8 exports: 0.1-0.3 % of cells in Russian,
+# 0.4-0.7 % in maths, half or more of them in classes that have it on that task for ≥ 90 % of pupils.
+NOT_TAUGHT_SHARE = {"ru": 0.001, "ma": 0.005}
+NOT_TAUGHT_COLUMN_WEIGHTS = (0.5, 0.3, 0.2)
+
+
+def not_taught(seed: int, spec: TestSpec, classes: Sequence[str]) -> Array:
+    """Which class × column cells a class marks «не пройд.»: bool, len(classes) × columns.
+
+    `classes` are «login|letter» keys (letter "" when the file gives none). The draw is a hash of the
+    key, so the generator (which zeroes those cells) and the writer (which writes them «не пройд.»)
+    agree whatever else either of them draws.
+    """
+    k = len(spec.columns)
+    chosen = stream(0, "not-taught", spec.grade, spec.subject).choice(k, min(3, k), replace=False)
+    weights = np.zeros(k)
+    weights[chosen] = np.array(NOT_TAUGHT_COLUMN_WEIGHTS[: len(chosen)]) * k / sum(NOT_TAUGHT_COLUMN_WEIGHTS)
+    chance = NOT_TAUGHT_SHARE.get(spec.subject, 0.0) * weights
+    out = np.zeros((len(classes), k), dtype=bool)
+    prefix = f"{seed}|{spec.year}|{spec.grade}|{spec.subject}|{spec.period}|"
+    for j in np.flatnonzero(chance > 0):
+        draws = np.array([zlib.crc32(f"{prefix}{key}|{j}".encode()) for key in classes], dtype=np.float64)
+        out[:, j] = draws / 2.0**32 < chance[j]
+    return out

@@ -24,10 +24,16 @@ import yaml
 
 from objectivity.analysis import layout
 from objectivity.analysis.schema import task_column
-from objectivity.analysis.synth_core import Array, TestSpec, stream
+from objectivity.analysis.synth_core import Array, TestSpec, not_taught, stream
 
 Progress = Callable[[int, str], None]
-NOT_DONE_SHARES = (0.02, 0.015, 0.01)  # of zero scores written as «X», «Х», «не пройд.»
+# «X» for a task left blank, as real ВПР 2021 grade 6-8 exports write it: a tenth of the zero cells in
+# Russian and a fifth in maths (of the zeros of a generated region: 0.065 and 0.17, which come out near those), more on the tasks most pupils miss, and clustered by class (the class's
+# teacher or operator writes blanks as X, or as 0): each class draws its own rate from a Beta law.
+X_AMONG_ZEROS = {"ru": (0.13, 1.87), "ma": (0.5, 2.5)}  # Beta(a, b) per class: mean 0.065 and 0.17
+X_DEFAULT = (0.3, 2.7)
+CYRILLIC_X = 0.07  # of X codes written «Х» (Cyrillic)
+NOT_PASSED_ALONE = 0.003  # of the other zero cells written «не пройд.» one by one
 OTHER_TEXTBOOKS = {
     "ru": (("Рамзаева Т.Г.", "Русский язык. {g} класс"), ("Рыбченкова Л.М.", "Русский язык. {g} класс")),
     "ma": (("Истомина Н.Б.", "Математика. {g} класс"), ("Рудницкая В.Н.", "Математика. {g} класс")),
@@ -165,7 +171,7 @@ def regional_cells(frame: pl.DataFrame, spec: TestSpec, region_label: str, *, se
         _class_text(styles),
         pl.when(pl.col("absent")).then(pl.lit(layout.ABSENT_VARIANT)).otherwise(pl.col("variant")),
         pl.col("total").cast(pl.String),
-        *_score_texts(rng, frame, spec),
+        *_score_texts(rng, frame, spec, seed),
         *_textbook_texts(rng, spec, school, n_schools),
     ]
     return frame.select(cell.alias(name) for cell, name in zip(cells, header, strict=True))
@@ -200,14 +206,32 @@ def _journal_text(no_mark_word: pl.Series) -> pl.Expr:
     return pl.when(mark.is_null()).then(pl.lit(no_mark_word)).otherwise(mark)
 
 
-def _score_texts(rng: np.random.Generator, frame: pl.DataFrame, spec: TestSpec) -> list[pl.Expr]:
-    """Scores as text; some zeros written as «X» (Latin), «Х» (Cyrillic) or «не пройд.»."""
-    chance = rng.random((len(frame), len(spec.columns)))
-    edges = np.cumsum(NOT_DONE_SHARES)
-    words = np.array([*layout.NOT_DONE, ""])[np.searchsorted(edges, chance, side="right")]
+def _score_texts(rng: np.random.Generator, frame: pl.DataFrame, spec: TestSpec, seed: int = 0) -> list[pl.Expr]:
+    """Scores as text; some zeros written as «X» (Latin), «Х» (Cyrillic) or «не пройд.».
+
+    «не пройд.» marks the zeros of the class × column cells `synth_core.not_taught` draws (the generator
+    zeroes those cells with realism "real-2021") and a few zeros elsewhere; «X» is drawn per zero cell at
+    its class's rate, weighted towards the columns with most zeros.
+    """
+    columns = [task_column(j + 1) for j in range(len(spec.columns))]
+    zero = frame.select((pl.col(c) == 0).fill_null(False) for c in columns).to_numpy().astype(bool)
+    present = ~frame["absent"].to_numpy().astype(bool)
+    keys = frame.select(pl.concat_str(pl.col("school_login"), pl.lit("|"), pl.col("class_letter").fill_null("")))
+    unique, index = np.unique(keys.to_series().to_numpy().astype(str), return_inverse=True)
+    index = np.asarray(index).ravel()
+    not_passed = not_taught(seed, spec, unique.tolist())[index]
+    a, b = X_AMONG_ZEROS.get(spec.subject, X_DEFAULT)
+    class_rate = rng.beta(a, b, len(unique))[index]
+    zeros_by_column = zero[present].mean(axis=0) if present.any() else np.ones(len(columns))
+    weight = np.clip(zeros_by_column / max(float(zeros_by_column.mean()), 1e-9), 0.3, 2.5)
+    chance = rng.random(zero.shape)
+    cyrillic = rng.random(zero.shape) < CYRILLIC_X
+    alone = rng.random(zero.shape) < NOT_PASSED_ALONE
+    x = ~not_passed & ~alone & (chance < np.minimum(class_rate[:, None] * weight, 0.95))
+    words = np.where(not_passed | alone, layout.NOT_DONE[2], np.where(x, np.where(cyrillic, "Х", "X"), ""))
     texts = []
-    for j in range(len(spec.columns)):
-        score = pl.col(task_column(j + 1))
+    for j, name in enumerate(columns):
+        score = pl.col(name)
         word = pl.lit(pl.Series(words[:, j]))
         texts.append(pl.when((score == 0) & (word != "")).then(word).otherwise(score.cast(pl.String)))
     return texts

@@ -272,3 +272,77 @@ def test_generation_and_writing_are_fast(tmp_path: Path):
     started = time.perf_counter()
     write_regional_xlsx(frame, spec, tmp_path / "big.xlsx", big.region_label)
     assert time.perf_counter() - started < 30  # ~7 s on the development machine
+
+
+# --- realism "real-2021" (bench/generator_vs_real.py, docs/generator-vs-real.md) --------------------
+
+SENIOR = default_tests([2021], grades=(6, 7, 8), subjects=("ma",))
+
+
+@pytest.fixture(scope="module")
+def real_like():
+    return generate_region(seed=SEED, years=[2021], n_schools=250, tests=SENIOR, realism="real-2021")
+
+
+def identical_pair_ratio(frame: pl.DataFrame) -> float:
+    """Same-class pairs with one total and one vector, over what a region-wide same-total shuffle expects."""
+    rows = present(frame).with_columns(
+        klass=pl.concat_str("school_login", pl.col("class_letter").fill_null("")),
+        vector=pl.concat_str(task_columns(frame), separator=","),
+    )
+    by_vector = rows.group_by("total", "vector").len()
+    chance = (
+        by_vector.group_by("total")
+        .agg(same=(pl.col("len") * (pl.col("len") - 1)).sum(), n=pl.col("len").sum())
+        .select("total", p=pl.col("same") / (pl.col("n") * (pl.col("n") - 1)).clip(1))
+    )
+    cells = rows.group_by("klass", "total").len().join(chance, on="total")
+    expected = (cells["len"] * (cells["len"] - 1) / 2 * cells["p"]).sum()
+    same = rows.group_by("klass", "total", "vector").len()
+    return float((same["len"] * (same["len"] - 1) / 2).sum() / expected)
+
+
+def test_an_unknown_realism_is_refused():
+    with pytest.raises(ValueError, match="realism"):
+        generate_region(seed=1, years=[2021], n_schools=5, tests=SENIOR, realism="real-2099")
+
+
+def test_default_classes_share_nothing_beyond_ability():
+    region = generate_region(seed=SEED, years=[2021], n_schools=250, tests=SENIOR)
+    for spec, frame in region.results.items():
+        assert 0.6 < identical_pair_ratio(frame) < 1.4, spec
+
+
+def test_real_2021_classes_share_their_task_profile(real_like):
+    """Pupils of one class with one total share a vector several times as often as the shuffle predicts
+    (real grade 6-8 maths: 2.9-7.2 ×), whole classes have «не пройд.» on a task, and small schools give
+    no class letter."""
+    for spec, frame in real_like.results.items():
+        assert identical_pair_ratio(frame) > 2.0, spec
+        sizes = present(frame).group_by("school_login").agg(pl.len(), letters=pl.col("class_letter").is_null().all())
+        small = sizes.filter(pl.col("len") < 20)
+        assert 0.55 < small["letters"].mean() < 0.9, spec
+        assert 0.09 < frame["absent"].mean() < 0.14, spec
+        assert 0.08 < (present(frame)["total"] < spec.cuts[0]).mean() < 0.2, spec
+
+
+def test_real_2021_writes_x_and_not_passed_by_class(real_like, tmp_path):
+    spec = SENIOR[0]
+    frame = real_like.results[spec]
+    path = tmp_path / "real-like.xlsx"
+    write_regional_xlsx(frame, spec, path, real_like.region_label, seed=SEED)
+    sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0).filter(
+        pl.col("вариант") != layout.ABSENT_VARIANT
+    )
+    klass = pl.concat_str(pl.col("логин школы"), pl.col("класс").fill_null(""))
+    columns = [c for c in sheet.columns if c.startswith("балл за")]
+    whole = []
+    for column in columns:
+        marked = sheet.select(klass.alias("k"), (pl.col(column) == layout.NOT_DONE[2]).alias("np"))
+        share = marked.group_by("k").agg(pl.col("np").mean().alias("share"))
+        whole.append(marked.join(share, on="k").filter(pl.col("np"))["share"])
+    shares = pl.concat(whole)
+    assert shares.len() > 0 and (shares >= 0.9).mean() > 0.4  # «не пройд.» comes by whole classes
+    x = sheet.select(pl.any_horizontal(pl.col(c).is_in(["X", "Х"]) for c in columns).alias("x"), klass.alias("k"))
+    by_class = x.group_by("k").agg(pl.col("x").mean(), pl.len()).filter(pl.col("len") >= 5)["x"]
+    assert by_class.std() > 0.2  # some classes write blanks as X, others as 0
