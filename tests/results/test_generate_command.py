@@ -44,6 +44,19 @@ def test_generate_writes_the_region(tmp_path):
     assert "100%" in err.getvalue() and "push: 3" in out.getvalue()
 
 
+def test_the_realistic_region_writes_codes_by_class(tmp_path):
+    call_command(
+        "generate", "--out", str(tmp_path), "--schools", "80", "--years", "2021", "--grades", "6",
+        "--subjects", "ma", "--realism", "real-2021", stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    frame = pl.read_excel(next(tmp_path.glob("2021/*.xlsx")), infer_schema_length=0)
+    tasks = frame.select(c for c in frame.columns if c.startswith("балл за"))
+    codes = tasks.select(pl.all().str.strip_chars().is_in(["не пройд.", "X", "Х"]).sum()).sum_horizontal().item()
+    assert codes > 0.02 * tasks.height * tasks.width
+    with pytest.raises(CommandError):
+        call_command("generate", "--out", str(tmp_path), "--realism", "dreamy", stdout=io.StringIO())
+
+
 def test_the_registry_import_understands_schools_xlsx(tmp_path):
     call_command(
         "generate",

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.synth import KINDS, SyntheticRegion, default_tests, generate_region, write_region
+from objectivity.analysis.synth import KINDS, REALISM, SyntheticRegion, default_tests, generate_region, write_region
 from objectivity.analysis.synth_core import CATALOGUE
 from objectivity.core.jobs import terminal_progress
 
@@ -67,6 +67,13 @@ class Command(BaseCommand):
         parser.add_argument("--subjects", default="ru,ma", help="comma-separated subject codes: ru, ma")
         parser.add_argument("--region-code", default="22", help="two digits, used in school logins")
         parser.add_argument(
+            "--realism",
+            choices=sorted(REALISM),
+            default="default",
+            help="default: the model the layers are calibrated on; real-2021: class and school task effects, "
+            "untaught tasks and real school sizes, as measured on real exports (docs/generator-vs-real.md)",
+        )
+        parser.add_argument(
             "--inject",
             nargs="+",
             action="extend",
@@ -94,6 +101,7 @@ class Command(BaseCommand):
             region_code=code,
             inject=shares,
             tests=default_tests(years, grades, subjects),
+            realism=str(options["realism"]),
         )
         paths = write_region(region, Path(str(options["out"])), progress=terminal_progress(self.stderr))
         self._summary(region, paths, time.monotonic() - started)
