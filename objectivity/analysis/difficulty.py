@@ -49,6 +49,4 @@ def _facility(rows: pl.DataFrame, maxima: tuple[int, ...]) -> np.ndarray | None:
 def _levels_of(facility: np.ndarray) -> list[str]:
     advanced = max(2, round(len(facility) * ADVANCED_SHARE))
     hardest = set(np.argsort(facility, kind="stable")[:advanced].tolist())
-    return [
-        ("В" if facility[i] < HIGH_FACILITY else "П") if i in hardest else "Б" for i in range(len(facility))
-    ]
+    return [("В" if facility[i] < HIGH_FACILITY else "П") if i in hardest else "Б" for i in range(len(facility))]

@@ -75,7 +75,9 @@ def read_description(
     max_total = scale.max_total if scale and scale.max_total else sum(c["max"] for c in columns)
     _check_sum(columns, max_total, workbook_name, notes)
     if not any(c["level"] for c in columns):
-        notes.append(_("%(name)s gives no task levels: they will be estimated from the region's data") % {"name": workbook_name})
+        notes.append(
+            _("%(name)s gives no task levels: they will be estimated from the region's data") % {"name": workbook_name}
+        )
     item = {
         "procedure": "vpr",
         "period": "spring",

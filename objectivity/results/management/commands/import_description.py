@@ -41,7 +41,9 @@ class Command(BaseCommand):
                 subject=options.get("subject"),
                 cuts=parse_scale(scale),
             )
-            report = import_catalogue(by=user, entries=parse_entries([found.item], workbook.name), source_name=workbook.name)
+            report = import_catalogue(
+                by=user, entries=parse_entries([found.item], workbook.name), source_name=workbook.name
+            )
         except ReferenceError as exc:
             raise CommandError(str(exc)) from exc
         for note in found.notes:
