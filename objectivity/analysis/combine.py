@@ -10,6 +10,11 @@
    strong one: tan((0.5 − p)π) of
    p = 0.999 is −318 and wipes out p = 0.003 of another layer, while 1/p adds at most 1. On the evaluation
    scenario this raised the AUC from 0.73 to 0.76 (copying within a class: 0.91 → 0.99).
+   Layers may carry weights (`combine(weights=…)`; Wilson 2019 allows any fixed w_i ≥ 0 with Σ w = 1):
+   H⁻¹ = Σ w_i / p_i over the layers present, weights renormalised, its null law by Monte-Carlo for those
+   weights (`weighted_inverse_sf`) and Landau(0.874 + Σ w_i log(1/w_i), π/2) in the tail (`landau_location`);
+   equal weights give exactly the unweighted result. The product's weights come from
+   objectivity.analysis.weights (equal unless fitted ones beat them on held-out real-data injections).
 2. Across all school × tests of a region, the share of clean ones π0 is estimated (Storey 2002, λ = 0.5)
    and the density of combined p-values by a monotone decreasing (Grenander) estimate; the probability
    that a school × test is manipulated is 1 − lfdr(p) = 1 − π0 / f(p) (Efron 2004, local FDR).
@@ -28,7 +33,7 @@ probability_low, probability_high, flagged (0/1), risk («низкий» / «с�
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -40,10 +45,42 @@ NULL_DRAWS = 200_000
 MIN_REFERENCE = 10  # p-values of a region below which no probability is estimated
 
 
-def harmonic_mean_p(pvalues: Array) -> Array:
+def harmonic_mean_p(pvalues: Array, weights: Sequence[float] | None = None, draws: int = NULL_DRAWS) -> Array:
     """Row-wise combined p of a (schools × layers) array with NaN for missing layers (Wilson 2019); NaN when all
-    are missing, the p itself when one is present."""
+    are missing, the p itself when one is present.
+
+    `weights` (one per column, ≥ 0; None: equal) give the weighted HMP, H⁻¹ = Σ w_i / p_i with the weights of
+    the layers present in the row renormalised to sum to 1 (Wilson 2019 allows any fixed weights summing to 1).
+    Rows whose present layers have equal weights are combined exactly as without weights; `draws` sets the
+    Monte-Carlo of unequal weights (fewer when fitting weights, where only ranks matter)."""
     present = ~np.isnan(pvalues)
+    if weights is None or _all_equal(np.asarray(weights, dtype=float)):
+        return _equal_hmp(pvalues, present)
+    relative = np.asarray(weights, dtype=float)
+    if relative.shape != (pvalues.shape[1],) or np.any(relative < 0) or not np.all(np.isfinite(relative)):
+        raise ValueError("harmonic_mean_p: one finite weight ≥ 0 per layer")
+    inverse = 1.0 / np.clip(np.nan_to_num(pvalues, nan=1.0), 1e-300, 1.0)
+    result = np.full(pvalues.shape[0], np.nan)
+    patterns, which = np.unique(present, axis=0, return_inverse=True)
+    for index, pattern in enumerate(patterns):
+        rows = which.ravel() == index
+        if not pattern.any():
+            continue
+        w = relative[pattern]
+        w = np.full(w.size, 1.0 / w.size) if w.sum() <= 0 else w / w.sum()  # no weight at all: equal shares
+        if _all_equal(w):
+            result[rows] = _equal_hmp(pvalues[np.ix_(rows, pattern)], present[np.ix_(rows, pattern)])
+            continue
+        result[rows] = weighted_inverse_sf(inverse[np.ix_(rows, pattern)] @ w, w, draws)
+    return result
+
+
+def _all_equal(weights: Array) -> bool:
+    return weights.size == 0 or bool(np.all(weights == weights[0]))
+
+
+def _equal_hmp(pvalues: Array, present: Array) -> Array:
+    """The equal-weight HMP of every row (the product's combination before layer weights)."""
     count = present.sum(axis=1)
     inverse = np.where(present, 1.0 / np.clip(np.nan_to_num(pvalues, nan=1.0), 1e-300, 1.0), 0.0).sum(axis=1)
     mean_inverse = np.divide(inverse, count, out=np.ones(count.shape), where=count > 0)
@@ -72,6 +109,47 @@ def mean_inverse_sf(value: Array, layers: int) -> Array:
     simulated = 1.0 - np.searchsorted(draws, value, side="left") / draws.size
     landau = stats.landau.sf(value, loc=np.log(layers) + LANDAU_SHIFT, scale=np.pi / 2)
     tail = value > draws[int(0.999 * draws.size)]
+    result: Array = np.where(tail, landau, simulated)
+    return result
+
+
+def landau_location(weights: Array) -> float:
+    """Location of the Landau law of Σ w_i / U_i (Σ w = 1): LANDAU_SHIFT + Σ w_i log(1/w_i).
+
+    1/U is in the domain of the stable law with α = 1, β = 1 (Landau(0.874, π/2) for one layer); for α = 1,
+    w·X has scale w·σ and location w·μ − (2/π)σ w log w, so the sum of independent terms has scale π/2 and
+    location 0.874 + Σ w_i log(1/w_i): log L + 0.874 for equal weights, Wilson's law. Checked against
+    Monte-Carlo in tests/analysis/test_combine.py."""
+    w = np.asarray(weights, dtype=float)
+    w = w[w > 0]
+    return float(LANDAU_SHIFT - np.sum(w * np.log(w)))
+
+
+def _weights_key(weights: Array) -> tuple[float, ...]:
+    """The law of Σ w_i / U_i does not depend on the order of the layers: one cache entry per sorted set."""
+    return tuple(sorted(round(float(w), 9) for w in weights if w > 0))
+
+
+@functools.lru_cache(maxsize=64)
+def _null_weighted(key: tuple[float, ...], draws: int) -> Array:
+    """Sorted draws of Σ w_i / U_i for independent uniforms, w = `key` (fixed seed: the same law everywhere)."""
+    rng = np.random.default_rng(20190125)
+    weights = np.asarray(key)
+    simulated: Array = np.sort((1.0 / rng.uniform(size=(draws, weights.size))) @ weights)
+    return simulated
+
+
+def weighted_inverse_sf(value: Array, weights: Array, draws: int = NULL_DRAWS) -> Array:
+    """P(Σ w_i / U_i ≥ value) for independent uniform U_i and weights summing to 1: Monte-Carlo for these
+    weights over the body of the law, the Landau law (`landau_location`, scale π/2) beyond the draws' 0.999
+    quantile, as `mean_inverse_sf` does for equal weights."""
+    key = _weights_key(np.asarray(weights, dtype=float))
+    if len(key) == 1:
+        return np.minimum(1.0, 1.0 / np.asarray(value))
+    null = _null_weighted(key, draws)
+    simulated = 1.0 - np.searchsorted(null, value, side="left") / null.size
+    landau = stats.landau.sf(value, loc=landau_location(np.asarray(key)), scale=np.pi / 2)
+    tail = value > null[int(0.999 * null.size)]
     result: Array = np.where(tail, landau, simulated)
     return result
 
@@ -170,11 +248,15 @@ def combine(
     q: float = 0.05,
     extreme: float = 0.001,
     risk_medium: float = 0.1,
+    weights: Mapping[str, float] | None = None,
 ) -> pl.DataFrame:
-    """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring)."""
-    matrix = np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
+    """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring).
+
+    `weights`: relative weight of each layer in the HMP (a layer not named weighs 1; None: all equal), as
+    objectivity.analysis.weights fits them; the flag rule and the FDR control do not depend on them."""
+    matrix = layer_matrix(findings, layers)
     adjusted = _without_floor_noise(findings, layers, matrix)
-    combined = harmonic_mean_p(adjusted)
+    combined = combined_p(findings, layers, weights, matrix)
     # p ≥ 0.5 wherever the statistic shows no excess, so this is `signals` of every layer at once
     signalled = np.nan_to_num(adjusted, nan=1.0) < SIGNAL_BELOW
     agreeing = signalled.sum(axis=1)
@@ -193,6 +275,26 @@ def combine(
         pl.Series("flagged", flagged.astype(np.int8)),
     )
     return out.with_columns(_risk(risk_medium).alias("risk"))
+
+
+def layer_matrix(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
+    """(rows × layers) p-values, NaN where a layer gave none."""
+    return np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
+
+
+def combined_p(
+    findings: pl.DataFrame,
+    layers: Sequence[str],
+    weights: Mapping[str, float] | None = None,
+    matrix: Array | None = None,
+    draws: int = NULL_DRAWS,
+) -> Array:
+    """The combined p of every row (steps 1 of the module docstring), with relative layer `weights`."""
+    matrix = layer_matrix(findings, layers) if matrix is None else matrix
+    adjusted = _without_floor_noise(findings, layers, matrix)
+    if weights is None:
+        return harmonic_mean_p(adjusted)
+    return harmonic_mean_p(adjusted, [float(weights.get(name, 1.0)) for name in layers], draws)
 
 
 def _without_floor_noise(findings: pl.DataFrame, layers: Sequence[str], matrix: Array) -> Array:

@@ -35,6 +35,7 @@ from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_sp
 from objectivity.analysis.schema import counted_rows, with_test_key
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
+from objectivity.analysis.weights import product_weights
 
 Layer = Callable[..., pl.DataFrame]
 KINDS = ("push", "inflate", "hard", "journal", "copy", "exclude")
@@ -70,7 +71,7 @@ def school_tests(seed: int, n_schools: int, layers: Mapping[str, Layer]) -> pl.D
         pl.col("login").alias("school_login"), "settlement", "school_type", pl.col("is_small").cast(pl.Boolean)
     )
     rows = rows.join(attributes, on="school_login", how="left")
-    return combine(rows, list(layers), seed=seed) if layers else rows
+    return combine(rows, list(layers), seed=seed, weights=product_weights()) if layers else rows
 
 
 def _keyed(spec: TestSpec, frame: pl.DataFrame) -> pl.DataFrame:
@@ -289,15 +290,15 @@ def real_rows(
     infos: Mapping[tuple[int, str, int, str], TestInfo],
     truth: pl.DataFrame | None,
 ) -> pl.DataFrame:
-    """One row per school × test of a run of the product on real exports: the findings' n, p_<layer>, p_combined,
-    flagged, the ФИОКО score, the crude statistics (`score_<name>`), the size band and the injected kind."""
+    """One row per school × test of a run of the product on real exports: the findings' n, p_<layer>, stat_<layer>,
+    p_combined, flagged, the ФИОКО score, the crude statistics (`score_<name>`), the size band and the injected kind."""
     found = findings.filter(pl.col("n").fill_null(0) > 0)
     markers = (
         pl.col("fioco_mean").fill_null(0)
         + pl.col("fioco_spearman").fill_null(0)
         + pl.col("fioco_cohort").is_in(["rise", "fall"]).fill_null(False).cast(pl.Int8)
     )
-    layers = [c for c in found.columns if c.startswith("p_")]
+    layers = [c for c in found.columns if c.startswith(("p_", "stat_"))]  # stat_: the combination's floor rule
     rows = found.select(
         *TEST_KEY,
         "school_login",

@@ -2,7 +2,8 @@
 
 `layered_findings` takes the part-1 findings (objectivity.analysis.findings.fioco_findings) and the
 same pupil frames, runs each layer of objectivity.analysis.layers on each ВПР test, and combines the
-layers' p-values over all school × tests of the region (objectivity.analysis.combine). It replaces the
+layers' p-values over all school × tests of the region (objectivity.analysis.combine), with the layer weights
+the product uses (objectivity.analysis.weights: equal unless learned ones were adopted). It replaces the
 part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<layer>` per layer and
 `probability_low`/`probability_high`, and appends each layer's explanation (when it signals: combine.signals) to
 `reasons`. ОГЭ/ЕГЭ rows get no layer p-values (the layers read ВПР task columns).
@@ -22,6 +23,7 @@ from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.schema import counted_rows
+from objectivity.analysis.weights import product_weights
 
 Key = tuple[int, str, int, str]
 Layer = Callable[..., pl.DataFrame]
@@ -97,7 +99,7 @@ def layered_findings(
                 pl.lit(None, pl.Float64).alias(f"p_{name}"), pl.lit(None, pl.String).alias(f"explain_{name}")
             )
     part1_columns = {c: f"fioco_{c}" for c in ("probability", "risk", "flagged")}
-    combined = combine(merged.rename(part1_columns), list(layers), seed=seed)
+    combined = combine(merged.rename(part1_columns), list(layers), seed=seed, weights=product_weights())
     return _fall_back_to_part1(combined).with_columns(_reasons(list(layers), combined.columns).alias("reasons"))
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.markers.fioco import objectivity_index
 from objectivity.analysis.schema import with_test_key
+from objectivity.analysis.weights import combination_method
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
@@ -118,6 +119,7 @@ def execute(run: DetectionRun, progress) -> dict:
     step = progress_step(progress, 70, 85, _("Evidence layers"))
     params, references = params_of(run.thresholds.values), control_samples(run.region, works)
     findings = analyse(frames, maxima, params, infos, reported=wanted, step=step, references=references)
+    run.method = combination_method()  # which layer weights the combination had (objectivity.analysis.weights)
     progress(85, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
     _save(run, findings, keys, versions, path)

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from objectivity.analysis.synth import default_tests, generate_region, write_region
+from objectivity.analysis.weights import combination_method
 from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
 from objectivity.orgs.models import School
 from objectivity.results.importer import import_results
@@ -78,6 +79,9 @@ def test_a_run_keeps_its_settings_and_data_and_repeats_exactly(world, generated)
         )
 
     assert rows(first) == rows(second) and len(rows(first)) > 0
+    first.refresh_from_db()
+    assert first.method == combination_method()  # which layer weights the combination had
+    assert first.method.startswith("layers-hmp-")
     summary = first.summary["works"]
     assert {w["work"] for w in summary} == {"ВПР 2025 · Математика · 4 класс", "ВПР 2025 · Математика · 5 класс"}
     assert all(0 <= w["index"] <= 100 for w in summary)

@@ -45,6 +45,18 @@ from objectivity.analysis.markers.base import SIZE_BANDS, size_band
 from objectivity.analysis.real_inject import KINDS as REAL_KINDS
 from objectivity.analysis.real_inject import hardest_columns, inject_real
 from objectivity.analysis.russian import decimal
+from objectivity.analysis.weight_fit import (
+    CHECKS,
+    PENALTY,
+    Fit,
+    HeldOut,
+    adopt,
+    fit_weights,
+    held_out,
+    prepare,
+    write_weights,
+)
+from objectivity.analysis.weights import EQUAL_METHOD, combination_method
 from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import FileSet, read_files
 from objectivity.detection.pipeline import analyse, progress_step
@@ -81,9 +93,39 @@ class Command(BaseCommand):
         )
         parser.add_argument("--grades", default="", help="--real: grades of the files injected into (empty: all)")
         parser.add_argument("--reference", type=Path, default=None, help="--real: catalogue of works (YAML)")
+        parser.add_argument(
+            "--save-rows",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="--real: keep each injection seed's school × test rows (layer p-values, truth) as Parquet in DIR",
+        )
+        parser.add_argument(
+            "--fit-weights",
+            type=Path,
+            default=None,
+            metavar="OUT.yaml",
+            help="--real: fit the layer weights of the combination on the injected runs, validate them on held-out "
+            "injections and tests, and write them to OUT.yaml (adopted only if they beat equal weights; the "
+            "product reads objectivity/analysis/data/combine_weights.yaml)",
+        )
+        parser.add_argument(
+            "--from-rows",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="with --fit-weights: fit on the rows kept by --save-rows in DIR instead of analysing again",
+        )
 
     def handle(self, *args, seeds: int, schools: int, out: Path | None, real: list[Path] | None, **options):
         target = out or settings.BASE_DIR.parent / "docs" / "detection-quality.md"
+        if options.get("from_rows"):
+            if not options.get("fit_weights"):
+                raise CommandError(_("--from-rows needs --fit-weights"))
+            stored = load_rows(options["from_rows"])
+            text = "\n".join(self._fit(stored, f"--from-rows {options['from_rows']}", options))
+            self.stdout.write(text)
+            return
         if real:
             text = self._real(real, seeds, options)
             self._write(target, real=text)
@@ -118,6 +160,7 @@ class Command(BaseCommand):
 
     def _real(self, paths: list[Path], seeds: int, options: dict) -> str:
         started = time.monotonic()
+        method = combination_method()  # before a --fit-weights of this run rewrites the weights file
         files = real_files(paths)
         subjects = {s.strip() for s in str(options["subjects"]).split(",") if s.strip()}
         grades = {int(g) for g in str(options["grades"]).split(",") if g.strip()}
@@ -155,15 +198,21 @@ class Command(BaseCommand):
                 run(found.frames, _("All files, without injection"), 1), found.frames, found.infos, None
             )
         layers = layers_with_p(everything, names_all)
-        per_seed, truths, fprs = [], [], []
+        per_seed, truths, fprs, seed_rows = [], [], [], []
         for seed in range(1, seeds + 1):
             injected, truth = inject_real(frames, found.infos, seed, variants=variants)
             label = _("Injection %(n)d of %(total)d") % {"n": seed, "total": seeds}
             rows = real_rows(run(injected, label, runs - seeds + seed - 1), injected, found.infos, truth)
             per_seed.append(results_of(rows, layers, CRUDE_METHODS))
+            seed_rows.append(rows)
+            if options.get("save_rows"):
+                save_rows(options["save_rows"], seed, rows, _command_line(paths, seeds, options))
             truths.append(truth)
             fprs.append(false_positive_rates(rows))
         progress(100, "")
+        fitted = []
+        if options.get("fit_weights"):
+            fitted = self._fit(dict(enumerate(seed_rows, start=1)), _command_line(paths, seeds, options), options)
         context = RealRun(
             files=[files[i].name for i in picked],
             all_files=[p.name for p in files],
@@ -175,9 +224,112 @@ class Command(BaseCommand):
             fprs=fprs,
             seconds=time.monotonic() - started,
             command=_command_line(paths, seeds, options),
+            method=method,
             hard_last=sum(_hard_is_last(found.infos[test_key(frame)]) for frame in frames if not frame.is_empty()),
         )
-        return real_report(summarise(per_seed), layers, context)
+        return real_report(summarise(per_seed), layers, context) + "\n".join(fitted)
+
+    def _fit(self, per_seed: dict[int, pl.DataFrame], command: str, options: dict) -> list[str]:
+        """Fit the layer weights on the injected runs' rows, validate on held-out data, write the YAML; the
+        report section in markdown lines."""
+        first = next(iter(per_seed.values()))
+        layers = layers_with_p(first, [name for name in available() if name not in OVERSIGHT])
+        data = prepare(per_seed, layers)
+        validation = held_out(data, layers)
+        fit = fit_weights(data, layers)
+        adopted, reason = adopt(validation)
+        if command.startswith("--from-rows"):
+            kept = options["from_rows"] / "command.txt"
+            analysed = kept.read_text(encoding="utf-8").strip() + "; " if kept.is_file() else ""
+            command = f"{analysed}objectivity evaluate --fit-weights {options['fit_weights']} {command}"
+        else:
+            command += f" --fit-weights {options['fit_weights']}"
+        meta = {
+            "date": f"{datetime.date.today():%Y-%m-%d}",
+            "commit": _commit() + (" (uncommitted changes)" if _dirty() else ""),
+            "command": command,
+            "seeds": len(per_seed),
+            "school_tests": int(data.kind.size / max(1, len(per_seed))),
+            "subjects": sorted(set(data.subject.tolist())),
+        }
+        write_weights(options["fit_weights"], fit, validation, adopted, reason, meta)
+        self.stderr.write(_("Weights written: %(path)s") % {"path": options["fit_weights"]})
+        return weights_section(validation, fit, adopted, reason, meta)
+
+
+def save_rows(folder: Path, seed: int, rows: pl.DataFrame, command: str = "") -> None:
+    """One injection seed's school × test rows as `seed-<n>.parquet` (derived figures, no pupil rows), and the
+    command that analysed them (`command.txt`, read back by --from-rows into the weights' provenance)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows.write_parquet(folder / f"seed-{seed}.parquet")
+    if command:
+        (folder / "command.txt").write_text(f"{command} --save-rows {folder}\n", encoding="utf-8")
+
+
+def load_rows(folder: Path) -> dict[int, pl.DataFrame]:
+    """The rows kept by `save_rows`, by seed."""
+    found = {int(p.stem.split("-", 1)[1]): pl.read_parquet(p) for p in folder.glob("seed-*.parquet")}
+    if not found:
+        raise CommandError(_("No seed-<n>.parquet in %(path)s") % {"path": folder})
+    return dict(sorted(found.items()))
+
+
+WEIGHT_SUBSETS = ("all", "20+", *REAL_KINDS, *(big_subset(k) for k in REAL_KINDS))
+
+
+def weights_section(validation: HeldOut, fit: Fit, adopted: bool, reason: str, meta: dict) -> list[str]:
+    """The held-out comparison of equal and learned layer weights, in markdown."""
+    summary = {(r["check"], r["weights"], r["subset"]): r for r in validation.summary().to_dicts()}
+    penalty = f"{PENALTY:g}".replace(".", ",")
+    lines = [
+        "",
+        "## Веса слоёв в сочетании: равные и подобранные, на отложенных данных",
+        "",
+        "Веса слоёв во взвешенном гармоническом среднем p подобраны на p-значениях слоёв тех же прогонов с "
+        "внедрением (реальные выгрузки; слои при подборе не пересчитываются): цель — среднее по видам искажения "
+        "AUC, поиск по координатам весов softmax(θ) с притяжением к равным весам (штраф "
+        f"{penalty} × KL). Проверка на данных, на которых веса не подбирались: «другие засевы» — веса "
+        "подобраны на половине засевов внедрения, AUC — на другой половине; «другие работы» — веса подобраны "
+        "по другому предмету и на другой половине засевов, AUC — по этому предмету. Среднее по засевам, в "
+        "скобках — наименьшее и наибольшее; «разница» — подобранные минус равные в том же засеве (в скольких "
+        "засевах подобранные выше).",
+        f"Подбор: {meta['date']}, коммит `{meta['commit']}`, команда `{meta['command']}`.",
+    ]
+    for check, title in CHECKS.items():
+        lines += ["", f"### {title}", "", "| Подмножество | Равные веса | Подобранные | Разница (засевов выше) |"]
+        lines.append("|---|---|---|---|")
+        for subset in WEIGHT_SUBSETS:
+            equal, learned = summary.get((check, "equal", subset)), summary.get((check, "learned", subset))
+            if not equal or not learned or equal["auc"] is None:
+                continue
+            diff = (
+                f"{learned['diff']:+.3f} ({learned['diff_min']:+.2f}…{learned['diff_max']:+.2f}; "
+                f"{learned['wins']} из {learned['seeds']})"
+                if learned["diff"] is not None
+                else "—"
+            )
+            name = "все" if subset == "all" else "≥ 20 участников" if subset == "20+" else subset
+            lines.append(f"| {name} | {cell(equal, 'auc')} | {cell(learned, 'auc')} | {diff} |")
+    fits = "; ".join(
+        f"{item.check}, половина {item.fold + 1}, подобраны по {item.trained}: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in item.weights.items())
+        for item in validation.fits
+    )
+    final = ", ".join(f"{k} {v:.2f}" for k, v in fit.weights.items())
+    verdict = (
+        "Подобранные веса приняты по умолчанию: на обеих проверках они выше равных."
+        if adopted
+        else "Подобранные веса не приняты, сочетание остаётся с равными весами: на отложенных данных они не выше равных."
+    )
+    lines += [
+        "",
+        f"Веса по всем засевам и работам (1 — равная доля): {final}; среднее по видам AUC на тех же данных "
+        f"{fit.score:.3f} против {fit.equal_score:.3f} у равных весов.",
+        f"Веса по половинам: {fits}.",
+        f"{verdict} Правило: среднее по отложенным засевам AUC по видам и AUC по всем ОО × работам выше равных "
+        f"весов на обеих проверках ({reason}).",
+    ]
+    return lines
 
 
 def real_files(paths: list[Path]) -> list[Path]:
@@ -449,6 +601,7 @@ class RealRun:
         self.seconds: float = values["seconds"]
         self.command: str = values["command"]
         self.hard_last: int = values["hard_last"]
+        self.method: str = values.get("method", EQUAL_METHOD)  # the combination's weights in the runs
 
 
 def real_report(summary: pl.DataFrame, layers: list[str], run: RealRun) -> str:
@@ -513,6 +666,9 @@ def _real_heading(run: RealRun) -> list[str]:
         f"в {run.hard_last} из {len(run.files)} работ это два последних оцениваемых задания, ровно те, что читает "
         "грубая статистика «последние два задания», так что её результат на hard отчасти задан построением.",
         f"Единица — ОО × работа. Среднее по {run.seeds} засевам внедрения, в скобках — наименьшее и наибольшее.",
+        f"Сочетание слоёв — гармоническое среднее p, веса слоёв `{run.method}` "
+        f"({'равные' if run.method == EQUAL_METHOD else 'подобранные'}; "
+        "objectivity/analysis/data/combine_weights.yaml, подбор и проверка — `--fit-weights`).",
         "Грубые статистики не имеют нулевой модели и посчитаны в том же прогоне: скопление — ученики с баллом "
         "{c, c+1} к ученикам с {c−2, c−1} у порогов «3» и «4»; последние два задания — доля максимума за два "
         "последних оцениваемых задания минус предсказанная по остальным заданиям линейной регрессией по ОО региона; "
