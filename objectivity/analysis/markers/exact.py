@@ -44,7 +44,7 @@ def randomised_upper_p(pmf: Array, seen: Array, u: Array) -> Array:
 # stretched by √(1 + c²τ²), c = 16√3 / (15π) (Zeger, Liang & Albert 1988, Biometrics 44:1049), so the
 # mixture keeps the region's mean. With τ = 0 everything is exactly the fixed-chance law.
 
-NODES, NODE_WEIGHTS = np.polynomial.hermite.hermgauss(11)
+NODES, NODE_WEIGHTS = np.polynomial.hermite.hermgauss(9)
 WEIGHTS = NODE_WEIGHTS / np.sqrt(np.pi)  # of a standard normal u = √2·node
 STRETCH = (16 * np.sqrt(3) / (15 * np.pi)) ** 2
 MAX_SPREAD = 3.0  # τ beyond this is not a school effect but a broken model
@@ -65,7 +65,7 @@ def school_spread(school: Array, chance: Array, success: Array) -> float:
     def minus_loglik(tau: float) -> float:
         return -float(_school_logliks(logit, hit, starts, tau).sum())
 
-    found = minimize_scalar(minus_loglik, bounds=(0.0, MAX_SPREAD), method="bounded", options={"xatol": 2e-2})
+    found = minimize_scalar(minus_loglik, bounds=(0.0, MAX_SPREAD), method="bounded", options={"xatol": 5e-2})
     tau = float(found.x)
     return tau if minus_loglik(tau) < minus_loglik(0.0) else 0.0
 
