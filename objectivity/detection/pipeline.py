@@ -22,13 +22,17 @@ MaxTotals = dict[tuple[int, str, int, str], int]
 # storage. At national scale the textbook and region text alone would double the memory.
 ANALYSED = (
     "source_row", "participant_code", "school_login", "region_label", "class_letter", "journal_mark",
-    "absent", "total", "valid", "procedure", "year", "period", "grade", "subject",
+    "absent", "total", "valid", "procedure", "year", "period", "grade", "subject", "variant",
 )  # fmt: skip
 
 
 def analysed_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The columns the analysis reads (ANALYSED and the scoring columns), in the frame's order."""
-    return frame.select(c for c in frame.columns if c in ANALYSED or c.startswith("task_"))
+    """The columns the analysis reads (ANALYSED and the scoring columns), in the frame's order. The variant
+    (L3's cells are class × variant) is kept as a small number: at national scale its text would cost
+    hundreds of megabytes; a variant that is not a number (none seen in real exports) reads as unknown."""
+    columns = [c for c in frame.columns if c in ANALYSED or c.startswith("task_")]
+    variant = pl.col("variant").cast(pl.Int16, strict=False) if frame.schema.get("variant") == pl.String else None
+    return frame.select(variant if c == "variant" and variant is not None else pl.col(c) for c in columns)
 
 
 def analyse(

@@ -1,21 +1,22 @@
-"""L3 within-class similarity: output contract, the exact permutation null of a small region against
-SciPy's hypergeometric distribution, the size of the test on clean generated regions, and its power
-on injected copying (METHODS.md §2-3; Jacob & Levitt 2003)."""
+"""L3 within-class similarity: output contract, the class-margin null of small classes against its exact
+distribution by enumeration, the size of the test on clean generated regions, and its power on injected
+copying (METHODS.md §2-3; Jacob & Levitt 2003). The sampler itself, Rasch-generated classes and the real
+exports: test_similarity_null.py."""
 
+import itertools
 import math
 import re
 
 import numpy as np
 import polars as pl
 import pytest
-from scipy import stats
 
 from objectivity.analysis.markers import similarity as similarity_module
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.markers.similarity import similarity
 from objectivity.analysis.synth import default_tests, generate_region
 
-INFO = TestInfo(max_total=3, cuts=(1, 2, 3), column_max=(1, 1, 1))
+INFO = TestInfo(max_total=3, cuts=None, column_max=(1, 1, 1))  # every total of 0-3 would sit at a cut
 COLUMNS = ["school_login", "n", "stat_similarity", "p_similarity", "explain_similarity"]
 FORBIDDEN = ("манипуляц", "фальсификац", "нарушител", "рейтинг", "вероятност")
 
@@ -77,62 +78,78 @@ def test_statistic_is_the_log_rarity_of_the_shared_vector():
     assert out["n"][0] == 2
 
 
-@pytest.mark.parametrize("pair", [(0, 0, 1), (0, 1, 0), (1, 0, 0)])
-def test_permutation_null_of_one_pair_matches_the_hypergeometric_distribution(pair):
-    # Reference: scipy.stats.hypergeom. Shuffling the 20 vectors with total 1 among their 20 pupils gives
-    # school «a»'s two pupils a draw of 2 without replacement from an urn of 20 holding N_v of vector v:
-    # P(both get v) = hypergeom(M=20, n=N_v, N=2).pmf(2). The statistic exceeds the observed one exactly
-    # when they coincide on a rarer vector. E[randomised p] = (E[G] + (E[E] + 1)/2) / (B + 1).
-    counts = {(1, 0, 0): 4, (0, 1, 0): 6, (0, 0, 1): 10}
-    both = {v: stats.hypergeom(20, c, 2).pmf(2) for v, c in counts.items()}
-    above = sum(p for v, p in both.items() if counts[v] < counts[pair])
-    permutations = 200
-    expected = (permutations * above + (permutations * both[pair] + 1) / 2) / (permutations + 1)
-    frame = small_region(pair)
-    p = [
-        similarity(frame, INFO, seed=s, permutations=permutations).filter(pl.col("school_login") == "a")[
-            "p_similarity"
-        ][0]
-        for s in range(300)
-    ]
-    # SD of one p ≤ 0.1 here, so the mean of 300 is within ±0.018 at 3 SE
-    assert np.mean(p) == pytest.approx(expected, abs=0.018)
+def fiber(totals: list[int], column_sums: list[int]) -> list[tuple[tuple[int, ...], ...]]:
+    """Every 0/1 matrix (rows = pupils) with these row totals and column sums: the class-margin null's support."""
+    columns = len(column_sums)
+    rows = [[v for v in itertools.product((0, 1), repeat=columns) if sum(v) == t] for t in totals]
+    return [m for m in itertools.product(*rows) if [sum(c) for c in zip(*m, strict=True)] == column_sums]
 
 
-def test_expected_pairs_in_the_explanation_match_the_hypergeometric_mean():
-    # Reference: scipy.stats.hypergeom, as above: E[identical pairs] = Σ_v P(both get v) = 66/190.
-    mean = sum(stats.hypergeom(20, c, 2).pmf(2) for c in (4, 6, 10))
-    out = similarity(small_region((0, 0, 1)), INFO, seed=3, permutations=4000)
+def cell_region(matrix: tuple[tuple[int, ...], ...]) -> pl.DataFrame:
+    """School «a» is one class of these pupils; the region around it: every vector of 4 binary columns with
+    totals 1-3, twice, one pupil per school."""
+    others = [v for v in itertools.product((0, 1), repeat=4) if 1 <= sum(v) <= 3] * 2
+    rows = [("a", "А", v) for v in matrix] + [(f"s{i:03d}", "А", v) for i, v in enumerate(others)]
+    return pupils(rows)
+
+
+CELL_TOTALS, CELL_SUMS = [1, 1, 2, 2, 2], [2, 3, 2, 1]  # a class of five pupils, four binary tasks
+INFO4 = TestInfo(max_total=4, cuts=None, column_max=(1, 1, 1, 1))
+
+
+def identical_pairs(matrix: tuple[tuple[int, ...], ...]) -> int:
+    return sum(a == b for a, b in itertools.combinations(matrix, 2))
+
+
+def test_expected_pairs_in_the_explanation_match_the_exact_mean_under_the_null():
+    # Reference: the mean number of identical pairs over the enumerated fiber (every matrix equally likely).
+    support = fiber(CELL_TOTALS, CELL_SUMS)
+    mean = np.mean([identical_pairs(m) for m in support])
+    observed = next(m for m in support if identical_pairs(m) == 2)
+    out = similarity(cell_region(observed), INFO4, seed=3, permutations=3999)
     text = out.filter(pl.col("school_login") == "a")["explain_similarity"][0]
     shown = re.search(r"ожидалось в среднем (\d+,\d+)", text)
     assert shown is not None
-    assert float(shown.group(1).replace(",", ".")) == pytest.approx(mean, abs=0.03)  # 4 SE of 4000 draws
-    assert "у 2 учеников одинаковые баллы" in text and "такой набор у 10 из 20 учеников с 1 баллом" in text
+    assert float(shown.group(1).replace(",", ".")) == pytest.approx(mean, abs=0.06)  # 4000 draws of a few sweeps
+    assert "в школе 2 одинаковые пары, при тех же результатах класса по заданиям и тех же первичных баллах" in text
 
 
-def rare_pair_region() -> pl.DataFrame:
-    """School «a»: two pupils of one class share (1,0,0), which 10 of the region's 10,000 pupils with total 1
-    have; everyone else sits alone in his school."""
-    others = [(1, 0, 0)] * 8 + [(0, 1, 0)] * 4990 + [(0, 0, 1)] * 5000
-    rows = [("a", "А", (1, 0, 0)), ("a", "А", (1, 0, 0))]
-    return pupils(rows + [(f"s{i:05d}", "А", v) for i, v in enumerate(others)])
-
-
-def test_a_pair_beyond_every_permutation_gets_its_tail_p_from_more_draws():
-    # Reference: scipy.stats.binom. Only both pupils drawing (1,0,0) reaches the observed statistic: with
-    # replacement q = (10/10,000)² = 1e-6 per draw, so over the last stage's D = 1,000,000 draws the count E is
-    # Binomial(D, q) and the randomised p = U·(E + 1)/(D + 1) has mean (D·q + 1)/2/(D + 1) ≈ 1e-6. Without the
-    # tail draws p could not fall below 1/(permutations + 1).
-    frame = rare_pair_region()
-    draws = similarity_module.TAIL_STAGES[-1]
-    expected = (stats.binom(draws, 1e-6).mean() + 1) / 2 / (draws + 1)
-    p = [
-        similarity(frame, INFO, seed=s, permutations=50).filter(pl.col("school_login") == "a")["p_similarity"][0]
-        for s in range(20)
+def test_a_copied_block_gets_its_p_from_the_later_stages():
+    # Nine pupils of one class share one vector of total 6 beside eleven pupils drawn from a Rasch model: under the
+    # class-margin null such a block is rarer than 1 in 1000, so the school runs through the later stages. With
+    # the first stage's 99 draws alone p = U·(E + 1)/100 would have a median of at least 0.005.
+    rng = np.random.default_rng(2)
+    theta = rng.normal(0, 1, 11)
+    difficulty = np.linspace(-1.5, 1.5, 12)
+    scores = (rng.random((11, 12)) < 1 / (1 + np.exp(difficulty - theta[:, None]))).astype(int)
+    block = tuple(int(x) for x in (difficulty < 0).astype(int))  # the six easiest tasks
+    rows = [("a", "А", tuple(int(x) for x in v)) for v in scores] + [("a", "А", block)] * 9
+    region = rows + [(f"s{i:03d}", "А", tuple(int(x) for x in v)) for i, v in enumerate(rng.integers(0, 2, (400, 12)))]
+    info = TestInfo(max_total=12, cuts=None, column_max=(1,) * 12)
+    outs = [
+        similarity(pupils(region), info, seed=seed, permutations=99).filter(pl.col("school_login") == "a")
+        for seed in range(5)
     ]
-    assert max(p) < (stats.binom(draws, 1e-6).isf(1e-9) + 1) / (draws + 1)
-    assert min(p) > 0
-    assert np.mean(p) == pytest.approx(expected, abs=0.6e-6)  # SD of one p ≈ 0.82e-6: 3.3 SE of 20
+    p = [out["p_similarity"][0] for out in outs]
+    assert all(0 < x < 0.01 for x in p)
+    assert np.median(p) < 0.002
+    assert (
+        "у 9 учеников одинаковые баллы по всем заданиям (столбцов: 12), у каждого 6 баллов"
+        in outs[0]["explain_similarity"][0]
+    )
+
+
+def test_pairs_at_a_mark_cut_are_reported_apart_and_not_counted_by_default():
+    # Two pupils share (1,0,0) at total 1 = the «3» cut: by default (CUT_WEIGHT = 0) the pair weighs nothing, so
+    # the school has nothing else to say; with cut_weight=1 it counts as any other pair and the text names the cut.
+    info = TestInfo(max_total=3, cuts=(1, 2, 3), column_max=(1, 1, 1))
+    frame = small_region((1, 0, 0))
+    default = similarity(frame, info, seed=1).filter(pl.col("school_login") == "a")
+    assert default["stat_similarity"][0] == 0 and default["p_similarity"][0] is None
+    counted_in = similarity(frame, info, seed=1, cut_weight=1.0).filter(pl.col("school_login") == "a")
+    assert counted_in["stat_similarity"][0] == pytest.approx(math.log(20 / 4))
+    assert "из них у порогов отметок 1 у «3» (1-2 балла)" in counted_in["explain_similarity"][0]
+    assert similarity_module.cut_marks((6, 10, 14)) == {6: 3, 7: 3, 10: 4, 11: 4, 14: 5, 15: 5}
 
 
 # --- rules of the null -------------------------------------------------------------------------------
@@ -212,27 +229,34 @@ def test_size_on_clean_regions_in_every_band(clean):
 
 
 def test_power_on_copied_blocks(copied):
-    # Measured with these seeds (TPR at α = 0.05, copied schools): ≥ 0.9 in every band; clean schools ≈ 0.05.
+    # Measured with these seeds (TPR at α = 0.05, copied schools with ≥ 20 pupils): 0.48 (20-49) and 0.63 (50+);
+    # clean schools ≈ 0.05. The generator copies the block's best pupil, often at or near a cut score: the
+    # class-margin null finds near-ceiling vectors likely, and pairs at a cut do not count by default
+    # (with cut_weight=1 and many sweeps: 0.78 and 0.81). The region-wide shuffle found ≥ 0.9 here, but it
+    # flagged a fifth of real schools.
     injected = copied.filter(pl.col("kind") == "copy")
     large = rates_by_band(injected.filter(pl.col("n") >= 20))
     for band, (count, rate) in large.items():
         assert count >= 10, band
-        assert rate >= 0.8, (band, count, rate)
+        assert rate >= 0.35, (band, count, rate)
     others = rates_by_band(copied.filter(pl.col("kind").is_null() & (pl.col("n") >= 20)))
     assert all(rate <= 0.07 for _, rate in others.values())
 
 
-def test_national_scale_draws_keep_the_size_and_the_power(monkeypatch):
-    """Above EXACT_SHUFFLE_UP_TO pupils vectors are drawn with replacement within totals; forced here on
-    a region of 2,500 schools, the size stays in [0.03, 0.07] per band and copied blocks are still found.
-    (Drawing with replacement is slightly conservative when a total has only hundreds of pupils: a rare vector
-    can be drawn twice. Nationally a total has tens of thousands.)"""
-    monkeypatch.setattr(similarity_module, "EXACT_SHUFFLE_UP_TO", 0)
-    clean = region_results(14, 2500, None)
+def test_sampling_in_small_chunks_keeps_the_size_and_the_power(monkeypatch):
+    """Nationally a test's pupils × draws do not fit in memory at once: schools are sampled in chunks of at most
+    CHUNK_CELLS pupils × draws × tasks (a school alone, its draws in parts). Forced tiny here, the size stays in
+    [0.03, 0.07] per band and copied blocks are still found."""
+    monkeypatch.setattr(similarity_module, "CHUNK_CELLS", 100_000)  # a few schools of 99 draws at once
+    chunks = []
+    chunk = similarity_module._Sampler._chunk
+    monkeypatch.setattr(similarity_module._Sampler, "_chunk", lambda self, *a: chunks.append(1) or chunk(self, *a))
+    clean = pl.concat([region_results(seed, 600, None) for seed in (14, 15, 16)])
+    assert len(chunks) > 1000
     for band, (count, rate) in rates_by_band(clean).items():
         assert 0.03 <= rate <= 0.07, (band, count, rate)
     copied = region_results(21, 600, {"copy": 0.08}).filter((pl.col("kind") == "copy") & (pl.col("n") >= 20))
-    assert (copied["p_similarity"] < 0.05).mean() >= 0.8
+    assert (copied["p_similarity"] < 0.05).mean() >= 0.35  # as test_power_on_copied_blocks
 
 
 def test_vector_ids_through_one_number_equal_the_row_comparison():
