@@ -23,7 +23,7 @@ import polars as pl  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from objectivity.analysis.layout import SUBJECTS, parse_test_name  # noqa: E402
-from objectivity.results.descriptions import read_description  # noqa: E402
+from objectivity.results.descriptions import read_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "objectivity/results/data/vpr-2021.yaml"
@@ -45,16 +45,7 @@ def main() -> int:
     for folder in sorted(source.glob("*/*"), key=lambda p: (int(p.parent.name), p.name)):
         if folder.name in SKIPPED:
             continue
-        pdf = next(iter(sorted(folder.glob("*.pdf"))), None)
-        found = read_description(
-            (folder / "ALL.xlsx").read_bytes(),
-            "ALL.xlsx",
-            pdf.read_bytes() if pdf else None,
-            pdf.name if pdf else "",
-            year=2021,
-            grade=int(folder.parent.name),
-            subject=by_name[folder.name],
-        )
+        found = read_folder(folder, year=2021, grade=int(folder.parent.name), subject=by_name[folder.name])
         mended = _mend(found.item, source.parent / "results-2021")
         notes = mended or found.notes
         item = found.item | {"source": found.item["source"] + "".join(f"; {note}" for note in notes)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import openpyxl
 from django.utils.translation import gettext as _
@@ -90,6 +91,16 @@ def read_description(
         "columns": columns,
     }
     return Description(item=item, notes=notes)
+
+
+def read_folder(folder: Path, **work) -> Description:
+    """A description as ФИОКО's archive unpacks: `ALL.xlsx` and the PDF beside it (the first one, if any);
+    `work`: year, grade, subject, cuts as for `read_description`."""
+    pdf = next(iter(sorted(folder.glob("*.pdf"))), None)
+    workbook = folder / "ALL.xlsx"
+    return read_description(
+        workbook.read_bytes(), workbook.name, pdf.read_bytes() if pdf else None, pdf.name if pdf else "", **work
+    )
 
 
 def _field_word(key: str) -> str:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from objectivity.analysis.layout import SUBJECTS
 from objectivity.audit.models import AuditEvent
-from objectivity.results.descriptions import read_description, scale_from_text
+from objectivity.results.descriptions import read_description, read_folder, scale_from_text
 from objectivity.results.models import Assessment
 from objectivity.results.reference import SHIPPED_DIR, ReferenceError, parse_catalogue
 from tests.real import DESCRIPTIONS, needs_real
@@ -157,16 +157,7 @@ def test_every_real_description_reads_and_the_scales_are_the_published_ones():
     codes = {s.name: s.code for s in SUBJECTS}
     scales = {}
     for folder in _real_folders():
-        pdf = next(iter(sorted(folder.glob("*.pdf"))), None)
-        found = read_description(
-            (folder / "ALL.xlsx").read_bytes(),
-            "ALL.xlsx",
-            pdf.read_bytes() if pdf else None,
-            pdf.name if pdf else "",
-            year=2021,
-            grade=int(folder.parent.name),
-            subject=codes[folder.name],
-        )
+        found = read_folder(folder, year=2021, grade=int(folder.parent.name), subject=codes[folder.name])
         scales[(found.item["grade"], found.item["subject"])] = (found.item["max_total"], found.item["scale"])
     # FORMATS.md §3, from the same descriptions: max, «3», «4», «5»
     for key, (top, cuts) in {(4, "ru"): (38, (14, 24, 33)), (4, "ma"): (20, (6, 10, 15)),
