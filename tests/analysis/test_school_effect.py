@@ -68,3 +68,12 @@ def test_p_values_are_uniform_where_schools_differ_and_the_fixed_law_is_not():
     assert (fixed < 0.05).mean() > 0.09  # a fixed-chance null flags far more than 5 % of such schools
     assert 0.03 <= (mixed < 0.05).mean() <= 0.07
     assert stats.kstest(mixed, "uniform").pvalue > 0.01
+
+
+def test_a_country_estimates_the_spread_on_a_sample_of_schools(monkeypatch):
+    school, chance, success = region(0.6, 5, schools=1200)
+    everyone = exact.school_spread(school, chance, success)
+    monkeypatch.setattr(exact, "SPREAD_SCHOOLS", 400)
+    sampled = exact.school_spread(school, chance, success)
+    assert sampled != everyone and abs(sampled - 0.6) < 0.15
+    assert exact.school_spread(school, chance, success) == sampled  # the same data, the same τ

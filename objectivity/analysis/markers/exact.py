@@ -49,6 +49,7 @@ WEIGHTS = NODE_WEIGHTS / np.sqrt(np.pi)  # of a standard normal u = √2·node
 STRETCH = (16 * np.sqrt(3) / (15 * np.pi)) ** 2
 MAX_SPREAD = 3.0  # τ beyond this is not a school effect but a broken model
 MIN_SCHOOLS = 30  # [собственный] schools with two pupils or more needed to estimate τ; below, τ = 0
+SPREAD_SCHOOLS = 5_000  # τ is the region's: at national scale it is estimated on this many schools drawn at random
 
 
 def school_spread(school: Array, chance: Array, success: Array) -> float:
@@ -58,6 +59,7 @@ def school_spread(school: Array, chance: Array, success: Array) -> float:
 
     if not len(school) or (np.bincount(school) >= 2).sum() < MIN_SCHOOLS:
         return 0.0  # a spread between schools cannot be told from a handful of them
+    school, chance, success = _some_schools(school, chance, success)
     order = np.argsort(school, kind="stable")
     logit, hit, grouped = _logit(chance[order]), success[order].astype(bool), school[order]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
@@ -68,6 +70,16 @@ def school_spread(school: Array, chance: Array, success: Array) -> float:
     found = minimize_scalar(minus_loglik, bounds=(0.0, MAX_SPREAD), method="bounded", options={"xatol": 5e-2})
     tau = float(found.x)
     return tau if minus_loglik(tau) < minus_loglik(0.0) else 0.0
+
+
+def _some_schools(school: Array, chance: Array, success: Array) -> tuple[Array, Array, Array]:
+    """All pupils, or those of SPREAD_SCHOOLS schools drawn with a fixed seed (the same data, the same τ)."""
+    present = np.unique(school)
+    if len(present) <= SPREAD_SCHOOLS:
+        return school, chance, success
+    chosen = np.random.default_rng(0).choice(present, SPREAD_SCHOOLS, replace=False)
+    kept = np.isin(school, chosen)
+    return school[kept], chance[kept], success[kept]
 
 
 def _logit(chance: Array) -> Array:
