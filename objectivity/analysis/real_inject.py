@@ -175,7 +175,7 @@ MANIPULATIONS: dict[str, Callable[[Rows, np.random.Generator], int]] = {
 class _Test:
     """One test's frame as arrays, schools located by their row ranges (frame sorted by school)."""
 
-    def __init__(self, frame: pl.DataFrame, info: TestInfo, variants: pl.Series | None) -> None:
+    def __init__(self, frame: pl.DataFrame, info: TestInfo) -> None:
         self.frame = frame.with_row_index("_row").sort("school_login", "_row")
         self.info, self.tasks = info, task_columns(frame)
         self.scores = self.frame.select(pl.col(self.tasks).fill_null(0).cast(pl.Int64)).to_numpy()
@@ -188,8 +188,10 @@ class _Test:
         self.absent = self.frame["absent"].to_numpy().copy()
         self.journal = self.frame["journal_mark"].fill_null(0).cast(pl.Int64).to_numpy().copy()
         self.klass = self.frame["class_letter"].fill_null("").to_numpy().astype(str)
-        variant = variants if variants is not None else pl.Series([""] * frame.height)
-        self.variant = variant.fill_null("").cast(pl.String).gather(self.frame["_row"]).to_numpy().astype(str)
+        variant = (
+            self.frame["variant"].cast(pl.String) if "variant" in frame.columns else pl.Series([""] * frame.height)
+        )
+        self.variant = variant.fill_null("").to_numpy().astype(str)
         logins = self.frame["school_login"].to_numpy()
         self.logins, starts = np.unique(logins, return_index=True)
         self.bounds = dict(zip(self.logins, zip(starts, [*starts[1:], len(logins)], strict=True), strict=True))
@@ -259,17 +261,14 @@ def inject_real(
     infos: Mapping[Key, TestInfo],
     seed: int,
     *,
-    variants: Sequence[pl.Series | None] | None = None,
     share: float = SHARE,
     kinds: Sequence[str] = KINDS,
 ) -> tuple[list[pl.DataFrame], pl.DataFrame]:
     """Manipulate round(share / len(kinds) × schools) schools per kind, one test each; return the new frames
-    (the same order) and the truth. `variants[i]` holds the variant of each row of `frames[i]` (for copy)."""
+    (the same order) and the truth. Copying keeps within a class × variant when the frames have the variant."""
     rng = np.random.default_rng(seed)
     tests = [
-        _Test(frame, infos[_key_of(frame)], (variants or [None] * len(frames))[index])
-        for index, frame in enumerate(frames)
-        if not frame.is_empty() and _key_of(frame) in infos
+        _Test(frame, infos[_key_of(frame)]) for frame in frames if not frame.is_empty() and _key_of(frame) in infos
     ]
     logins = sorted({str(login) for test in tests for login in test.logins[_has_counted(test)]})
     order = [logins[i] for i in rng.permutation(len(logins))]

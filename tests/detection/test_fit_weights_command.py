@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from objectivity.analysis.real_inject import KINDS
-from objectivity.detection.management.commands.evaluate import save_rows
+from objectivity.detection.quality_real import save_rows
 
 
 def rows_of(seed: int, signal: str) -> pl.DataFrame:
