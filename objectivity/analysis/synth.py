@@ -41,6 +41,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -303,40 +304,20 @@ def _sitting(
     real: Realism = REALISM["default"],
     logins: Sequence[str] = (),
 ) -> Sitting:
-    """The clean results of one test: who sat it, in which class, scores per column, journal marks."""
+    """The clean results of one test: who sat it, in which class, scores per column, journal marks.
+    (The helpers draw from `rng` in a fixed order: the same seed gives the same region, pupil for pupil.)"""
     rng = stream(seed, "test", spec.year, spec.grade, spec.subject)
     starts, school, pupil, klass = _seats(roll)
-    level = school_effect + 0.12 * stream(seed, "school-subject", spec.subject).standard_normal(len(roll))
-    level += TEACHER_SD * rng.standard_normal(len(roll)) + cohort.effect  # this parallel's teacher this year
-    ability = level[school] + cohort.class_effect[school, klass] + cohort.pupils[cohort.offsets[school] + pupil]
-    difficulty, discrimination = column_parameters(spec)
-    squeeze = dict(real.difficulty_spread).get(spec.subject, 1.0)
-    difficulty = difficulty.mean() + squeeze * (difficulty - difficulty.mean())
-    below_3 = real.below_3_senior if spec.grade >= 6 else BELOW_3_BEFORE_HEAPING
-    mean = calibrated_mean(spec, difficulty, discrimination, below_3)
-    on_the_day = mean + ability + DAY_SD * rng.standard_normal(len(school))
-    logit = discrimination * (on_the_day[:, None] - difficulty)
-    if real.task_sd:
-        logit += _task_effects(seed, spec, roll, school, klass, real)
-    scores = rng.binomial(spec.maxima, _expit(logit)).astype(np.int16)
+    seats = _Seats(school, pupil, klass)
+    ability, difficulty, scores = _abilities_and_scores(seed, spec, roll, seats, cohort, school_effect, real, rng)
     z = (ability - ability.mean()) / max(float(ability.std()), 1e-9)
     girl = np.where(rng.random(len(school)) < 0.015, -1, rng.random(len(school)) < 0.49).astype(np.int8)
     journal_shares = real.journal_shares_senior if spec.grade >= 6 else JOURNAL_SHARES
     r = dict(real.journal_r).get(spec.subject, JOURNAL_R.get(spec.subject, JOURNAL_R_DEFAULT))
     journal = _journal(rng, z, leniency[school] + 0.12 * (girl == 1), r, journal_shares, real.no_journal)
-    absent_logit = np.log(real.absent_share / (1 - real.absent_share)) - 0.3 * z
-    if real.absent_school_sd:
-        absent_logit += (
-            real.absent_school_sd * stream(seed, "absence", spec.year, spec.grade).standard_normal(len(roll))[school]
-        )
-    absent = rng.random(len(school)) < _expit(absent_logit)
+    absent = _absences(seed, spec, roll, school, z, real, rng)
     scores[absent] = 0
-    if real.no_letter is None:
-        no_class = np.zeros(len(school), dtype=bool)  # drawn below, where the default model always drew it
-    else:
-        one, several = real.no_letter
-        letters = stream(seed, "letters", spec.year, spec.grade, spec.subject).random(len(roll))
-        no_class = (letters < np.where(roll <= CLASS_SIZE, one, several))[school]
+    no_class = _without_letters(seed, spec, roll, school, real)
     blocked = None
     if real.not_taught and len(logins):
         blocked = _not_taught(seed, spec, scores, school, np.where(no_class, -1, klass), logins, ~absent)
@@ -357,6 +338,61 @@ def _sitting(
         scores=scores,
         difficulty=difficulty,
     )
+
+
+class _Seats(NamedTuple):
+    """Per row: the school, the pupil's place in its cohort, the class."""
+
+    school: Array
+    pupil: Array
+    klass: Array
+
+
+def _abilities_and_scores(
+    seed: int,
+    spec: TestSpec,
+    roll: Array,
+    seats: _Seats,
+    cohort: _Cohort,
+    school_effect: Array,
+    real: Realism,
+    rng: np.random.Generator,
+) -> tuple[Array, Array, Array]:
+    """Each pupil's ability (school, teacher, class and own parts), the columns' difficulties, and the scores."""
+    school, pupil, klass = seats
+    level = school_effect + 0.12 * stream(seed, "school-subject", spec.subject).standard_normal(len(roll))
+    level += TEACHER_SD * rng.standard_normal(len(roll)) + cohort.effect  # this parallel's teacher this year
+    ability = level[school] + cohort.class_effect[school, klass] + cohort.pupils[cohort.offsets[school] + pupil]
+    difficulty, discrimination = column_parameters(spec)
+    squeeze = dict(real.difficulty_spread).get(spec.subject, 1.0)
+    difficulty = difficulty.mean() + squeeze * (difficulty - difficulty.mean())
+    below_3 = real.below_3_senior if spec.grade >= 6 else BELOW_3_BEFORE_HEAPING
+    mean = calibrated_mean(spec, difficulty, discrimination, below_3)
+    on_the_day = mean + ability + DAY_SD * rng.standard_normal(len(school))
+    logit = discrimination * (on_the_day[:, None] - difficulty)
+    if real.task_sd:
+        logit += _task_effects(seed, spec, roll, school, klass, real)
+    return ability, difficulty, rng.binomial(spec.maxima, _expit(logit)).astype(np.int16)
+
+
+def _absences(
+    seed: int, spec: TestSpec, roll: Array, school: Array, z: Array, real: Realism, rng: np.random.Generator
+) -> Array:
+    """Who was absent: weaker pupils more often; under `real`, some schools more than others."""
+    absent_logit = np.log(real.absent_share / (1 - real.absent_share)) - 0.3 * z
+    if real.absent_school_sd:
+        spread = stream(seed, "absence", spec.year, spec.grade).standard_normal(len(roll))
+        absent_logit += real.absent_school_sd * spread[school]
+    return np.asarray(rng.random(len(school)) < _expit(absent_logit))
+
+
+def _without_letters(seed: int, spec: TestSpec, roll: Array, school: Array, real: Realism) -> Array:
+    """Pupils whose class letter the file leaves out, when `real` says so (the default model draws it later)."""
+    if real.no_letter is None:
+        return np.zeros(len(school), dtype=bool)
+    one, several = real.no_letter
+    letters = stream(seed, "letters", spec.year, spec.grade, spec.subject).random(len(roll))
+    return np.asarray((letters < np.where(roll <= CLASS_SIZE, one, several))[school])
 
 
 def _task_effects(seed: int, spec: TestSpec, roll: Array, school: Array, klass: Array, real: Realism) -> Array:
