@@ -256,7 +256,7 @@ def combine(
     objectivity.analysis.weights fits them; the flag rule and the FDR control do not depend on them."""
     matrix = layer_matrix(findings, layers)
     adjusted = _without_floor_noise(findings, layers, matrix)
-    combined = combined_p(findings, layers, weights, matrix)
+    combined = _combined(adjusted, layers, weights)
     # p ≥ 0.5 wherever the statistic shows no excess, so this is `signals` of every layer at once
     signalled = np.nan_to_num(adjusted, nan=1.0) < SIGNAL_BELOW
     agreeing = signalled.sum(axis=1)
@@ -282,19 +282,20 @@ def layer_matrix(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
     return np.column_stack([findings[f"p_{name}"].cast(pl.Float64).fill_null(np.nan).to_numpy() for name in layers])
 
 
-def combined_p(
-    findings: pl.DataFrame,
-    layers: Sequence[str],
-    weights: Mapping[str, float] | None = None,
-    matrix: Array | None = None,
-    draws: int = NULL_DRAWS,
-) -> Array:
+def adjusted_matrix(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
+    """(rows × layers) p-values as the combination sees them (`_without_floor_noise`)."""
+    return _without_floor_noise(findings, layers, layer_matrix(findings, layers))
+
+
+def combined_p(findings: pl.DataFrame, layers: Sequence[str], weights: Mapping[str, float] | None = None) -> Array:
     """The combined p of every row (steps 1 of the module docstring), with relative layer `weights`."""
-    matrix = layer_matrix(findings, layers) if matrix is None else matrix
-    adjusted = _without_floor_noise(findings, layers, matrix)
+    return _combined(adjusted_matrix(findings, layers), layers, weights)
+
+
+def _combined(adjusted: Array, layers: Sequence[str], weights: Mapping[str, float] | None) -> Array:
     if weights is None:
         return harmonic_mean_p(adjusted)
-    return harmonic_mean_p(adjusted, [float(weights.get(name, 1.0)) for name in layers], draws)
+    return harmonic_mean_p(adjusted, [float(weights.get(name, 1.0)) for name in layers])
 
 
 def _without_floor_noise(findings: pl.DataFrame, layers: Sequence[str], matrix: Array) -> Array:

@@ -16,17 +16,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from objectivity.analysis.describe import mark_expr
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.schema import counted_rows, task_columns
 
 CRUDE = ("crude_bunching", "crude_hard", "crude_journal")
 CRUDE_RANK = "crude_rank"
 HARD_COLUMNS = 2
-
-
-def mark_expr(total: pl.Expr, cuts: tuple[int, int, int]) -> pl.Expr:
-    """The ВПР mark 2..5 of a primary score on the scale `cuts` (lowest score for «3», «4», «5»)."""
-    return pl.when(total >= cuts[2]).then(5).when(total >= cuts[1]).then(4).when(total >= cuts[0]).then(3).otherwise(2)
 
 
 def crude_statistics(frame: pl.DataFrame, info: TestInfo) -> pl.DataFrame:
@@ -74,7 +70,7 @@ def _journal(rows: pl.DataFrame, info: TestInfo) -> pl.DataFrame:
     if info.cuts is None or "journal_mark" not in rows.columns:
         return rows.select("school_login").unique().with_columns(pl.lit(None, pl.Float64).alias("crude_journal"))
     marked = rows.filter(pl.col("journal_mark").is_not_null())
-    agree = (mark_expr(pl.col("total"), info.cuts) == pl.col("journal_mark")).cast(pl.Float64)
+    agree = (mark_expr(info.cuts) == pl.col("journal_mark")).cast(pl.Float64)
     return marked.group_by("school_login").agg(agree.mean().alias("crude_journal"))
 
 

@@ -32,6 +32,7 @@ from objectivity.analysis.crude import CRUDE, CRUDE_RANK, crude_statistics, with
 from objectivity.analysis.findings import fioco_findings
 from objectivity.analysis.layered import evidence_of
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
+from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.schema import counted_rows, with_test_key
 from objectivity.analysis.synth import SyntheticRegion, default_tests, generate_region
 from objectivity.analysis.synth_core import TestSpec
@@ -259,7 +260,6 @@ def fairness(rows: pl.DataFrame) -> list[dict[str, object]]:
 
 # ---- real exports as the background (METHODS.md §3: real data first) ------------------------------------
 
-TEST_KEY = ["year", "period", "grade", "subject"]
 CRUDE_METHODS = (*CRUDE, CRUDE_RANK)
 P_BINS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from objectivity.analysis.combine import NULL_DRAWS, _without_floor_noise, harmonic_mean_p, layer_matrix
+from objectivity.analysis.combine import NULL_DRAWS, adjusted_matrix, harmonic_mean_p
 from objectivity.analysis.evaluate import auc, big_subset
 from objectivity.analysis.real_inject import KINDS
 from objectivity.analysis.weights import method_name
@@ -44,7 +44,7 @@ MAX_ROUNDS = 8
 @dataclass
 class Prepared:
     """School × test rows of injected runs, reduced to what the fit needs (the p-values as the combination
-    sees them: _without_floor_noise)."""
+    sees them: combine.adjusted_matrix)."""
 
     adjusted: np.ndarray  # rows × layers
     kind: np.ndarray  # str, "" where untouched
@@ -63,7 +63,7 @@ def prepare(per_seed: Mapping[int, pl.DataFrame], layers: Sequence[str]) -> Prep
         for name in layers:
             if f"p_{name}" not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, pl.Float64).alias(f"p_{name}"))
-        adjusted = _without_floor_noise(rows, layers, layer_matrix(rows, layers))
+        adjusted = adjusted_matrix(rows, layers)
         parts.append(
             Prepared(
                 adjusted=adjusted,

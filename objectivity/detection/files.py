@@ -18,7 +18,7 @@ from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
 from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise, unknown_code_lines, unknown_codes
 from objectivity.results.readers import FileRejected, read_raw
-from objectivity.results.reference import parse_catalogue, shipped_catalogue
+from objectivity.results.reference import KEY, parse_catalogue, shipped_catalogue
 
 
 @dataclass
@@ -30,12 +30,9 @@ class FileSet:
     works: list[str] = field(default_factory=list)
 
 
-CATALOGUE_KEY = ("procedure", "year", "period", "grade", "subject")
-
-
 def catalogue_entries(entries: list[dict]) -> dict[tuple, dict]:
     """Reference values per (procedure, year, period, grade, subject) of catalogue entries."""
-    return {tuple(e[k] for k in CATALOGUE_KEY): e["values"] for e in entries}
+    return {tuple(e[k] for k in KEY): e["values"] for e in entries}
 
 
 def read_files(paths: list[Path], *, hint: TestName, reference: Path | None, progress: Step | None = None) -> FileSet:

@@ -15,7 +15,6 @@ from objectivity.analysis.crude import CRUDE_RANK
 from objectivity.analysis.evaluate import (
     CRUDE_METHODS,
     P_BINS,
-    TEST_KEY,
     big_subset,
     cell,
     null_shares,
@@ -24,6 +23,7 @@ from objectivity.analysis.evaluate import (
 from objectivity.analysis.layers import LAYER_TITLES
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import SIZE_BANDS, size_band
+from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.real_inject import KINDS as REAL_KINDS
 from objectivity.analysis.russian import decimal
 from objectivity.analysis.weight_fit import CHECKS, PENALTY, Fit, HeldOut

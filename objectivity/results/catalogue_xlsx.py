@@ -12,12 +12,11 @@ import openpyxl
 from django.utils.translation import gettext as _
 
 from objectivity.core.xlsx import write_sheets
-from objectivity.results.reference import ReferenceError
+from objectivity.results.reference import KEY, ReferenceError
 
 WORK_HEADER = ["процедура", "год", "период", "класс", "предмет", "форма", "максимум", "«3»", "«4»", "«5»", "источник"]
 COLUMN_HEADER = ["процедура", "год", "период", "класс", "предмет", "№", "задание", "максимум", "уровень", "авто"]
 CRITERION = "критериальное"  # optional column: «да» for a teacher-judged criterion column, «нет» otherwise
-KEY = ("procedure", "year", "period", "grade", "subject")
 
 
 def export_xlsx(assessments) -> bytes:
@@ -47,11 +46,16 @@ def _yes_no(column: dict) -> str:
     return "" if criterion is None else ("да" if criterion else "нет")
 
 
-def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
+def open_workbook(content: bytes, name: str) -> openpyxl.Workbook:
+    """The workbook, read-only, values instead of formulas; ReferenceError when the file is not one."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for files that are not workbooks
-        raise ReferenceError(_("%(name)s could not be read as an Excel workbook") % {"name": source_name}) from exc
+        raise ReferenceError(_("%(name)s could not be read as an Excel workbook") % {"name": name}) from exc
+
+
+def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
+    book = open_workbook(content, source_name)
     works = _rows(book, "Работы", WORK_HEADER, source_name)
     columns = _rows(book, "Столбцы", COLUMN_HEADER, source_name, CRITERION) if "Столбцы" in book.sheetnames else []
     items = [_work_item(row) for row in works]

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import parse_test_name
+from objectivity.results.catalogue_xlsx import open_workbook
 from objectivity.results.reference import LEVELS, ReferenceError
 
 NUMBER = "№"
@@ -134,10 +134,7 @@ def task_columns(workbook: bytes, name: str, notes: list[str]) -> list[dict]:
 
 
 def _rows(workbook: bytes, name: str) -> list[tuple]:
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for files that are not workbooks
-        raise ReferenceError(_("%(name)s could not be read as an Excel workbook") % {"name": name}) from exc
+    book = open_workbook(workbook, name)
     rows = [row for row in book.worksheets[0].iter_rows(values_only=True) if any(v is not None for v in row)]
     if len(rows) < 2:
         raise ReferenceError(_("%(name)s: the first sheet has no rows of tasks") % {"name": name})

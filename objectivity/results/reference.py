@@ -22,6 +22,7 @@ from objectivity.results.models import Assessment, Form, Period, Procedure, Refe
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data"  # reference.yaml, vpr-2021.yaml (official descriptions)
 LEVELS = ("Б", "П", "В")
+KEY = ("procedure", "year", "period", "grade", "subject")  # what names a work in a catalogue
 
 
 class ReferenceError(Exception):
@@ -150,7 +151,7 @@ def import_entries(entries: list[dict], *, by=None) -> CatalogueReport:
     """Add the works of a catalogue; a work whose values differ gets a new version. The caller makes it atomic."""
     report = CatalogueReport()
     for entry in entries:
-        key = {k: entry[k] for k in ("procedure", "year", "period", "grade", "subject")}
+        key = {k: entry[k] for k in KEY}
         existed = Assessment.objects.filter(**key).exists()
         assessment = assessment_for(**key, form=entry["form"])
         values = entry["values"]

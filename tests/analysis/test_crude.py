@@ -5,7 +5,8 @@ import math
 import polars as pl
 import pytest
 
-from objectivity.analysis.crude import CRUDE_RANK, crude_statistics, mark_expr, with_rank_sum
+from objectivity.analysis.crude import CRUDE_RANK, crude_statistics, with_rank_sum
+from objectivity.analysis.describe import mark_expr
 from objectivity.analysis.markers.base import TestInfo
 
 # Four columns worth 1, 1, 2, 2 (maximum 6); «3» from 2 points, «4» from 4, «5» from 6.
@@ -28,7 +29,7 @@ def pupils(rows: list[tuple[str, tuple[int, int, int, int], int | None]]) -> pl.
 
 
 def test_marks_on_the_scale():
-    marks = pl.select(mark_expr(pl.Series([0, 1, 2, 3, 4, 5, 6]), INFO.cuts)).to_series().to_list()
+    marks = pl.DataFrame({"total": [0, 1, 2, 3, 4, 5, 6]}).select(mark_expr(INFO.cuts)).to_series().to_list()
     assert marks == [2, 2, 3, 3, 4, 4, 5]
 
 

@@ -15,8 +15,8 @@ from objectivity.analysis.evaluate import CRUDE_METHODS, auc, crude_of, null_sha
 from objectivity.analysis.real_inject import KINDS, inject_real
 from objectivity.analysis.synth import default_tests, generate_region, write_region
 from objectivity.detection.files import read_files
-from objectivity.detection.quality_doc import REAL_BEGIN, REAL_END, merge_document
 from objectivity.detection.pipeline import analyse
+from objectivity.detection.quality_doc import REAL_BEGIN, REAL_END, merge_document
 from objectivity.detection.thresholds import defaults, params_of
 from tests.real import RESULTS, needs_real
 

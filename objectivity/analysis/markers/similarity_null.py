@@ -117,10 +117,6 @@ class SuperItems:
     lookup: list[int]  # testlets whose score is looked up
     small: bool  # the maximum total is at most 127 (int8 sums of score differences are exact)
 
-    @property
-    def merged(self) -> list[int]:
-        return sorted([k for k, _ in self.shifted] + self.lookup)
-
 
 def super_items(scores: npt.NDArray[np.int16], groups: list[list[int]]) -> SuperItems:
     codes = np.zeros((len(groups), len(scores)), np.int8)
