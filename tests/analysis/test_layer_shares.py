@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from scipy import integrate, optimize, special, stats
 
+from objectivity.analysis.markers import exact as mixture
 from objectivity.analysis.markers import shares as layer
 from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_band
 from objectivity.analysis.synth import default_tests, generate_region
@@ -206,8 +207,8 @@ def test_normal_law_per_node_is_close_to_the_exact_one_for_a_big_school():
 def test_school_effect_quadrature_against_scipy_integration(eta, sigma):
     """The 9-node Gauss-Hermite mixture equals ∫ expit(η_c + u) φ(u/σ)/σ du by scipy.integrate.quad, and
     the Zeger-Liang-Albert (1988) scaling η_c = η·√(1 + c²σ²) keeps the marginal share near expit(η)."""
-    node_mix = float(layer._node_probabilities(np.array([eta]), np.array([sigma]))[0] @ layer.WEIGHTS)
-    conditional = eta * math.sqrt(1 + (layer.ZLA * sigma) ** 2)
+    node_mix = float(mixture.node_probabilities(np.array([eta]), np.array([sigma]))[0] @ mixture.WEIGHTS)
+    conditional = eta * math.sqrt(1 + (mixture.ZLA * sigma) ** 2)
     integral, _err = integrate.quad(lambda u: special.expit(conditional + u) * stats.norm.pdf(u, 0, sigma), -12, 12)
     assert node_mix == pytest.approx(integral, abs=1e-5)
     assert node_mix == pytest.approx(special.expit(eta), abs=0.01)

@@ -8,6 +8,7 @@ under the null, which keeps a discrete test's size at its nominal level in every
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 Array = np.ndarray
 
@@ -44,9 +45,10 @@ def randomised_upper_p(pmf: Array, seen: Array, u: Array) -> Array:
 # stretched by √(1 + c²τ²), c = 16√3 / (15π) (Zeger, Liang & Albert 1988, Biometrics 44:1049), so the
 # mixture keeps the region's mean. With τ = 0 everything is exactly the fixed-chance law.
 
-NODES, NODE_WEIGHTS = np.polynomial.hermite.hermgauss(9)
-WEIGHTS = NODE_WEIGHTS / np.sqrt(np.pi)  # of a standard normal u = √2·node
-STRETCH = (16 * np.sqrt(3) / (15 * np.pi)) ** 2
+NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(9)  # a standard normal u: E f(u) ≈ Σ WEIGHTS · f(NODES)
+WEIGHTS = WEIGHTS / WEIGHTS.sum()
+ZLA = 16 * np.sqrt(3) / (15 * np.pi)  # logit ≈ probit scaling of Zeger, Liang & Albert (1988)
+STRETCH = ZLA**2
 MAX_SPREAD = 3.0  # τ beyond this is not a school effect but a broken model
 MIN_SCHOOLS = 30  # [собственный] schools with two pupils or more needed to estimate τ; below, τ = 0
 SPREAD_SCHOOLS = 5_000  # τ is the region's: at national scale it is estimated on this many schools drawn at random
@@ -82,9 +84,16 @@ def _some_schools(school: Array, chance: Array, success: Array) -> tuple[Array, 
     return school[kept], chance[kept], success[kept]
 
 
+def node_probabilities(eta: Array, sigma: Array | float) -> Array:
+    """Chances per … × node given the school effect u = σ·node, from marginal logits `eta` (they keep the
+    marginal share: the logit is stretched by √(1 + (c·σ)²))."""
+    sigma = np.asarray(sigma, dtype=float)
+    conditional = eta * np.sqrt(1 + (ZLA * sigma) ** 2)
+    return np.asarray(special.expit(conditional[..., None] + sigma[..., None] * NODES))
+
+
 def _logit(chance: Array) -> Array:
-    clipped = np.clip(chance, 1e-9, 1 - 1e-9)
-    return np.asarray(np.log(clipped / (1 - clipped)))
+    return np.asarray(special.logit(np.clip(chance, 1e-9, 1 - 1e-9)))
 
 
 def _school_logliks(logit: Array, hit: Array, starts: Array, tau: float) -> Array:
@@ -98,9 +107,9 @@ def _school_logliks(logit: Array, hit: Array, starts: Array, tau: float) -> Arra
 
 
 def _conditional_logits(logit: Array, tau: float) -> Array:
-    """nodes × …: the logits given the school effect u = √2·τ·node."""
+    """nodes × …: the logits given the school effect u = τ·node."""
     stretched = logit * np.sqrt(1 + STRETCH * tau**2)
-    return np.asarray(stretched[None] + (np.sqrt(2.0) * tau * NODES).reshape(-1, *([1] * logit.ndim)))
+    return np.asarray(stretched[None] + (tau * NODES).reshape(-1, *([1] * logit.ndim)))
 
 
 def mixed_pmf(school: Array, chance: Array, n_schools: int, tau: float) -> Array:
@@ -134,8 +143,8 @@ def _mixture(chances: Array, tau: float) -> Array:
     """Rows of padded chances (0 = no pupil) → the pmf of their count mixed over the school effect."""
     if tau == 0.0:
         return poisson_binomial_pmf(chances)
-    present = chances > 0
-    given = np.where(present[None], 1.0 / (1.0 + np.exp(-_conditional_logits(_logit(chances), tau))), 0.0)
+    given = np.where((chances > 0)[..., None], node_probabilities(_logit(chances), tau), 0.0)
+    given = np.moveaxis(given, -1, 0)  # nodes × rows × pupils
     nodes, rows, width = given.shape
     pmf = poisson_binomial_pmf(given.reshape(nodes * rows, width)).reshape(nodes, rows, width + 1)
     return np.asarray(np.tensordot(WEIGHTS, pmf, axes=1))

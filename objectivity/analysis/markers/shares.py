@@ -52,7 +52,6 @@ data: a generalized estimating equation approach. Biometrics 44:1049-1060 (margi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +62,7 @@ import polars as pl
 from scipy import special, stats
 
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo
+from objectivity.analysis.markers.exact import NODES, WEIGHTS, node_probabilities
 from objectivity.analysis.russian import decimal
 from objectivity.analysis.schema import task_column
 
@@ -78,9 +78,6 @@ _Q = float(stats.norm.isf(WINSOR))
 WINSORISED_NORMAL = (1 - 2 * WINSOR) - 2 * _Q * float(stats.norm.pdf(_Q)) + 2 * WINSOR * _Q**2
 MAX_ANCHOR_BINS = 12
 RIDGE = 1e-3  # a very weak prior on the logit coefficients: keeps an anchor score where all pupils agree finite
-NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(9)
-WEIGHTS = WEIGHTS / WEIGHTS.sum()
-ZLA = 16 * math.sqrt(3) / (15 * math.pi)  # logit ≈ probit scaling of Zeger, Liang & Albert (1988)
 SIGMA_MAX = 3.0
 BISECTIONS = 8  # σ to 0.012: finer changes no p-value by more than the randomisation
 ESTIMATE_EXACT_BELOW = 10  # while σ is estimated, schools of this size and more use a normal law per node
@@ -291,12 +288,6 @@ def _sigma_for(model: _Model, schools: Array) -> float:
 # --- the school's distribution -------------------------------------------------------------------
 
 
-def _node_probabilities(eta: Array, sigma: Array) -> Array:
-    """P per pupil × Gauss-Hermite node given the school effect u = σ·x, keeping the marginal share."""
-    conditional = eta * np.sqrt(1 + (ZLA * sigma) ** 2)
-    return np.asarray(special.expit(conditional[..., None] + sigma[..., None] * NODES))
-
-
 def _pupils_of(region: _Region, schools: Array) -> tuple[Array, Array]:
     """Indices of the pupils of `schools` and, for each, its position in `schools`."""
     counts = region.n[schools]
@@ -341,8 +332,8 @@ def _exact_law(model: _Model, sigma: Array, schools: Array) -> Array:
     position = pupils - region.starts[schools][local]
     steps = np.zeros((len(schools), size, len(NODES), 3))
     steps[..., 0] = 1.0  # a missing pupil adds nothing
-    p4 = _node_probabilities(model.eta4[pupils], sigma[schools][local])
-    p5 = _node_probabilities(model.eta5[pupils], sigma[schools][local])
+    p4 = node_probabilities(model.eta4[pupils], sigma[schools][local])
+    p5 = node_probabilities(model.eta5[pupils], sigma[schools][local])
     steps[local, position] = np.stack([1 - p4, p4 - p5, p5], axis=-1)
     law = np.zeros((len(schools), len(NODES), 2 * size + 1))
     law[:, :, 0] = 1.0
@@ -367,8 +358,8 @@ def _normal_p(model: _Model, sigma: Array, schools: Array) -> Array:
 def _node_moments(model: _Model, sigma: Array, schools: Array) -> tuple[Array, Array]:
     """Mean and variance of S per school (rows) given each node of the school effect (columns)."""
     pupils, local = _pupils_of(model.region, schools)
-    p4 = _node_probabilities(model.eta4[pupils], sigma[schools][local])
-    p5 = _node_probabilities(model.eta5[pupils], sigma[schools][local])
+    p4 = node_probabilities(model.eta4[pupils], sigma[schools][local])
+    p5 = node_probabilities(model.eta5[pupils], sigma[schools][local])
     return _sum_by(local, p4 + p5, len(schools)), _sum_by(local, p4 + 3 * p5 - (p4 + p5) ** 2, len(schools))
 
 
@@ -391,8 +382,8 @@ def _explanations(model: _Model, info: TestInfo, sigma: Array) -> list[str]:
     region = model.region
     count = len(region.n)
     pupil_sigma = sigma[region.school]
-    expected4 = _sum_by(region.school, _node_probabilities(model.eta4, pupil_sigma), count) @ WEIGHTS
-    expected5 = _sum_by(region.school, _node_probabilities(model.eta5, pupil_sigma), count) @ WEIGHTS
+    expected4 = _sum_by(region.school, node_probabilities(model.eta4, pupil_sigma), count) @ WEIGHTS
+    expected5 = _sum_by(region.school, node_probabilities(model.eta5, pupil_sigma), count) @ WEIGHTS
     got4 = np.bincount(region.school, weights=region.marks >= 1, minlength=count)
     got5 = np.bincount(region.school, weights=region.marks >= 2, minlength=count)
     own = np.bincount(region.school, weights=region.anchor, minlength=count) / region.n
