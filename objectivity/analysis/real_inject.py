@@ -27,7 +27,7 @@ import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.schema import task_columns
-from objectivity.analysis.synth_core import ability_marks, add_points
+from objectivity.analysis.synth_core import add_points, points_to_cut, points_to_journal
 
 Key = tuple[int, str, int, str]
 KINDS = ("push", "inflate", "hard", "journal", "copy", "exclude")
@@ -89,9 +89,7 @@ def _third(members: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _push(rows: Rows, rng: np.random.Generator) -> int:
     if rows.info.cuts is None:
         return 0
-    totals = rows.scores.sum(axis=1)
-    gaps = [cut - totals for cut in rows.info.cuts[:2]]
-    need = np.select([(gap >= 1) & (gap <= 2) for gap in gaps], gaps, 0)
+    need = points_to_cut(rows.scores.sum(axis=1), rows.info.cuts)
     members = _one_class(rows, rows.counted & (need > 0), rng)
     if not len(members):
         return 0
@@ -124,11 +122,8 @@ def _hard(rows: Rows, rng: np.random.Generator) -> int:
 def _journal(rows: Rows, rng: np.random.Generator) -> int:
     if rows.info.cuts is None:
         return 0
-    totals = rows.scores.sum(axis=1)
-    below = rows.counted & (rows.journal >= 3) & (ability_marks(totals, rows.info.cuts) == rows.journal - 1)
-    cut_of = np.array([0, 0, 0, *rows.info.cuts])  # mark → lowest primary score for it
-    need = np.where(below, cut_of[np.clip(rows.journal, 0, 5)] - totals, 0)
-    candidates = np.flatnonzero(below & (need <= 3))
+    need = points_to_journal(rows.scores.sum(axis=1), rows.journal, rows.info.cuts, rows.counted)
+    candidates = np.flatnonzero((need > 0) & (need <= 3))
     if not len(candidates):
         return 0
     chosen = rng.choice(candidates, size=min(len(candidates), int(rng.integers(1, 4))), replace=False)

@@ -176,6 +176,20 @@ def ability_marks(totals: Array, cuts: tuple[int, int, int]) -> Array:
     return np.searchsorted(np.asarray(cuts), totals, side="right") + 2
 
 
+def points_to_cut(totals: Array, cuts: tuple[int, int, int]) -> Array:
+    """Per pupil: the 1-2 points that lift him to the «3» or «4» cut, 0 when he is not 1-2 points under one."""
+    gaps = [cut - totals for cut in cuts[:2]]
+    return np.asarray(np.select([(gap >= 1) & (gap <= 2) for gap in gaps], gaps, 0))
+
+
+def points_to_journal(totals: Array, journal: Array, cuts: tuple[int, int, int], pupils: Array) -> Array:
+    """Per pupil of `pupils` (a mask) whose test mark is one under his journal mark «3»-«5»: the points to its
+    cut; 0 for everyone else."""
+    below = pupils & (journal >= 3) & (ability_marks(totals, cuts) == journal - 1)
+    cut_of = np.array([0, 0, 0, *cuts])  # mark → lowest primary score for it
+    return np.asarray(np.where(below, cut_of[np.clip(journal, 0, 5)] - totals, 0))
+
+
 def add_points(
     scores: Array, rows: Array, need: Array, maxima: Array, allowed: Array, rng: np.random.Generator
 ) -> Array:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from objectivity.analysis.synth_core import Array, Sitting, TestSpec, ability_marks, add_points
+from objectivity.analysis.synth_core import Array, Sitting, TestSpec, add_points, points_to_cut, points_to_journal
 
 KINDS = ("push", "inflate", "hard", "journal", "copy", "exclude", "cohort")
 TRUTH_SCHEMA: dict[str, pl.DataType] = {
@@ -58,8 +58,7 @@ class SchoolTest:
 
 def _push(rows: SchoolTest, rng: np.random.Generator) -> int:
     totals = rows.scores.sum(axis=1)
-    gaps = [cut - totals for cut in rows.spec.cuts[:2]]
-    need = np.select([(gap >= 1) & (gap <= 2) for gap in gaps], gaps, 0)
+    need = points_to_cut(totals, rows.spec.cuts)
     chosen = np.flatnonzero(rows.present & (need > 0) & (rng.random(len(totals)) < 0.6))
     allowed = rows.spec.criterion_mask.astype(float)
     return len(add_points(rows.scores, chosen, need[chosen], rows.spec.maxima, allowed, rng))
@@ -82,10 +81,8 @@ def _hard(rows: SchoolTest, rng: np.random.Generator) -> int:
 
 def _journal(rows: SchoolTest, rng: np.random.Generator) -> int:
     totals = rows.scores.sum(axis=1)
-    below = rows.present & (rows.journal >= 3) & (ability_marks(totals, rows.spec.cuts) == rows.journal - 1)
-    cut_of = np.array([0, 0, 0, *rows.spec.cuts])  # mark → lowest primary score for it
-    need = np.where(below, cut_of[np.clip(rows.journal, 0, 5)] - totals, 0)
-    chosen = np.flatnonzero(below & (need <= 3) & (rng.random(len(totals)) < 0.6))
+    need = points_to_journal(totals, rows.journal, rows.spec.cuts, rows.present)
+    chosen = np.flatnonzero((need > 0) & (need <= 3) & (rng.random(len(totals)) < 0.6))
     return len(add_points(rows.scores, chosen, need[chosen], rows.spec.maxima, rows.criterion_first, rng))
 
 
