@@ -15,7 +15,6 @@ real exports are absent (it says so).
 """
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from detection_speed import BAR, PROJECT_DIR, layer_coverage, setup_django  # noqa: E402
+from detection_speed import PROJECT_DIR, rounds_against_read_excel, setup_django  # noqa: E402
 
 REAL = PROJECT_DIR.parent / "shared" / "real" / "results-2021"
 NAMES = [
@@ -70,26 +69,14 @@ def run(rounds: int) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="objectivity-bench-") as tmp:
         setup_django(Path(tmp))
-        import polars as pl
 
-        base, full = [], []
-        for n in range(1, rounds + 1):
-            start = time.perf_counter()
-            for path in paths:
-                pl.read_excel(path)
-            base.append(time.perf_counter() - start)
+        def analyze_once():
             timings: dict[str, float] = defaultdict(float)
-            start = time.perf_counter()
             rows, findings = analyze(paths, Path(tmp), timings)
-            full.append(time.perf_counter() - start)
             layers = ", ".join(f"{k} {v:.1f}" for k, v in sorted(timings.items(), key=lambda kv: -kv[1]))
-            print(f"round {n}: read_excel × 6 {base[-1]:.2f} s   analyze {full[-1]:.2f} s   (layers, s: {layers})")
-        print(layer_coverage(findings))
-        b, f = statistics.median(base), statistics.median(full)
-        print(f"\n{rows:,} rows in 6 real files; medians: read_excel {b:.2f} s, analyze {f:.2f} s")
-        ok = f / b <= BAR
-        print(("PASS  " if ok else "FAIL  ") + f"analyze / read_excel = {f / b:.2f} (bar ≤ {BAR})")
-        return 0 if ok else 1
+            return rows, findings, f"   (layers, s: {layers})"
+
+        return rounds_against_read_excel(paths, analyze_once, rounds)
 
 
 def main() -> int:
