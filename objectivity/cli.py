@@ -28,7 +28,15 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (gettext_noop("Without a database (files in, files out)"), ("generate", "analyze", "evaluate")),
     (
         gettext_noop("Getting started with a region"),
-        ("load_demo", "create_region", "import_registry", "import_catalogue", "import_results", "detect"),
+        (
+            "load_demo",
+            "create_region",
+            "import_registry",
+            "import_description",
+            "import_catalogue",
+            "import_results",
+            "detect",
+        ),
     ),
     (gettext_noop("Service"), ("migrate", "db_worker", "runserver", "backup", "restore", "purge_results")),
 )
@@ -43,6 +51,9 @@ DESCRIPTIONS = {
     "create_region": gettext_noop("Create a region and its administrator (the first step of a real installation)"),
     "import_registry": gettext_noop("Import the registry of schools (CSV or XLSX), with a column-mapping step"),
     "import_catalogue": gettext_noop("Import reference data of works: maxima, levels, scales of marks"),
+    "import_description": gettext_noop(
+        "Import ФИОКО's official description of a work (ALL.xlsx and its PDF) into the catalogue"
+    ),
     "import_results": gettext_noop("Import results files (ФИС ОКО exports, ОГЭ/ЕГЭ); each file all or nothing"),
     "detect": gettext_noop("Run detection over the stored results of a region for a year"),
     "migrate": gettext_noop("Create or update the database tables (after installing or upgrading)"),
@@ -115,9 +126,8 @@ def _utility_class():
             from django.utils.translation import gettext as _
 
             command = super().fetch_command(subcommand)
-            name = subcommand.replace("-", "_")
-            if name in DESCRIPTIONS or command.help:
-                command.help = _(DESCRIPTIONS.get(name, command.help))
+            if subcommand in DESCRIPTIONS or command.help:  # `main` has turned «import-results» into import_results
+                command.help = _(DESCRIPTIONS.get(subcommand, command.help))
             return command
 
         def main_help_text(self, commands_only: bool = False) -> str:
@@ -130,7 +140,7 @@ def _utility_class():
 
 def project_help() -> str:
     """`objectivity --help`: the project's commands with their descriptions in Russian, then Django's."""
-    from django.core.management import get_commands, load_command_class
+    from django.core.management import get_commands
     from django.utils.translation import gettext as _
 
     commands = get_commands()
@@ -145,24 +155,25 @@ def project_help() -> str:
             if name not in commands:
                 continue
             listed.add(name)
-            lines.append(f"  {command_name(name):<20} {_describe(commands[name], name, load_command_class)}")
+            lines.append(f"  {command_name(name):<20} {_describe(commands[name], name)}")
     own = sorted(n for n, app in commands.items() if app.startswith("objectivity") and n not in listed)
     own = [n for n in own if n != "makemessages"]  # a developer's tool, listed with Django's
     if own:
         lines += ["", _("Other commands of the system") + ":"]
-        lines += [f"  {command_name(n):<20} {_describe(commands[n], n, load_command_class)}" for n in own]
+        lines += [f"  {command_name(n):<20} {_describe(commands[n], n)}" for n in own]
     rest = sorted(n for n in commands if n not in listed and n not in own)
     lines += ["", _("Django's own commands") + ": " + ", ".join(command_name(n) for n in rest)]
     return "\n".join(lines)
 
 
-def _describe(app: str, name: str, load) -> str:
+def _describe(app: str, name: str) -> str:
+    from django.core.management import load_command_class
     from django.utils.translation import gettext as _
 
     if name in DESCRIPTIONS:
         return _(DESCRIPTIONS[name])
     try:
-        text = load(app, name).help or ""
+        text = load_command_class(app, name).help or ""
     except Exception:  # a command that cannot load must not break the list  # noqa: BLE001
         return ""
     return _(text).strip().split("\n")[0]
