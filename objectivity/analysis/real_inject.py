@@ -6,8 +6,8 @@ at the light strengths a teacher really applies (METHODS.md §3):
 - push: 1-2 pupils of one class who are 1-2 points under the «3» or «4» cut get the missing points
   (criterion columns first);
 - inflate: +1 point on a random task with room for a third of one class;
-- hard: +1 on each of the two hardest columns (level В before П before Б, a later column first) for a
-  third of one class;
+- hard: +1 on each of the two hardest columns (level В before П before Б; within a level, the column the
+  region's pupils score least on, as share of its maximum) for a third of one class;
 - journal: 1-3 pupils whose ВПР mark is one under their journal mark are lifted to it when that takes
   ≤ 3 points;
 - copy: 2-3 pupils of one class × variant are given another pupil's whole score vector;
@@ -55,6 +55,7 @@ class Rows:
     klass: np.ndarray  # class letter ("" where none)
     variant: np.ndarray  # variant ("" where none)
     info: TestInfo
+    hardest: np.ndarray  # the test's two hardest columns (`hardest_columns`)
 
     @property
     def maxima(self) -> np.ndarray:
@@ -66,12 +67,29 @@ class Rows:
         return np.where(np.asarray(criterion, dtype=bool), 2.0, 1.0)
 
 
-def hardest_columns(info: TestInfo, count: int = 2) -> np.ndarray:
-    """The `count` hardest scoring columns: level В before П before Б (unknown = Б), a later column first."""
+def hardest_columns(info: TestInfo, facility: np.ndarray, count: int = 2) -> np.ndarray:
+    """The `count` hardest scoring columns: level В before П before Б (unknown = Б); within a level, the lowest
+    `facility` (the region's mean share of the column's maximum) first. Position says nothing of difficulty:
+    with ties broken by position, a test without levels (Russian of grades 6-8) had its last two columns
+    "helped", which favoured a statistic that reads exactly those."""
     columns = len(info.column_max)
     levels = info.levels if len(info.levels) == columns else ("",) * columns
-    order = sorted(range(columns), key=lambda i: (LEVEL_RANK.get(levels[i], 0), i), reverse=True)
+    order = sorted(range(columns), key=lambda i: (-LEVEL_RANK.get(levels[i], 0), facility[i], -i))
     return np.asarray(order[:count], dtype=np.int64)
+
+
+def region_facility(scores: np.ndarray, counted: np.ndarray, maxima: Sequence[int]) -> np.ndarray:
+    """Per column: the mean share of its maximum among the counted pupils."""
+    top = np.maximum(np.asarray(maxima, dtype=float), 1.0)
+    if not counted.any():
+        return np.zeros(len(top))
+    return np.asarray(scores[counted].mean(axis=0) / top)
+
+
+def test_hardest(frame: pl.DataFrame, info: TestInfo) -> np.ndarray:
+    """`hardest_columns` of one test's frame (its own region's facility)."""
+    test = _Test(frame, info)
+    return test.hardest
 
 
 def _one_class(rows: Rows, candidates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -107,7 +125,7 @@ def _inflate(rows: Rows, rng: np.random.Generator) -> int:
 
 
 def _hard(rows: Rows, rng: np.random.Generator) -> int:
-    hardest = hardest_columns(rows.info)
+    hardest = rows.hardest
     room = (rows.maxima[hardest] - rows.scores[:, hardest]) > 0
     members = _one_class(rows, rows.counted, rng)
     if not len(members):
@@ -191,6 +209,7 @@ class _Test:
         self.logins, starts = np.unique(logins, return_index=True)
         self.bounds = dict(zip(self.logins, zip(starts, [*starts[1:], len(logins)], strict=True), strict=True))
         self.changed = np.zeros(self.frame.height, dtype=bool)
+        self.hardest = hardest_columns(info, region_facility(self.scores, self.counted, info.column_max))
 
     def rows_of(self, login: str) -> tuple[slice, Rows]:
         start, end = self.bounds[login]
@@ -203,6 +222,7 @@ class _Test:
             klass=self.klass[where],
             variant=self.variant[where],
             info=self.info,
+            hardest=self.hardest,
         )
 
     def put_back(self, where: slice, rows: Rows) -> None:

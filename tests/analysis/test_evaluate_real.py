@@ -12,7 +12,8 @@ from django.core.management import call_command
 
 from objectivity.analysis import layout
 from objectivity.analysis.evaluate import CRUDE_METHODS, auc, crude_of, null_shares, real_rows, results_of
-from objectivity.analysis.real_inject import KINDS, inject_real
+from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.real_inject import KINDS, hardest_columns, inject_real
 from objectivity.analysis.synth import default_tests, generate_region, write_region
 from objectivity.detection.files import read_files
 from objectivity.detection.pipeline import analyse
@@ -46,7 +47,7 @@ def test_injection_into_one_real_file_is_found_where_it_should_be():
     assert set(counts) == set(KINDS) and min(counts.values()) >= 5  # 8 % of ~630 schools, one kind each
     assert truth["pupils_touched"].max() <= 12  # light: a few pupils, a third of one class at most
     results = {(r.method, r.subset): r.auc for r in results_of(rows, ["bunching", "journal", "absence"], CRUDE_METHODS)}
-    # The crude hard-task residual sees +1 on the two hardest (last) columns; L4 the lift to the journal mark;
+    # The crude hard-task residual sees +1 on the two hardest columns (the last, level В, among them); L4 the lift to the journal mark;
     # the absence layer the weakest pupils sent away; the ranking of everything together is better than chance.
     assert results[("crude_hard", "hard")] > 0.75
     assert results[("journal", "journal")] > 0.65
@@ -68,6 +69,14 @@ def test_the_injected_file_keeps_totals_equal_to_the_task_columns():
     )
     assert set(changed["school_login"]) <= set(truth["school_login"])  # nothing moves outside the truth
     assert changed.height <= truth["pupils_touched"].sum()
+
+
+def test_the_hardest_columns_are_chosen_by_level_then_by_the_regions_facility_not_by_position():
+    info = TestInfo(max_total=7, cuts=None, column_max=(1, 1, 2, 1, 2), levels=("Б", "П", "П", "Б", "В"))
+    facility = np.array([0.9, 0.2, 0.6, 0.1, 0.5])
+    assert hardest_columns(info, facility).tolist() == [4, 1]  # В first, then the least-scored П (not the later one)
+    no_levels = TestInfo(max_total=7, cuts=None, column_max=(1, 1, 2, 1, 2))
+    assert hardest_columns(no_levels, facility).tolist() == [3, 1]  # without levels: the least-scored columns
 
 
 def synthetic_region(tmp_path: Path, n_schools: int) -> tuple[Path, Path]:

@@ -31,7 +31,7 @@ from objectivity.analysis.evaluate import (
 )
 from objectivity.analysis.layers import OVERSIGHT, available
 from objectivity.analysis.layout import TestName, parse_test_name
-from objectivity.analysis.real_inject import hardest_columns, inject_real
+from objectivity.analysis.real_inject import inject_real, test_hardest
 from objectivity.analysis.weight_fit import (
     adopt,
     fit_weights,
@@ -176,7 +176,9 @@ class Command(BaseCommand):
             seconds=time.monotonic() - started,
             command=command,
             method=method,
-            hard_last=sum(_hard_is_last(found.infos[test_key(frame)]) for frame in frames if not frame.is_empty()),
+            hard_last=sum(
+                _hard_is_last(frame, found.infos[test_key(frame)]) for frame in frames if not frame.is_empty()
+            ),
         )
         return real_report(summarise(per_seed), layers, context) + "\n".join(fitted)
 
@@ -261,9 +263,9 @@ def _wanted(path: Path, subjects: set[str], grades: set[int]) -> bool:
     return ("all" in subjects or not subjects or name.subject in subjects) and (not grades or name.grade in grades)
 
 
-def _hard_is_last(info) -> bool:
+def _hard_is_last(frame: pl.DataFrame, info) -> bool:
     columns = len(info.column_max)
-    return sorted(hardest_columns(info).tolist()) == [columns - 2, columns - 1]
+    return sorted(test_hardest(frame, info).tolist()) == [columns - 2, columns - 1]
 
 
 def _max_totals(found: FileSet, frames: list[pl.DataFrame]) -> dict:
