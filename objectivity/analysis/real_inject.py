@@ -86,7 +86,7 @@ def region_facility(scores: np.ndarray, counted: np.ndarray, maxima: Sequence[in
     return np.asarray(scores[counted].mean(axis=0) / top)
 
 
-def test_hardest(frame: pl.DataFrame, info: TestInfo) -> np.ndarray:
+def region_hardest(frame: pl.DataFrame, info: TestInfo) -> np.ndarray:
     """`hardest_columns` of one test's frame (its own region's facility)."""
     test = _Test(frame, info)
     return test.hardest

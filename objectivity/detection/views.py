@@ -32,6 +32,8 @@ from objectivity.results import browse, charts
 from objectivity.results.models import Assessment
 from objectivity.results.store import statistics_rows
 
+SMALL_CELL_NOTE = _l("fewer than 5 participants: shown only to the school itself")
+
 
 class RunListView(TableView):
     permission = VIEW_FINDINGS
@@ -171,10 +173,20 @@ class WorkFindingsView(TableView):
         Column("reasons", _l("What was seen"), lambda f: f.reasons, None),
     ]
 
+    def _columns_for(self, user) -> list[Column]:
+        """The reasons of a school of fewer than MIN_CELL participants are the school's own (they may name
+        pupils): outside it they are replaced by a note, on the page and in the export."""
+
+        def reasons(finding: Finding) -> str:
+            return str(SMALL_CELL_NOTE) if browse.hidden_from(user, finding.school_id, finding.n) else finding.reasons
+
+        return [Column(c.key, c.label, reasons, None) if c.key == "reasons" else c for c in type(self).columns]
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.run = _visible_run(request, kwargs["pk"])
+        self.columns = self._columns_for(request.user)
         self.work = get_object_or_404(self.run.assessments, pk=kwargs["work"])
         self.title = str(self.work)
         return super().dispatch(request, *args, **kwargs)
@@ -210,7 +222,8 @@ def school_findings(request, pk, school):
     findings = _findings(request, run).filter(school=school).select_related("assessment")
     if not findings.exists():
         raise PermissionDenied(_("No findings of this school in the run are visible to you"))
-    blocks = [_evidence(run, f, school) for f in findings.order_by("assessment__subject", "assessment__grade")]
+    own = browse.is_own_school(request.user, school.pk)
+    blocks = [_evidence(run, f, school, own) for f in findings.order_by("assessment__subject", "assessment__grade")]
     analyst = decide(request.user, RUN_DETECTION).allowed  # numbers and intervals: the analyst's view only
     return render(
         request, "detection/school.html", {"run": run, "school": school, "blocks": blocks, "analyst": analyst}
@@ -235,8 +248,12 @@ def layer_evidence(finding: Finding) -> list[dict]:
     return rows
 
 
-def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
+def _evidence(run: DetectionRun, finding: Finding, school: School, own_school: bool) -> dict:
+    """One work's evidence block. Outside the school, a work of fewer than MIN_CELL participants shows only its
+    risk: its distribution, journal table, charts and layer texts would show the pupils themselves."""
     work = finding.assessment
+    if finding.n < browse.MIN_CELL and not own_school:
+        return {"finding": finding, "work": work, "view": None, "charts": [], "layers": [], "hidden": True}
     reference = work.reference()
     rows = statistics_rows(run.region, work)
     if rows.is_empty():  # the data was withdrawn since the run: the finding stays, the charts cannot
@@ -247,7 +264,7 @@ def _evidence(run: DetectionRun, finding: Finding, school: School) -> dict:
         municipality=school.municipality,
         school=school,
         class_letter="",
-        own_school=True,
+        own_school=own_school,
     )
     view = browse.describe_with_reference(levels, reference, max_total=reference.max_total if reference else None)
     others = [lv.label for lv in levels if lv.label not in (school.short_name, run.region.name)]

@@ -294,6 +294,26 @@ class RowParser:
         return out
 
 
+def new_login_problem(login: str, region: Region) -> str:
+    """Why `login` cannot be added to `region`'s registry as a new school («» when it can): the same rules as a
+    registry file's rows (a ФИС ОКО login, of this region's code, not registered in another region)."""
+    if not LOGIN_RE.match(login):
+        return _("“%(v)s” is not a ФИС ОКО login (expected letters and digits, like sch220206)") % {"v": login}
+    digits = REGION_DIGITS_RE.match(login)
+    code = region.code.zfill(2)[-2:]
+    if digits and region.code.isdigit() and digits.group(1) != code:
+        return _("the login belongs to region %(code)s, while the registry is loaded for region %(region)s") % {
+            "code": digits.group(1),
+            "region": region.code,
+        }
+    other = School.objects.filter(login=login).exclude(municipality__region=region).first()
+    if other is not None:
+        return _("a school with this login is registered in another region (%(r)s)") % {
+            "r": other.municipality.region.name
+        }
+    return ""
+
+
 def same_region(label: str, name: str) -> bool:
     """«СПО Алтайский край» and «Алтайский кр.» name the region «Алтайский край»; «Новосибирская обл.» does not."""
     label, name = normalise(label), normalise(name)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from objectivity.audit.log import Action, record, snapshot
 from objectivity.core.actions import action
 from objectivity.orgs.models import Municipality, School
+from objectivity.orgs.registry import new_login_problem
 from objectivity.results import reference as refdata
 from objectivity.results.models import (
     Assessment,
@@ -42,10 +43,14 @@ def withdraw_import(*, by, result_import: ResultImport) -> ResultImport:
 
 @action
 def add_unknown_schools(*, by, result_import: ResultImport, entries: list[dict]) -> list[School]:
-    """Add schools the registry did not know: entries of {login, short_name, municipality}."""
+    """Add schools the registry did not know: entries of {login, short_name, municipality}, each checked by the
+    registry's own rules (ValueError otherwise: the form shows the reasons before this is reached)."""
     created = []
     for entry in entries:
         municipality: Municipality = entry["municipality"]
+        problem = new_login_problem(entry["login"], result_import.region)
+        if problem or municipality.region_id != result_import.region_id:
+            raise ValueError(problem or "the municipality is not of the import's region")
         school = School.objects.create(
             login=entry["login"],
             municipality=municipality,

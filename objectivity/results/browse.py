@@ -62,6 +62,16 @@ def build_levels(
     return levels
 
 
+def is_own_school(user, school_id: int) -> bool:
+    """The viewer works at this school (an active school membership): small cells are shown to them."""
+    return any(m.level == "school" and m.scope_id == school_id for m in user.active_memberships())
+
+
+def hidden_from(user, school_id: int, pupils: int) -> bool:
+    """Whether a school's cell of `pupils` is suppressed for this viewer (MIN_CELL, outside the school)."""
+    return pupils < MIN_CELL and not is_own_school(user, school_id)
+
+
 def _level(label: str, rows: pl.DataFrame, own_school: bool) -> Level:
     return Level(label=label, rows=rows, suppressed=rows.height < MIN_CELL and not own_school)
 

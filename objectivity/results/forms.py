@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.layout import SUBJECTS
 from objectivity.orgs.models import Municipality, School
+from objectivity.orgs.registry import new_login_problem
 from objectivity.results.descriptions import read_description
 from objectivity.results.models import Assessment, FederalWindow, Period, Procedure, ScheduleEntry
 from objectivity.results.reference import LEVELS, ReferenceError, parse_entries, read_catalogue
@@ -67,11 +68,16 @@ class UnknownSchoolsForm(forms.Form):
 
     def __init__(self, data=None, *, region, logins: list[str]):
         super().__init__(data)
-        known = set(School.objects.filter(login__in=logins).values_list("login", flat=True))
-        self.logins = [login for login in logins if login not in known]
+        known = set(
+            School.objects.filter(login__in=logins, municipality__region=region).values_list("login", flat=True)
+        )
+        unknown = [login for login in logins if login not in known]
+        problems = {login: new_login_problem(login, region) for login in unknown}
+        self.logins = [login for login in unknown if not problems[login]]
+        self.refused = [(login, problem) for login, problem in problems.items() if problem]  # shown, never added
         municipalities = Municipality.objects.filter(region=region)
         for login in self.logins:
-            self.fields[f"name_{login}"] = forms.CharField(label=login, required=False, max_length=200)
+            self.fields[f"name_{login}"] = forms.CharField(label=login, required=False, max_length=200, strip=True)
             self.fields[f"municipality_{login}"] = forms.ModelChoiceField(
                 label=_l("Municipality"), queryset=municipalities, required=False
             )
@@ -82,6 +88,8 @@ class UnknownSchoolsForm(forms.Form):
             name, municipality = data.get(f"name_{login}"), data.get(f"municipality_{login}")
             if bool(name) != bool(municipality):
                 self.add_error(f"name_{login}", _("Give both the name and the municipality, or leave both empty"))
+            elif name and not any(ch.isalpha() for ch in name):
+                self.add_error(f"name_{login}", _("A school's name needs letters"))
         return data
 
     def rows(self):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import decide, region_where, require, user_regions
-from objectivity.access.roles import EDIT_REFERENCE, IMPORT_RESULTS, VIEW_RESULTS
+from objectivity.access.roles import EDIT_REFERENCE, IMPORT_REGISTRY, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core import jobs
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.core.uploads import store_upload
@@ -151,10 +151,11 @@ def _visible_import(request, pk) -> ResultImport:
 def import_detail(request, pk):
     found = _visible_import(request, pk)
     can_manage = decide(request.user, IMPORT_RESULTS, found).allowed
+    can_add_schools = can_manage and decide(request.user, IMPORT_REGISTRY, found.region).allowed
     unknown = found.summary.get("unknown_schools", [])
     form = (
         UnknownSchoolsForm(None, region=found.region, logins=[u["school_login"] for u in unknown])
-        if can_manage and unknown
+        if can_add_schools and unknown
         else None
     )
     summary = found.summary
@@ -215,6 +216,7 @@ def import_withdraw(request, pk):
 def import_add_schools(request, pk):
     found = _visible_import(request, pk)
     require(request.user, IMPORT_RESULTS, found)
+    require(request.user, IMPORT_REGISTRY, found.region)  # adding schools is a registry write
     logins = [u["school_login"] for u in found.summary.get("unknown_schools", [])]
     form = UnknownSchoolsForm(request.POST or None, region=found.region, logins=logins)
     if request.method == "POST" and form.is_valid():
@@ -351,7 +353,7 @@ def work_detail(request, pk):
     reference = assessment.reference()
     view = None
     if not rows.is_empty():
-        own = selection["school"] is not None and _is_own_school(request.user, selection["school"])
+        own = selection["school"] is not None and browse.is_own_school(request.user, selection["school"].pk)
         levels = browse.build_levels(rows, region_name=region.name, own_school=own, **selection)
         view = browse.describe_with_reference(levels, reference, max_total=_max_total(reference, rows))
     context = {
@@ -392,10 +394,6 @@ def _selection(request, region: Region) -> dict:
         "school": school,
         "class_letter": (request.GET.get("class") or "")[:10] if school else "",
     }
-
-
-def _is_own_school(user, school: School) -> bool:
-    return any(m.level == "school" and m.scope_id == school.pk for m in user.active_memberships())
 
 
 def _schools_for(user, municipality):

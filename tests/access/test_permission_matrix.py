@@ -164,7 +164,7 @@ MATRIX = {
     "import-quality": Entry(REGION_RESULT_VIEWERS, args=_result_import),
     "import-original": Entry(RESULT_IMPORTERS, args=_result_import),
     "import-withdraw": Entry(RESULT_IMPORTERS, args=_result_import, method="post", ok=302),
-    "import-add-schools": Entry(RESULT_IMPORTERS, args=_result_import),
+    "import-add-schools": Entry({"region_admin"}, args=_result_import),  # a registry write: results and registry
     "catalogue": Entry(RESULT_VIEWERS),
     "catalogue-export": Entry(RESULT_VIEWERS),
     "catalogue-export-xlsx": Entry(RESULT_VIEWERS),

@@ -1,7 +1,9 @@
 """Detection runs over stored imports and `objectivity analyze` over the same files share one code path."""
 
+import io
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from django.core.management import call_command
@@ -196,3 +198,27 @@ def test_the_control_sample_is_the_clean_reference_of_a_run(world, generated, se
     grade5 = pl.col("grade") == 5
     assert not old.filter(grade5)["p_bunching"].equals(new.filter(grade5)["p_bunching"])
     assert old.filter(~grade5).equals(new.filter(~grade5)) and old["p_taskfit"].equals(new["p_taskfit"])
+
+
+def test_a_school_of_fewer_than_five_shows_its_details_only_to_itself(world, generated, client):
+    """Outside the school, a work of < 5 participants shows its risk but no distribution, journal table, charts,
+    layer texts or reasons: with three pupils, each statement is about a person."""
+    from django.urls import reverse
+
+    run = detect(world, 2025)
+    finding = Finding.objects.filter(run=run, school=world.school).order_by("assessment__grade").last()
+    Finding.objects.filter(pk=finding.pk).update(n=3, reasons="ученики 1 и 2 дали одинаковые ответы")
+    page_url = reverse("school-findings", args=[run.pk, world.school.pk])
+    list_url = reverse("work-findings", args=[run.pk, finding.assessment_id])
+    client.force_login(world.users["region_analyst"])
+    outside = client.get(page_url).content.decode()
+    assert "ученики 1 и 2" not in outside and "показано только самой школе" in outside
+    block = outside.split(f'data-test="work-{finding.assessment_id}"')[1].split("</section>")[0]
+    assert "data-chart" not in block and 'data-test="layers"' not in block
+    listed = client.get(list_url, {"q": world.school.login}).content.decode()
+    assert "ученики 1 и 2" not in listed and "показано только самой школе" in listed
+    exported = client.get(list_url, {"q": world.school.login, "format": "xlsx"})
+    cells = [str(c) for row in openpyxl.load_workbook(io.BytesIO(exported.content)).active.values for c in row]
+    assert world.school.login in cells and not any("ученики 1 и 2" in c for c in cells)
+    client.force_login(world.users["municipal_coordinator"])
+    assert "ученики 1 и 2" not in client.get(page_url).content.decode()

@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from objectivity.core.models import Job
+from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, ImportStatus, ResultImport
 from tests.factories import MunicipalityFactory, SchoolFactory
 
@@ -107,6 +108,31 @@ def test_unknown_school_is_added_from_the_import(world, schools, client):
     from objectivity.results.store import statistics_rows
 
     assert "sch229003" in set(statistics_rows(world.region, item.assessment)["school_login"])
+
+
+def test_adding_schools_needs_registry_rights_and_passes_the_registrys_rules(world, schools, client):
+    """A regional analyst imports results but may not write the registry; a formula, a malformed login or another
+    region's login is never offered for adding, and posting it anyway adds nothing."""
+    item = _imported(world)
+    foreign = world.foreign_school.login
+    item.summary["unknown_schools"] += [{"school_login": s, "rows": 1} for s in ("=1+1", "sch230002", foreign)]
+    item.save(update_fields=["summary"])
+    url = reverse("import-add-schools", args=[item.pk])
+    fields = {"name_sch229003": "СОШ № 3", "municipality_sch229003": world.municipality.pk}
+    client.force_login(world.users["region_analyst"])
+    assert "Добавить их в реестр" not in client.get(reverse("import-detail", args=[item.pk])).content.decode()
+    assert client.post(url, fields).status_code == 403
+    assert not School.objects.filter(login="sch229003").exists()
+    client.force_login(world.users["region_admin"])
+    page = client.get(url).content.decode()
+    refused = page.split('data-test="refused"')[1].split("</div>")[0]
+    assert "=1+1" in refused and "sch230002" in refused and foreign in refused and "sch229003" not in refused
+    hostile = {f"name_{s}": "Школа" for s in ("=1+1", "sch230002", foreign)}
+    hostile |= {f"municipality_{s}": world.municipality.pk for s in ("=1+1", "sch230002", foreign)}
+    assert client.post(url, hostile | {"name_sch229003": "123", "municipality_sch229003": world.municipality.pk})
+    assert not School.objects.filter(login__in=["=1+1", "sch230002", "sch229003"]).exists()
+    assert School.objects.get(login=foreign).municipality.region == world.foreign_region
+    assert client.post(url, fields).status_code == 302 and School.objects.filter(login="sch229003").exists()
 
 
 def test_withdraw_through_the_page(world, schools, client):

@@ -31,7 +31,7 @@ from objectivity.analysis.evaluate import (
 )
 from objectivity.analysis.layers import OVERSIGHT, available
 from objectivity.analysis.layout import TestName, parse_test_name
-from objectivity.analysis.real_inject import inject_real, test_hardest
+from objectivity.analysis.real_inject import inject_real, region_hardest
 from objectivity.analysis.weight_fit import (
     adopt,
     fit_weights,
@@ -265,7 +265,7 @@ def _wanted(path: Path, subjects: set[str], grades: set[int]) -> bool:
 
 def _hard_is_last(frame: pl.DataFrame, info) -> bool:
     columns = len(info.column_max)
-    return sorted(test_hardest(frame, info).tolist()) == [columns - 2, columns - 1]
+    return sorted(region_hardest(frame, info).tolist()) == [columns - 2, columns - 1]
 
 
 def _max_totals(found: FileSet, frames: list[pl.DataFrame]) -> dict:
