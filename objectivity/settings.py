@@ -142,6 +142,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
+# Files users give (uploads and the command line), checked before reading (objectivity.core.bounded).
+FILE_LIMITS_MAX_MB = env_int("FILE_LIMITS_MAX_MB", 1024)
+FILE_LIMITS_MAX_UNPACKED_MB = env_int("FILE_LIMITS_MAX_UNPACKED_MB", 1024)
+FILE_LIMITS_MAX_RATIO = env_int("FILE_LIMITS_MAX_RATIO", 100)  # real exports pack 8-21 times
+FILE_LIMITS_MAX_SHEETS = env_int("FILE_LIMITS_MAX_SHEETS", 50)
+FILE_LIMITS_MAX_COLUMNS = env_int("FILE_LIMITS_MAX_COLUMNS", 1000)  # real exports have about 40
+FILE_LIMITS_MAX_CELLS = env_int("FILE_LIMITS_MAX_CELLS", 50_000_000)  # declared by a sheet: rows × columns
+FILE_LIMITS_READER_MEMORY_MB = env_int("FILE_LIMITS_READER_MEMORY_MB", 4096)
+FILE_LIMITS_READER_SECONDS = env_int("FILE_LIMITS_READER_SECONDS", 300)
+
 # Results: pupil rows as Parquet (one file per import) and the original files, under DATA_DIR.
 RESULTS_DIR = DATA_DIR / "results"
 RESULTS_MAX_ROWS = env_int("RESULTS_MAX_ROWS", 2_000_000)

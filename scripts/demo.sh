@@ -13,7 +13,7 @@ BIN=.venv/bin
 "$BIN/objectivity" migrate --noinput >/dev/null
 "$BIN/objectivity" collectstatic --noinput >/dev/null
 "$BIN/objectivity" load_demo
-"$BIN/objectivity" db_worker >"$DATA_DIR/worker.log" 2>&1 &
+"$BIN/objectivity" worker >"$DATA_DIR/worker.log" 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo

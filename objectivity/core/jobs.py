@@ -7,11 +7,11 @@ process, with a terminal progress bar).
 
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from objectivity.core.models import Job, JobStatus
@@ -72,12 +72,31 @@ def execute(job: Job, progress: Progress | None = None) -> Job:
         job.status, job.progress = JobStatus.DONE, 100
     except JobError as exc:
         job.status, job.error = JobStatus.FAILED, str(exc)
-    except Exception:  # the worker must survive; the trace is kept for the administrator
+    except Exception:  # the worker must survive; the trace goes to the administrator's log, not to the page
         log.exception("job %s failed", job.pk)
-        job.status, job.error = JobStatus.FAILED, traceback.format_exc(limit=5)
+        job.status, job.error = JobStatus.FAILED, internal_error(job)
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def internal_error(job: Job) -> str:
+    return _(
+        "The work stopped on an internal error; nothing of it was saved. The administrator will find the details "
+        "in the worker's log under the job number %(id)s."
+    ) % {"id": job.pk}
+
+
+def fail_orphans() -> int:
+    """Jobs left «running» by a worker that was killed: failed with a reason (run when a worker starts; one
+    worker serves the queue, so no running job is anyone else's)."""
+    return Job.objects.filter(status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED,
+        error=_(
+            "The work was interrupted: the task worker stopped while it ran. Nothing of it was saved; start it again."
+        ),
+        finished_at=timezone.now(),
+    )
 
 
 @task()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from objectivity.core.bounded import FileLimitError, check_size, check_text_table, read_workbook
+
 MAX_ROWS = 200_000
 
 
@@ -47,15 +49,10 @@ def read_table(path: Path, original_name: str) -> RawTable:
 
 
 def _read_xlsx(path: Path, name: str) -> list[list[str]]:
-    import polars as pl
-
     try:
-        frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
-    except Exception as exc:  # calamine raises several types for broken workbooks
-        raise TableFileError(
-            _("File “%(name)s” could not be read as an Excel workbook: %(error)s")
-            % {"name": name, "error": str(exc)[:200]}
-        ) from exc
+        frame = read_workbook(path, name, keep_empty_rows=False)  # limits checked, read in a child process
+    except FileLimitError as exc:
+        raise TableFileError(str(exc)) from exc
     return [[("" if v is None else str(v)) for v in row] for row in frame.rows()]
 
 
@@ -75,7 +72,18 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, name: str) -> list[list[str]]:
-    text = decode_text(path.read_bytes(), name)
-    if "\x00" in text:
-        raise TableFileError(_("File “%(name)s” is not a text table") % {"name": name})
-    return [row for row in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
+    try:
+        check_size(path, name)
+        text = decode_text(path.read_bytes(), name)
+        if "\x00" in text:
+            raise TableFileError(_("File “%(name)s” is not a text table") % {"name": name})
+        delimiter = sniff_delimiter(text)
+        check_text_table(text.encode("utf-8"), name, delimiter)
+    except FileLimitError as exc:
+        raise TableFileError(str(exc)) from exc
+    try:
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise TableFileError(
+            _("File “%(name)s” could not be read as CSV: the lines do not form a table") % {"name": name}
+        ) from exc

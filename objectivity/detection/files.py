@@ -17,7 +17,7 @@ from objectivity.analysis.schema import task_columns, with_test_key
 from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
 from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise, unknown_code_lines, unknown_codes
-from objectivity.results.readers import FileRejected, read_raw
+from objectivity.results.readers import FileRejected, RawSheet, read_raw_many
 from objectivity.results.reference import KEY, parse_catalogue, shipped_catalogue
 
 
@@ -40,15 +40,19 @@ def read_files(paths: list[Path], *, hint: TestName, reference: Path | None, pro
     if reference is not None:
         catalogue |= catalogue_entries(parse_catalogue(reference.read_text(encoding="utf-8-sig"), reference.name))
     found = FileSet()
-    for index, path in enumerate(paths):
+    if progress is not None:
+        progress(0, len(paths) + 1, "")
+    sheets = read_raw_many(paths)  # every workbook at once, each in its own bounded child process
+    for index, (path, sheet) in enumerate(zip(paths, sheets, strict=True), start=1):
         if progress is not None:
-            progress(index, len(paths), path.name)
-        _read_one(path, hint, catalogue, found)
+            progress(index, len(paths) + 1, path.name)
+        if isinstance(sheet, FileRejected):
+            raise sheet
+        _read_one(path, sheet, hint, catalogue, found)
     return found
 
 
-def _read_one(path: Path, hint: TestName, catalogue: dict, found: FileSet) -> None:
-    sheet = read_raw(path, path.name)
+def _read_one(path: Path, sheet: RawSheet, hint: TestName, catalogue: dict, found: FileSet) -> None:
     layout = detect(sheet)
     key = _key(path, layout.title, hint)
     values = catalogue.get(key, {})

@@ -28,5 +28,9 @@ def run_registry_import(job, progress) -> dict:
             columns={key: int(index) for key, index in columns.items()} if columns is not None else None,
         )
     except TableFileError as exc:
+        Path(params["path"]).unlink(missing_ok=True)  # a refused upload is not kept
         raise JobError(str(exc)) from exc
+    except Exception:
+        Path(params["path"]).unlink(missing_ok=True)
+        raise
     return report.as_dict()

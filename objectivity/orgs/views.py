@@ -160,6 +160,7 @@ def registry_import(request):
         try:
             header = read_table(path, upload.name).header
         except TableFileError as exc:
+            path.unlink(missing_ok=True)  # a refused upload is not kept
             form.add_error("file", str(exc))
         else:
             if not is_known_layout(header):  # a real registry's own headers: the user maps the columns

@@ -11,6 +11,7 @@ import io
 import openpyxl
 from django.utils.translation import gettext as _
 
+from objectivity.core.bounded import FileLimitError, check_archive
 from objectivity.core.xlsx import write_sheets
 from objectivity.results.reference import KEY, ReferenceError
 
@@ -47,7 +48,12 @@ def _yes_no(column: dict) -> str:
 
 
 def open_workbook(content: bytes, name: str) -> openpyxl.Workbook:
-    """The workbook, read-only, values instead of formulas; ReferenceError when the file is not one."""
+    """The workbook, read-only, values instead of formulas; ReferenceError when the file is not one or breaks a
+    limit of objectivity.core.bounded (checked before openpyxl unpacks anything)."""
+    try:
+        check_archive(io.BytesIO(content), name)
+    except FileLimitError as exc:
+        raise ReferenceError(str(exc)) from exc
     try:
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for files that are not workbooks

@@ -13,6 +13,7 @@ import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from objectivity.core.bounded import FileLimitError, check_size, check_text_table, read_workbook, read_workbooks
 from objectivity.core.tabular import TableFileError, decode_text, sniff_delimiter
 
 
@@ -45,6 +46,29 @@ def read_raw(path: Path, name: str) -> RawSheet:
     return sheet
 
 
+def read_raw_many(paths: list[Path]) -> list[RawSheet | FileRejected]:
+    """read_raw of several files; the workbooks are read at once, a child process per core (each its own
+    limits): on two cores six regional exports take about the time of the slowest three."""
+    workbooks = [p for p in paths if p.suffix.lower() in (".xlsx", ".xlsm")]
+    frames = dict(zip(workbooks, read_workbooks([(p, p.name) for p in workbooks]), strict=True))
+    out: list[RawSheet | FileRejected] = []
+    for path in paths:
+        try:
+            frame = frames.get(path)
+            if frame is None:
+                sheet = read_raw(path, path.name)
+            elif isinstance(frame, FileLimitError):
+                raise FileRejected(str(frame))
+            else:
+                sheet = RawSheet(name=path.name, frame=_all_text(frame), first_line=_first_row_number(path))
+                _check_size(sheet)
+        except FileRejected as exc:
+            out.append(exc)
+            continue
+        out.append(sheet)
+    return out
+
+
 def _check_size(sheet: RawSheet) -> None:
     limit = settings.RESULTS_MAX_ROWS
     if sheet.frame.height == 0:
@@ -62,12 +86,9 @@ def _check_size(sheet: RawSheet) -> None:
 
 def _read_xlsx(path: Path, name: str) -> RawSheet:
     try:
-        frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0, drop_empty_rows=False)
-    except Exception as exc:  # calamine raises several types for broken workbooks
-        raise FileRejected(
-            _("File “%(name)s” could not be read as an Excel workbook: %(error)s")
-            % {"name": name, "error": str(exc)[:200]}
-        ) from exc
+        frame = read_workbook(path, name)  # limits checked, read in a child process
+    except FileLimitError as exc:
+        raise FileRejected(str(exc)) from exc
     return RawSheet(name=name, frame=_all_text(frame), first_line=_first_row_number(path))
 
 
@@ -88,21 +109,30 @@ def _first_row_number(path: Path) -> int:
 
 
 def _read_csv(path: Path, name: str) -> RawSheet:
+    try:
+        check_size(path, name)
+    except FileLimitError as exc:
+        raise FileRejected(str(exc)) from exc
     data = _utf8_bytes(path.read_bytes(), name)
     head = data[:8192].decode("utf-8", errors="ignore")
     if "\x00" in head:
         raise FileRejected(_("File “%(name)s” is not a text table") % {"name": name})
+    delimiter = sniff_delimiter(head)
+    try:
+        check_text_table(data, name, delimiter)
+    except FileLimitError as exc:
+        raise FileRejected(str(exc)) from exc
     try:
         frame = pl.read_csv(
             data,
-            separator=sniff_delimiter(head),
+            separator=delimiter,
             has_header=False,
             infer_schema_length=0,
             truncate_ragged_lines=True,
         )
     except pl.exceptions.PolarsError as exc:
         raise FileRejected(
-            _("File “%(name)s” could not be read as CSV: %(error)s") % {"name": name, "error": str(exc)[:200]}
+            _("File “%(name)s” could not be read as CSV: the lines do not form a table") % {"name": name}
         ) from exc
     return RawSheet(name=name, frame=_all_text(frame), first_line=1)
 

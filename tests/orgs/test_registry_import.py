@@ -149,7 +149,7 @@ def test_missing_required_column_rejects_file(world, tmp_path):
 def test_unreadable_workbook_is_a_clear_error(world, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(TableFileError, match="не удалось прочитать как книгу Excel"):
+    with pytest.raises(TableFileError, match="не является книгой Excel"):
         import_registry(path, "broken.xlsx", world.region, by=world.users["region_admin"])
 
 

@@ -1,0 +1,21 @@
+"""`objectivity worker`: the task worker, after failing the jobs a killed worker left «running»."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from objectivity.core.jobs import fail_orphans
+
+
+class Command(BaseCommand):
+    help = _("Run the background task worker (jobs left running by a stopped worker are marked failed first)")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", action="store_true", help=_("Stop when the queue is empty (tests)"))
+
+    def handle(self, *args, **options):
+        orphans = fail_orphans()
+        if orphans:
+            self.stderr.write(_("Jobs interrupted by a stopped worker, marked failed: %(n)d") % {"n": orphans})
+        extra = ["--batch", "--no-startup-delay"] if options["batch"] else []
+        call_command("db_worker", *extra, "--no-reload")
