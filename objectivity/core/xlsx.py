@@ -8,6 +8,9 @@ import xlsxwriter
 from django.http import HttpResponse
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Cells hold what users typed (names, file names, imported values): text starting with "=" must not
+# become a live formula, nor "http://…" a link, in the file someone opens. Numbers stay numbers.
+TEXT_STAYS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def write_table(headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Данные") -> bytes:
@@ -17,7 +20,7 @@ def write_table(headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "
 def write_sheets(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """A workbook of several tables, one per sheet: (sheet name, headers, rows)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, **TEXT_STAYS_TEXT})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF4", "text_wrap": True, "valign": "top"})
     for name, headers, rows in sheets:
         _write_sheet(book.add_worksheet(name[:31]), head, headers, rows)
