@@ -21,6 +21,7 @@ from objectivity.orgs.registry_columns import describe
 
 LOGIN_RE = re.compile(r"^[a-z]{2,5}\d{4,8}$")
 MAX_PUPILS_PER_GRADE = 5000
+PUPILS_RE = re.compile(r"[0-9]{1,6}")  # ASCII digits only: «²» or «٣» pass str.isdigit() yet are no count
 
 COLUMN_ALIASES = {
     "login": ("логин", "логин оо", "логин школы", "login"),
@@ -281,7 +282,7 @@ class RowParser:
                 continue
             if value.endswith(".0"):
                 value = value[:-2]
-            if not value.isdigit() or int(value) > MAX_PUPILS_PER_GRADE:
+            if not PUPILS_RE.fullmatch(value) or int(value) > MAX_PUPILS_PER_GRADE:
                 self.problem(
                     line,
                     index,

@@ -21,6 +21,18 @@ from objectivity.results.readers import FileRejected, RawSheet
 
 HEADER_SEARCH_ROWS = 15
 
+# Plausible bounds of scores, for works whose maxima are not known (no reference data, no «N (Mб)» headers):
+# a value above them is impossible for any work these layouts carry, so the row is excluded instead of
+# becoming the work's inferred maximum.
+# - A task (a scoring column of the ВПР layouts, also used by РПР/РДР/МПР): no ВПР 2021 column is worth more
+#   than 5 points (results/data/vpr-2021.yaml, grades 4-8: 256 columns of 1 point, 176 of 2, 58 of 3, 11 of 4,
+#   6 of 5); the largest expert-scored task of the exams (ОГЭ foreign language, the letter) is worth 10.
+MAX_PLAUSIBLE_TASK = 10
+# - A primary total: ВПР 2021 maxima are 20-51 (vpr-2021.yaml), ОГЭ primary maxima are at most 68 (foreign
+#   languages), ЕГЭ at most 82 since 2022 and 100 before (foreign languages, the highest of all subjects);
+#   the test score of ЕГЭ is on a 100-point scale too.
+MAX_PLAUSIBLE_TOTAL = 100
+
 
 def norm(text: str | None) -> str:
     return " ".join((text or "").strip().lower().replace("ё", "е").split())
@@ -195,6 +207,26 @@ def _attach(layout: Layout, sheet: RawSheet, rows: list[tuple]) -> None:
         )
     if layout.kind == ImportKind.SCHOOL:
         _read_school_extras(layout, rows)
+    _check_header_maxima(layout, sheet)
+
+
+def _check_header_maxima(layout: Layout, sheet: RawSheet) -> None:
+    """A task header «N (Mб)» of a school export is reference data: a maximum no real task has rejects the file."""
+    for task in layout.tasks:
+        if task.max is not None and not 1 <= task.max <= MAX_PLAUSIBLE_TASK:
+            raise FileRejected(
+                _(
+                    "File “%(name)s”, row %(row)d: the header «%(label)s (%(max)dб)» gives the task a maximum of "
+                    "%(max)d points; expected 1 to %(bound)d (no task of these works is worth more): check the file"
+                )
+                % {
+                    "name": sheet.name,
+                    "row": sheet.line_of(layout.header_row),
+                    "label": task.label,
+                    "max": task.max,
+                    "bound": MAX_PLAUSIBLE_TASK,
+                }
+            )
 
 
 def _read_school_extras(layout: Layout, rows: list[tuple]) -> None:
@@ -224,3 +256,42 @@ def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
     start = layout.header_row + 1
     frame = sheet.frame.slice(start).with_row_index("source_row", offset=sheet.line_of(start))
     return frame.with_columns(pl.col("source_row").cast(pl.Int32))
+
+
+# ---- footer lines --------------------------------------------------------------------------------
+
+# Exports often end with lines that are no pupils: «-- конец выгрузки --», «Итого строк: 500», a word.
+# A line is footer-like when it has at most FOOTER_MAX_CELLS filled cells, none of them a bare number (a
+# score) and no login, even a mistyped one, in the login column. Only the run of such lines after the last
+# data row is a footer; the same text in the middle of the data stays a row error.
+FOOTER_MAX_CELLS = 2
+BARE_NUMBER = r"^[-+]?\d+(?:[.,]\d+)?$"
+LOGIN_LIKE = r"(?i)^[a-z]{1,8}\d"  # letters then digits: a (maybe mistyped) login, so a data row
+
+
+def footer_length(frame: pl.DataFrame, layout: Layout) -> int:
+    """How many lines at the end of `frame` (a `body`) are a footer: 0 when the last line is data, and
+    0 when no line is data (a file of nothing but text is not «data with a footer»)."""
+    cells = [c for c in frame.columns if c != "source_row"]
+    if frame.is_empty() or not cells:
+        return 0
+    texts = [pl.col(c).cast(pl.String).str.strip_chars().fill_null("") for c in cells]
+    login_column = layout.columns.get("school_login")
+    login = pl.col(login_column).str.strip_chars().fill_null("") if login_column in frame.columns else pl.lit("")
+    footer_like = (
+        (pl.sum_horizontal(*((t != "").cast(pl.Int32) for t in texts)) <= FOOTER_MAX_CELLS)
+        & ~pl.any_horizontal(*(t.str.contains(BARE_NUMBER) for t in texts))
+        & ~login.str.contains(LOGIN_LIKE)
+    )
+    flags = frame.select(footer_like.alias("footer")).get_column("footer")
+    data_rows = (~flags).arg_true()
+    if data_rows.is_empty():
+        return 0
+    return frame.height - 1 - int(data_rows[-1])
+
+
+def footer_text(frame: pl.DataFrame) -> pl.Expr:
+    """The filled cells of a footer line, joined by spaces."""
+    cells = [pl.col(c).cast(pl.String).str.strip_chars() for c in frame.columns if c != "source_row"]
+    joined = pl.concat_str([pl.when(c != "").then(c) for c in cells], separator=" ", ignore_nulls=True)
+    return joined.fill_null("")

@@ -3,6 +3,11 @@
 Vectorised with Polars expressions: a 300,000-row export is checked in a fraction of a second.
 A row with an excluding problem is kept as it came (its text is in the problem list) and is marked
 `valid = false`, so it never enters statistics; warnings keep the row valid.
+
+Values must lie in their domain: scores and totals from 0 to the maximum when it is known, else to the
+plausible bounds of `layouts` (MAX_PLAUSIBLE_TASK, MAX_PLAUSIBLE_TOTAL); a row outside is excluded, so it
+never feeds the maxima inferred from the data. Lines after the last data row that hold only a little text
+(«Итого строк: 500») are a footer: left out of the rows and listed as warnings (code FOOTER_CHECK).
 """
 
 from dataclasses import dataclass
@@ -12,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import ABSENT_VARIANT, NO_CLASS, NO_JOURNAL_MARK, NOT_DONE
 from objectivity.analysis.schema import PUPIL_COLUMNS, task_column
-from objectivity.results.layouts import Layout
+from objectivity.results.layouts import (
+    MAX_PLAUSIBLE_TASK,
+    MAX_PLAUSIBLE_TOTAL,
+    Layout,
+    footer_length,
+    footer_text,
+)
 
 LOGIN_PATTERN = r"^[a-z]{2,5}\d{4,8}$"
 PROBLEM_SCHEMA = {
@@ -31,6 +42,10 @@ NOT_DONE_TEXT = [v.lower() for v in NOT_DONE] + ["не пройд", "x", "х"]
 # cell is listed as a warning. Cells with digits that are not whole numbers («1,5») stay errors.
 UNKNOWN_CODE = r"^[^0-9]+$"
 UNKNOWN_CODE_CHECK = "unknown_code"
+FOOTER_CHECK = "footer"
+MARKS = (2, 5)  # «Отметка» of a school export, «отметка»/«оценка» of ОГЭ/ЕГЭ files
+TEST_SCORE = (0, 100)  # «тестовый балл» of ЕГЭ files
+TEST_SCORE_LABEL = "тестовый балл"
 
 
 @dataclass
@@ -55,6 +70,8 @@ def _int(expr: pl.Expr) -> pl.Expr:
 
 
 def normalise(body: pl.DataFrame, layout: Layout, rules: Rules) -> Normalised:
+    footer = footer_length(body, layout)
+    tail, body = body.tail(footer), body.head(body.height - footer)
     cols = layout.columns
     frame = body.select(
         "source_row",
@@ -62,9 +79,9 @@ def normalise(body: pl.DataFrame, layout: Layout, rules: Rules) -> Normalised:
         *(_text(t.source).alias(f"raw_task_{i}") for i, t in enumerate(layout.tasks, start=1)),
     )
     frame = _fill_missing(frame, layout)
-    frame = frame.with_columns(_typed(frame, len(layout.tasks)))
+    frame = frame.with_columns(_typed(frame, layout))
     checks = _checks(layout, rules, len(layout.tasks))
-    problems = _collect(frame, checks)
+    problems = pl.concat([_collect(frame, checks), _footer_problems(tail)], how="vertical_relaxed")
     excluded = (
         problems.filter(pl.col("excluding"))
         .group_by("source_row")
@@ -99,7 +116,8 @@ def _fill_missing(frame: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     return frame
 
 
-def _typed(frame: pl.DataFrame, n_tasks: int) -> list[pl.Expr]:
+def _typed(frame: pl.DataFrame, layout: Layout) -> list[pl.Expr]:
+    n_tasks = len(layout.tasks)
     variant = pl.col("raw_variant").str.to_lowercase()
     return [
         pl.col("raw_school_login").str.to_lowercase().alias("school_login"),
@@ -107,7 +125,7 @@ def _typed(frame: pl.DataFrame, n_tasks: int) -> list[pl.Expr]:
         .then(None)
         .otherwise(pl.col("raw_region_label"))
         .alias("region_label"),
-        _int(pl.col("raw_row_number")).cast(pl.Int32).alias("row_number"),
+        _int(pl.col("raw_row_number")).cast(pl.Int32, strict=False).alias("row_number"),
         pl.col("raw_participant_code").alias("participant_code"),
         _class_letter().alias("class_letter"),
         _sex().alias("sex"),
@@ -115,7 +133,7 @@ def _typed(frame: pl.DataFrame, n_tasks: int) -> list[pl.Expr]:
         pl.when(variant.is_in(["", ABSENT_VARIANT])).then(None).otherwise(pl.col("raw_variant")).alias("variant"),
         _absent().alias("absent"),
         _int(pl.col("raw_total")).alias("total_int"),
-        _int(pl.col("raw_file_mark")).alias("file_mark_int"),
+        _file_mark(layout).alias("file_mark_int"),
         pl.when(pl.col("raw_textbook") == "").then(None).otherwise(pl.col("raw_textbook")).alias("textbook"),
         *(_score(f"raw_task_{i}").alias(f"score_{i}") for i in range(1, n_tasks + 1)),
     ]
@@ -134,6 +152,17 @@ def _sex() -> pl.Expr:
 def _journal() -> pl.Expr:
     mark = pl.col("raw_journal_mark")
     return pl.when(mark.is_in(["2", "3", "4", "5"])).then(_int(mark)).otherwise(None).cast(pl.Int8)
+
+
+def _file_mark_range(layout: Layout) -> tuple[int, int]:
+    return TEST_SCORE if layout.labels.get("file_mark") == TEST_SCORE_LABEL else MARKS
+
+
+def _file_mark(layout: Layout) -> pl.Expr:
+    """The mark the file gives, when it is one (2..5, or a test score 0..100); anything else is left empty."""
+    low, high = _file_mark_range(layout)
+    mark = _int(pl.col("raw_file_mark"))
+    return pl.when(mark.is_between(low, high)).then(mark).otherwise(None)
 
 
 def _absent() -> pl.Expr:
@@ -183,6 +212,7 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
             _("expected 2, 3, 4, 5, «нет отметки» or an empty cell; the mark is left empty"),
             excluding=False,
         ),
+        _file_mark_check(layout),
         Check(
             "bad_total",
             label("total", "всего баллов"),
@@ -190,6 +220,7 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
             (pl.col("raw_total") != "") & pl.col("total_int").is_null(),
             _("expected a whole number"),
         ),
+        *_negative_total_checks(label("total", "всего баллов"), rules),
         Check(
             "no_total",
             label("total", "всего баллов"),
@@ -215,6 +246,32 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
         *_total_checks(label("total", "всего баллов"), rules, n_tasks),
     ]
     return checks
+
+
+def _file_mark_check(layout: Layout) -> Check:
+    low, high = _file_mark_range(layout)
+    return Check(
+        "bad_file_mark",
+        layout.labels.get("file_mark", "отметка"),
+        "raw_file_mark",
+        (pl.col("raw_file_mark") != "") & pl.col("file_mark_int").is_null(),
+        _("expected a whole number from %(low)d to %(high)d or an empty cell; the mark is left empty")
+        % {"low": low, "high": high},
+        excluding=False,
+    )
+
+
+def _negative_total_checks(column: str, rules: Rules) -> list[Check]:
+    top = rules.max_total if rules.max_total is not None else MAX_PLAUSIBLE_TOTAL
+    return [
+        Check(
+            "bad_total",
+            column,
+            "raw_total",
+            pl.col("total_int") < 0,
+            _("a negative total; expected a whole number from 0 to %(max)d") % {"max": top},
+        )
+    ]
 
 
 def _login_checks(column: str, rules: Rules) -> list[Check]:
@@ -249,13 +306,15 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
     for i, task in enumerate(layout.tasks, start=1):
         raw, score = pl.col(f"raw_task_{i}"), pl.col(f"score_{i}")
         column = f"балл за {task.label}" if task.label.isdigit() and layout.kind == "regional" else task.label
+        task_max = rules.task_max[i - 1] if i - 1 < len(rules.task_max) else None
         checks.append(
             Check(
                 "bad_score",
                 column,
                 f"raw_task_{i}",
                 ((raw != "") & score.is_null()) | (score < 0),
-                _("expected a whole number of points, X/Х, «не пройд.» or an empty cell"),
+                _("expected a whole number of points from 0 to %(max)d, X/Х, «не пройд.» or an empty cell")
+                % {"max": task_max if task_max is not None else MAX_PLAUSIBLE_TASK},
             )
         )
         checks.append(
@@ -268,18 +327,20 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
                 excluding=False,
             )
         )
-        task_max = rules.task_max[i - 1] if i - 1 < len(rules.task_max) else None
-        if task_max is not None:
-            checks.append(
-                Check(
-                    "task_above_max",
-                    column,
-                    f"raw_task_{i}",
-                    score > task_max,
-                    _("more than the task's maximum of %(max)d") % {"max": task_max},
-                )
-            )
+        checks.append(_task_above_max(column, i, task_max))
     return checks
+
+
+def _task_above_max(column: str, i: int, task_max: int | None) -> Check:
+    if task_max is not None:
+        limit, message = task_max, _("more than the task's maximum of %(max)d") % {"max": task_max}
+    else:
+        limit = MAX_PLAUSIBLE_TASK
+        message = _(
+            "more than %(max)d points, more than any task of these works is worth (the task's maximum is not known); "
+            "expected a whole number from 0 to %(max)d"
+        ) % {"max": MAX_PLAUSIBLE_TASK}
+    return Check("task_above_max", column, f"raw_task_{i}", pl.col(f"score_{i}") > limit, message)
 
 
 def _total_checks(column: str, rules: Rules, n_tasks: int) -> list[Check]:
@@ -292,6 +353,20 @@ def _total_checks(column: str, rules: Rules, n_tasks: int) -> list[Check]:
                 "raw_total",
                 pl.col("total_int") > rules.max_total,
                 _("more than the work's maximum of %(max)d") % {"max": rules.max_total},
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "total_above_max",
+                column,
+                "raw_total",
+                pl.col("total_int") > MAX_PLAUSIBLE_TOTAL,
+                _(
+                    "more than %(max)d, more than the maximum of any ВПР, ОГЭ or ЕГЭ work (this work's maximum is "
+                    "not known); expected a whole number from 0 to %(max)d"
+                )
+                % {"max": MAX_PLAUSIBLE_TOTAL},
             )
         )
     if n_tasks:
@@ -334,6 +409,25 @@ def _collect(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
     ]
     problems = pl.concat([pl.DataFrame(schema=PROBLEM_SCHEMA), *parts], how="vertical_relaxed")
     return problems.sort("source_row", maintain_order=True)
+
+
+def _footer_problems(tail: pl.DataFrame) -> pl.DataFrame:
+    """One warning per non-blank footer line: its row and its text (blank lines are left out silently)."""
+    if tail.is_empty():
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    lines = tail.select("source_row", footer_text(tail).alias("value")).filter(pl.col("value") != "")
+    return lines.select(
+        pl.col("source_row").cast(pl.Int32),
+        pl.lit("").alias("school_login"),
+        pl.lit("").alias("participant_code"),
+        pl.lit("").alias("column"),
+        "value",
+        pl.lit(FOOTER_CHECK).alias("code"),
+        pl.lit(
+            _("a line after the last data row (a footer such as «Итого»), not a pupil's row: left out of the data")
+        ).alias("message"),
+        pl.lit(False).alias("excluding"),
+    )
 
 
 def _canonical(frame: pl.DataFrame, n_tasks: int) -> pl.DataFrame:

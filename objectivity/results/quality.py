@@ -126,7 +126,9 @@ def _summary_rows(result_import: ResultImport, summary: dict) -> list[tuple]:
 
 def _problem_rows(problems: pl.DataFrame):
     excluded, warning = _("excluded from statistics"), _("kept; the value is left empty")
+    footer = _("left out: not a pupil's row")
     for row in problems.iter_rows(named=True):
+        consequence = footer if row["code"] == "footer" else excluded if row["excluding"] else warning
         yield (
             row["source_row"],
             row["school_login"],
@@ -134,7 +136,7 @@ def _problem_rows(problems: pl.DataFrame):
             row["column"],
             row["value"],
             row["message"],
-            excluded if row["excluding"] else warning,
+            consequence,
         )
 
 
@@ -172,6 +174,8 @@ REASONS = {
     "duplicate_school": _l("repeated school"),
     "mean_above_max": _l("mean score above the maximum"),
     "marks_mismatch": _l("marks do not add up to the participants"),
+    "footer": _l("lines after the data (a footer), left out"),
+    "bad_file_mark": _l("unreadable mark in the file"),
 }
 
 

@@ -6,6 +6,8 @@ problems (row, column, value, what was expected).
 Schedule file columns: «логин», «предмет», «класс» (e.g. «4» or «4А»: the work's grade and the class),
 «дата» (ДД.ММ.ГГГГ or an Excel date); optional «процедура» (ВПР by default).
 Control-sample file columns: «логин», and «предмет» and «класс» unless the work is chosen on the page.
+Values must lie in their domain: a known subject, a grade the procedure is written in, a date from the first
+ВПР (FIRST_SCHEDULE_YEAR) to next year; a row outside is refused with its row, column, value and what was expected.
 """
 
 import datetime
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import parse_test_name
+from objectivity.analysis.layout import PROCEDURE_KINDS, parse_test_name
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.tabular import RawTable
@@ -33,6 +35,15 @@ ALIASES = {
 }
 CLASS_RE = re.compile(r"^\s*(\d{1,2})\s*[-\s]?\s*([А-Яа-яЁёA-Za-z]{0,3})\s*$")
 PROCEDURE_WORDS = {"впр": "vpr", "рпр": "rpr", "рдр": "rdr", "мпр": "mpr", "огэ": "oge", "егэ": "ege"}
+# Grades (of the work) each procedure is written in (FORMATS.md §1, §4): ВПР in 4-8, 10 and 11 (11 in earlier
+# years; in autumn pupils write the previous grade's work, and the class column gives the work's grade), ОГЭ
+# at the end of grade 9, ЕГЭ in 11 (and 10 for subjects finished early). РПР, РДР, МПР: any grade 1-11.
+GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (10, 11)}
+ALL_GRADES = tuple(range(1, 12))
+# Dates: the first ВПР were written in 2015, and schools set their dates at most for the coming year; a date
+# outside (a two-digit «69» read as 1969, a typo such as 2205) is refused rather than creating a work.
+FIRST_SCHEDULE_YEAR = 2015
+YEARS_AHEAD = 1
 
 
 @dataclass
@@ -63,7 +74,8 @@ class _Rows:
         self.missing = [ALIASES[k][0] for k in required if k not in self.index]
 
     def cell(self, row: list[str], key: str) -> str:
-        return row[self.index[key]].strip() if key in self.index else ""
+        index = self.index.get(key)
+        return row[index].strip() if index is not None and index < len(row) else ""
 
     def problem(self, line: int, key: str, value: str, message: str) -> None:
         column = self.table.header[self.index[key]] if key in self.index else ALIASES[key][0]
@@ -104,6 +116,21 @@ def _grade_and_class(rows: _Rows, line: int, row: list[str]) -> tuple[int, str] 
     return int(match.group(1)), f"{match.group(1)}{match.group(2).upper()}"
 
 
+def _grade_of_procedure(rows: _Rows, line: int, row: list[str], grade: int, procedure: str) -> bool:
+    allowed = GRADES.get(procedure, ALL_GRADES)
+    if grade in allowed:
+        return True
+    name = dict(PROCEDURE_KINDS).get(procedure, procedure)
+    rows.problem(
+        line,
+        "class",
+        rows.cell(row, "class"),
+        _("%(procedure)s is not written in grade %(grade)d; expected grade %(allowed)s")
+        % {"procedure": name, "grade": grade, "allowed": ", ".join(str(g) for g in allowed)},
+    )
+    return False
+
+
 def _subject(rows: _Rows, line: int, row: list[str]) -> str | None:
     value = rows.cell(row, "subject")
     code = parse_test_name(f"{value} 4 класс").subject
@@ -116,9 +143,20 @@ def _date(rows: _Rows, line: int, row: list[str]) -> datetime.date | None:
     value = rows.cell(row, "date")
     for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d.%m.%y"):
         try:
-            return datetime.datetime.strptime(value, pattern).date()
+            day = datetime.datetime.strptime(value, pattern).date()
         except ValueError:
             continue
+        last = datetime.date.today().year + YEARS_AHEAD
+        if FIRST_SCHEDULE_YEAR <= day.year <= last:
+            return day
+        rows.problem(
+            line,
+            "date",
+            value,
+            _("the year %(year)d is not plausible; expected a date from %(first)d to %(last)d")
+            % {"year": day.year, "first": FIRST_SCHEDULE_YEAR, "last": last},
+        )
+        return None
     rows.problem(line, "date", value, _("expected a date such as 15.04.2025"))
     return None
 
@@ -169,6 +207,8 @@ def _schedule_row(rows: _Rows, line: int, row: list[str], schools: dict[str, Sch
     school, subject = _school(rows, line, row, schools), _subject(rows, line, row)
     grade_class, day, procedure = _grade_and_class(rows, line, row), _date(rows, line, row), _procedure(rows, line, row)
     if school is None or subject is None or grade_class is None or day is None or procedure is None:
+        return None
+    if not _grade_of_procedure(rows, line, row, grade_class[0], procedure):
         return None
     period = Period.AUTUMN if day.month >= 8 else Period.SPRING
     key = {"procedure": procedure, "year": day.year, "period": period, "grade": grade_class[0], "subject": subject}
@@ -222,7 +262,7 @@ def import_control_sample(
 def _work_of(rows: _Rows, line: int, row: list[str], works: dict) -> Assessment | None:
     """The spring ВПР work of the row's subject and grade (`works` remembers those already looked up)."""
     subject, grade_class = _subject(rows, line, row), _grade_and_class(rows, line, row)
-    if subject is None or grade_class is None:
+    if subject is None or grade_class is None or not _grade_of_procedure(rows, line, row, grade_class[0], "vpr"):
         return None
     if (subject, grade_class[0]) not in works:
         works[(subject, grade_class[0])] = Assessment.objects.filter(
