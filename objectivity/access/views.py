@@ -22,13 +22,14 @@ from objectivity.access.people import note_personal_view, visible_users
 from objectivity.access.policy import decide
 from objectivity.access.roles import MANAGE_USERS, VIEW_PEOPLE, role_label
 from objectivity.audit.log import Action, record
+from objectivity.core.params import clean_text
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.orgs.models import Region, School
 
 
 def login_view(request):
     error = ""
-    username = request.POST.get("username", "").strip()
+    username = clean_text(request.POST.get("username", ""), max_length=150).strip()  # PostgreSQL refuses NUL
     if request.method == "POST":
         ip = throttle.client_ip(request)
         if throttle.is_blocked(username, ip):

@@ -16,6 +16,7 @@ from django.views import View
 
 from objectivity.access.policy import decide
 from objectivity.core.fasthtml import filter_controls, table_rows
+from objectivity.core.params import query_text
 from objectivity.core.xlsx import write_table, xlsx_response
 
 
@@ -76,7 +77,7 @@ class TableView(LoginRequiredMixin, View):
             "rows_html": table_rows(rows),
             "filters_html": filter_controls(form),
             "headers": self.headers(),
-            "query": request.GET.get("q", ""),
+            "query": query_text(request, "q"),
             "search_placeholder": self.search_placeholder,
             "querystring": self.querystring(exclude=("page",)),
             "sort_querystring": self.querystring(exclude=("page", "sort")),
@@ -89,7 +90,7 @@ class TableView(LoginRequiredMixin, View):
         form = self.filter_form_class(self.request.GET or None) if self.filter_form_class else None
         if form is not None and form.is_valid():
             qs = self.apply_filters(qs, form.cleaned_data)
-        qs = self.search(qs, self.request.GET.get("q", "").strip())
+        qs = self.search(qs, query_text(self.request, "q").strip())
         return qs.order_by(*self.ordering()), form
 
     def search(self, qs: QuerySet, text: str) -> QuerySet:

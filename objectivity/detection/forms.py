@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from objectivity.core.params import YEARS, parse_int
 from objectivity.detection.runs import works_of_year
 from objectivity.detection.thresholds import FIOKO, THRESHOLDS
 from objectivity.results.models import Assessment, ImportStatus
@@ -25,10 +26,11 @@ class RunForm(forms.Form):
             .distinct()
         )
         self.fields["year"].choices = [(y, str(y)) for y in years]
+        # The posted year, else the one asked for in the link, else the latest; a malformed one counts as none.
         chosen = (
-            int(data.get("year"))
-            if data and str(data.get("year", "")).isdigit()
-            else (int(year) if year and str(year).isdigit() else (years[0] if years else None))
+            (parse_int(data.get("year"), low=YEARS[0], high=YEARS[1]) if data else None)
+            or parse_int(year, low=YEARS[0], high=YEARS[1])
+            or (years[0] if years else None)
         )
         self.fields["works"].queryset = works_of_year(region, chosen) if chosen else Assessment.objects.none()
         self.initial["year"] = chosen

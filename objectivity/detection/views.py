@@ -20,6 +20,7 @@ from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDIN
 from objectivity.analysis.combine import signals
 from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.core import jobs
+from objectivity.core.params import year_arg
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.detection.actions import save_thresholds
 from objectivity.detection.forms import RunForm, ThresholdsForm
@@ -325,6 +326,7 @@ def _percent(rows: pl.DataFrame, top: int) -> float:
 @login_required
 def thresholds(request, year: int):
     region = region_where(request.user, VIEW_FINDINGS)
+    year = year_arg(year)  # the path takes any digits; settings are kept only for real years
     current = current_settings(region, year)
     can_edit = decide(request.user, EDIT_THRESHOLDS, region).allowed
     form = ThresholdsForm(request.POST or None, initial=current.values) if can_edit else None

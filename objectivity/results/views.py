@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _l
 from objectivity.access.policy import decide, region_where, require, user_regions
 from objectivity.access.roles import EDIT_REFERENCE, IMPORT_REGISTRY, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core import jobs
+from objectivity.core.params import query_id, query_text
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.core.uploads import store_upload
 from objectivity.core.xlsx import xlsx_response
@@ -43,7 +44,8 @@ def _home_region(request) -> Region:
     ids = user_regions(request.user)
     if ids:
         return Region.objects.get(pk=ids[0])
-    region = Region.objects.filter(code=request.GET.get("region", "")).first() or Region.objects.first()
+    code = query_text(request, "region", max_length=10)
+    region = Region.objects.filter(code=code).first() or Region.objects.first()
     if region is None:
         raise Http404(_("No region is set up yet"))
     return region
@@ -375,12 +377,13 @@ def work_detail(request, pk):
 def _selection(request, region: Region) -> dict:
     municipality = school = None
     visible_schools = School.objects.visible_to(request.user).filter(municipality__region=region)
-    if request.GET.get("school"):
-        school = get_object_or_404(visible_schools.select_related("municipality"), pk=request.GET["school"])
+    school_id, municipality_id = query_id(request, "school"), query_id(request, "municipality")
+    if school_id:
+        school = get_object_or_404(visible_schools.select_related("municipality"), pk=school_id)
         municipality = school.municipality
-    elif request.GET.get("municipality"):
+    elif municipality_id:
         municipality = get_object_or_404(
-            Municipality.objects.visible_to(request.user), pk=request.GET["municipality"], region=region
+            Municipality.objects.visible_to(request.user), pk=municipality_id, region=region
         )
     elif not decide(request.user, VIEW_RESULTS, region):  # below regional scope: start at one's own unit
         school = visible_schools.select_related("municipality").first() if visible_schools.count() == 1 else None
@@ -392,7 +395,7 @@ def _selection(request, region: Region) -> dict:
     return {
         "municipality": municipality,
         "school": school,
-        "class_letter": (request.GET.get("class") or "")[:10] if school else "",
+        "class_letter": query_text(request, "class", max_length=10) if school else "",
     }
 
 

@@ -1,4 +1,4 @@
-// Small progressive enhancements: job progress polling and print buttons. No dependencies.
+// Small progressive enhancements: job progress polling, print buttons and «Back» links. No dependencies.
 (function () {
   "use strict";
   function pollJob(panel) {
@@ -26,6 +26,12 @@
     if (panel && panel.getAttribute("data-finished") === "0") { pollJob(panel); }
     document.querySelectorAll("[data-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
+    });
+    // «Back» on the error pages: the previous page when there is one, else the link's own address.
+    document.querySelectorAll("[data-back]").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
+      });
     });
   });
 })();
