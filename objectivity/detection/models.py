@@ -75,6 +75,31 @@ class DetectionRun(models.Model):
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}
 
+    def imports_read(self, assessment_id: int) -> list[str]:
+        """Ids of the imports whose rows this run read for a work."""
+        for version in self.data_versions:
+            if version["assessment"] == assessment_id:
+                return [item["id"] for item in version["imports"]]
+        return []
+
+    def overtaken_works(self) -> list[int]:
+        """Works of the run whose imports in use changed after it (a re-import, a withdrawal): its findings
+        stay those of the data it read, and its pages say so."""
+        from objectivity.results.models import ImportStatus, ResultImport
+
+        active: dict[int, set[str]] = {}
+        for work_id, import_id in ResultImport.objects.filter(
+            region_id=self.region_id,
+            assessment_id__in=[v["assessment"] for v in self.data_versions],
+            status=ImportStatus.ACTIVE,
+        ).values_list("assessment_id", "pk"):
+            active.setdefault(work_id, set()).add(str(import_id))
+        return [
+            v["assessment"]
+            for v in self.data_versions
+            if {i["id"] for i in v["imports"]} != active.get(v["assessment"], set())
+        ]
+
 
 class Finding(models.Model):
     """One school × work of a run: the markers, the risk words and the reasons with numbers."""

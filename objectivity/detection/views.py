@@ -31,7 +31,7 @@ from objectivity.detection.thresholds import current_settings, threshold_rows
 from objectivity.orgs.models import Municipality, School
 from objectivity.results import browse, charts
 from objectivity.results.models import Assessment
-from objectivity.results.store import statistics_rows
+from objectivity.results.store import rows_of_imports, statistics_rows
 
 SMALL_CELL_NOTE = _l("fewer than 5 participants: shown only to the school itself")
 
@@ -111,7 +111,13 @@ def run_detail(request, pk):
         for item in run.summary.get("works", [])
     ]
     thresholds = threshold_rows(run.thresholds.values)
-    return render(request, "detection/run_detail.html", {"run": run, "works": works, "thresholds": thresholds})
+    context = {"run": run, "works": works, "thresholds": thresholds, "overtaken": _overtaken_titles(run)}
+    return render(request, "detection/run_detail.html", context)
+
+
+def _overtaken_titles(run: DetectionRun) -> list[str]:
+    changed = set(run.overtaken_works())
+    return [str(work) for work in run.assessments.filter(pk__in=changed).order_by("grade", "subject")]
 
 
 class FindingFilterForm(forms.Form):
@@ -226,9 +232,8 @@ def school_findings(request, pk, school):
     own = browse.is_own_school(request.user, school.pk)
     blocks = [_evidence(run, f, school, own) for f in findings.order_by("assessment__subject", "assessment__grade")]
     analyst = decide(request.user, RUN_DETECTION).allowed  # numbers and intervals: the analyst's view only
-    return render(
-        request, "detection/school.html", {"run": run, "school": school, "blocks": blocks, "analyst": analyst}
-    )
+    context = {"run": run, "school": school, "blocks": blocks, "analyst": analyst, "overtaken": _overtaken_titles(run)}
+    return render(request, "detection/school.html", context)
 
 
 def layer_evidence(finding: Finding) -> list[dict]:
@@ -256,8 +261,8 @@ def _evidence(run: DetectionRun, finding: Finding, school: School, own_school: b
     if finding.n < browse.MIN_CELL and not own_school:
         return {"finding": finding, "work": work, "view": None, "charts": [], "layers": [], "hidden": True}
     reference = work.reference()
-    rows = statistics_rows(run.region, work)
-    if rows.is_empty():  # the data was withdrawn since the run: the finding stays, the charts cannot
+    rows = _rows_read(run, work)
+    if rows.is_empty():  # the files of what the run read are purged: the finding stays, the charts cannot
         return {"finding": finding, "work": work, "view": None, "charts": [], "layers": layer_evidence(finding)}
     levels = browse.build_levels(
         rows,
@@ -289,6 +294,13 @@ def _evidence(run: DetectionRun, finding: Finding, school: School, own_school: b
     return {"finding": finding, "work": work, "view": view, "charts": chart_list, "layers": layer_evidence(finding)}
 
 
+def _rows_read(run: DetectionRun, work: Assessment) -> pl.DataFrame:
+    """The rows the run read for a work (its pages draw those, not today's data); a work the run did not read
+    (an older year of the history chart) as it is now."""
+    read = run.imports_read(work.pk)
+    return rows_of_imports(run.region, read) if read else statistics_rows(run.region, work)
+
+
 def _history(run: DetectionRun, work: Assessment, school: School, rows_of_work: pl.DataFrame) -> list[dict]:
     """The school's and the region's mean percent of the maximum for this subject, grade by year —
     the same parallel moves one grade up each year (`rows_of_work`: the work's own rows, already read)."""
@@ -299,7 +311,7 @@ def _history(run: DetectionRun, work: Assessment, school: School, rows_of_work: 
     for other in related:
         if other.year - other.grade != work.year - work.grade:  # the same cohort: grade − year constant
             continue
-        rows = rows_of_work if other.pk == work.pk else statistics_rows(run.region, other)
+        rows = rows_of_work if other.pk == work.pk else _rows_read(run, other)
         reference = other.reference()
         top = reference.max_total if reference and reference.max_total else None
         if rows.is_empty() or not top:

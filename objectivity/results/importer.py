@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -100,7 +101,9 @@ def _import(path: Path, name: str, *, region: Region, by, hint: TestName, report
         rows=checked.pupils.height,
         created_by=by,
     )
-    _save(new, path, checked, layout, current, by)
+    earlier = _save(new, path, checked, layout, current, by)
+    if earlier is not None:  # the same file, imported at the same time by another job, got there first
+        return _unchanged(name, assessment, earlier)
     report(100, _("Imported %(name)s") % {"name": name})
     return Outcome(file=name, status="imported", assessment=str(assessment), import_id=str(new.pk), summary=summary)
 
@@ -224,17 +227,32 @@ def _infer_reference(new: ResultImport, current, checked: Normalised, layout: La
     )
 
 
-def _save(new: ResultImport, path: Path, checked: Normalised, layout: Layout, current, by) -> None:
+def _save(new: ResultImport, path: Path, checked: Normalised, layout: Layout, current, by) -> ResultImport | None:
+    """Keep the files and record the import; the import in use with the same file when one got there first
+    (then nothing is kept)."""
     files = ImportFiles(import_dir(new.region.code, new.assessment_id), str(new.pk))
     try:
         new.original = files.keep_original(path, new.original_name)
         new.parquet = files.write_parquet(checked.pupils, ".parquet")
         files.write_parquet(checked.problems, ".problems.parquet")
         with transaction.atomic():
-            _record(new, checked, layout, current, by)
+            _serialise_imports(new.region)
+            earlier = _same_file(new.region, new.assessment, new.sha256, new.school)
+            if earlier is None:
+                _record(new, checked, layout, current, by)
     except BaseException:
         files.discard()
         raise
+    if earlier is not None:
+        files.discard()
+    return earlier
+
+
+def _serialise_imports(region: Region) -> None:
+    """Imports of one region commit one at a time: an UPDATE takes the region's row lock in PostgreSQL and the
+    write lock in SQLite until the transaction ends, so a second import of the same file waits here and then
+    finds the first (the check before the long read cannot see an import still running)."""
+    Region.objects.filter(pk=region.pk).update(code=F("code"))
 
 
 def _record(new: ResultImport, checked: Normalised, layout: Layout, current, by) -> None:

@@ -48,9 +48,21 @@ def add_version(assessment: Assessment, *, by=None, **values) -> ReferenceVersio
 
 
 def same_values(ref: ReferenceVersion | None, values: dict) -> bool:
+    """Whether `values` say what `ref` says (a column field left empty is the same as one never given: a
+    catalogue exported and imported back unchanged must not make a new version)."""
     if ref is None:
         return False
-    return all(getattr(ref, key) == value for key, value in values.items() if key not in ("source", "inferred"))
+    return all(
+        _comparable(getattr(ref, key)) == _comparable(value)
+        for key, value in values.items()
+        if key not in ("source", "inferred")
+    )
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return [{k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item for item in value]
+    return value
 
 
 # ---- inference from imported data -------------------------------------------------------------

@@ -51,6 +51,16 @@ def statistics_rows(region: Region, assessment: Assessment) -> pl.DataFrame:
     return rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("school_id").is_not_null())
 
 
+def rows_of_imports(region: Region, import_ids: list[str]) -> pl.DataFrame:
+    """The rows that counted when these imports were the ones in use (a detection run's data versions), as
+    statistics_rows gives them; empty when their files are gone (purged after withdrawal)."""
+    imports = list(ResultImport.objects.filter(region=region, pk__in=import_ids).order_by("created_at"))
+    if not imports or len(imports) != len(set(import_ids)) or not all(absolute(i.parquet).is_file() for i in imports):
+        return pl.DataFrame()
+    rows = _combined(tuple(str(i.parquet) for i in imports)).join(registry_frame(region), on="school_login", how="left")
+    return rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("school_id").is_not_null())
+
+
 @lru_cache(maxsize=32)
 def _combined(parquet_paths: tuple[str, ...]) -> pl.DataFrame:
     frames = [

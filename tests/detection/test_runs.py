@@ -222,3 +222,25 @@ def test_a_school_of_fewer_than_five_shows_its_details_only_to_itself(world, gen
     assert world.school.login in cells and not any("ученики 1 и 2" in c for c in cells)
     client.force_login(world.users["municipal_coordinator"])
     assert "ученики 1 и 2" not in client.get(page_url).content.decode()
+
+
+def test_a_run_overtaken_by_new_data_says_so_and_draws_the_data_it_read(world, generated, client):
+    from django.urls import reverse
+
+    from objectivity.results.actions import withdraw_import
+    from objectivity.results.models import ResultImport
+
+    run = detect(world, 2025)
+    work = run.assessments.get(grade=5)
+    finding = Finding.objects.filter(run=run, assessment=work, n__gte=5).first()
+    client.force_login(world.users["region_analyst"])
+    pages = [reverse("run-detail", args=[run.pk]), reverse("school-findings", args=[run.pk, finding.school_id])]
+    assert all('data-test="overtaken"' not in client.get(url).content.decode() for url in pages)
+    charts_before = client.get(pages[1]).content.decode().count("data-chart=")
+    for item in ResultImport.objects.filter(assessment=work, status="active"):
+        withdraw_import(by=world.users["region_admin"], result_import=item)
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert 'data-test="overtaken"' in page and "изменились после этого расчёта" in page
+    # The withdrawn rows no longer count today, yet the run's pages draw what the run read.
+    assert client.get(pages[1]).content.decode().count("data-chart=") == charts_before > 0
