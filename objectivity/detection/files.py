@@ -60,7 +60,7 @@ def _read_one(path: Path, sheet: RawSheet, hint: TestName, catalogue: dict, foun
     checked = normalise(
         body(sheet, layout),
         layout,
-        Rules(region_code=None, task_max=[t.max for t in layout.tasks], max_total=max_total),
+        Rules(region_code=None, task_max=_task_maxima(layout, values), max_total=max_total),
     )
     found.notes += [f"{path.name}: {line}" for line in unknown_code_lines(unknown_codes(checked.problems))]
     if max_total is None:
@@ -78,6 +78,15 @@ def _read_one(path: Path, sheet: RawSheet, hint: TestName, catalogue: dict, foun
     found.infos[(year, period, grade, subject)] = info_of(max_total, cuts, columns)
     season = _("autumn") if period == "autumn" else _("spring")
     found.works.append(f"{path.name}: {year}, {grade} класс, {SUBJECT_BY_CODE[subject].name.lower()}, {season}")
+
+
+def _task_maxima(layout, values: dict) -> list[int | None]:
+    """Each scoring column's maximum: the reference data's when it describes the file's columns, else the
+    file's header (None where neither says: the importer's bound for unknown maxima applies)."""
+    columns = values.get("columns") or []
+    if columns and len(columns) == len(layout.tasks):
+        return [column["max"] for column in columns]
+    return [t.max for t in layout.tasks]
 
 
 def _key(path: Path, title: str, hint: TestName) -> tuple[str, int, str, int, str]:

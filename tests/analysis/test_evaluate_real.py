@@ -136,3 +136,15 @@ def test_null_shares_by_hand():
     assert found["bunching"]["p001"] == pytest.approx(1 / 3) and found["bunching"]["p05_20"] == pytest.approx(1 / 2)
     assert found["combined"]["flag"] == 0.5 and found["combined"]["flag_20"] == pytest.approx(1 / 3)
     assert np.isclose(found["bunching"]["p001_20"], 0.0)
+
+
+def test_files_are_checked_against_the_reference_datas_column_maxima_when_it_describes_them():
+    from types import SimpleNamespace
+
+    from objectivity.detection.files import _task_maxima
+
+    layout = SimpleNamespace(tasks=[SimpleNamespace(max=None), SimpleNamespace(max=None), SimpleNamespace(max=3)])
+    described = {"columns": [{"max": 1}, {"max": 2}, {"max": 2}]}
+    assert _task_maxima(layout, described) == [1, 2, 2]  # the catalogue's, not the bound for unknown maxima
+    assert _task_maxima(layout, {"columns": [{"max": 1}]}) == [None, None, 3]  # another layout: the header's
+    assert _task_maxima(layout, {}) == [None, None, 3]
