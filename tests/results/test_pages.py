@@ -2,6 +2,7 @@
 imports and reference data."""
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -168,6 +169,8 @@ def test_small_cells_are_hidden_outside_the_school(world, client, tmp_path):
     client.force_login(world.users["municipal_coordinator"])
     page = client.get(reverse("work-detail", args=[work.pk]), {"school": tiny.pk}).content.decode()
     assert "скрыто: меньше 5 участников" in page
+    charts = re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, re.S)
+    assert charts and not any(tiny.short_name in c or "\\u041c\\u0411\\u041e\\u0423" in c for c in charts)
     client.force_login(world.users["school_admin"])
     own = client.get(reverse("work-detail", args=[work.pk])).context["view"].levels[0]
     assert (own.label, own.n, own.suppressed) == ("МБОУ «СОШ № 1»", 3, False)
