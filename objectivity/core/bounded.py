@@ -5,19 +5,22 @@ Before reading: the file's size; for a workbook (a zip archive) the unpacked siz
 every part (a 4 MB file can unpack to 4 GB), the number of sheets, and the rows and cells each sheet declares;
 for a text table the number of columns of its first line and the number of lines. Each limit is a setting
 (FILE_LIMITS_*) and the Russian message names it. Then a workbook is read by objectivity.core.read_child in a
-separate process with an address-space limit and a time limit: if the reader panics, runs out of memory or
-time, only that process ends and the caller gets FileLimitError with a Russian reason. Real ФИС ОКО exports
+separate process with an address-space limit and a time limit (kept warm between files, one per core): if
+the reader panics, runs out of memory or time, only that process ends and the caller gets FileLimitError with a Russian reason. Real ФИС ОКО exports
 pack at 8-21 ×, declare their sizes, and have about 40 columns.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
+import select
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +30,8 @@ from typing import IO
 import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from objectivity.core import read_child
 
 MB = 1024 * 1024
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension[^>]*\bref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
@@ -168,7 +173,7 @@ def check_text_table(data: bytes, name: str, delimiter: str) -> None:
 def read_workbook(path: Path, name: str, *, keep_empty_rows: bool = True) -> pl.DataFrame:
     """The first sheet as all-text columns, read by a child process within the memory and time limits."""
     check_workbook(path, name)
-    with tempfile.TemporaryDirectory(prefix="objectivity-read-") as folder:
+    with tempfile.TemporaryDirectory(prefix="objectivity-read-", dir=_scratch()) as folder:
         target = Path(folder) / "sheet.arrow"
         _run_child(path, target, name, keep_empty_rows)
         frame = pl.read_ipc(target)
@@ -191,35 +196,98 @@ def read_workbooks(items: Sequence[tuple[Path, str]], *, keep_empty_rows: bool =
 
 
 def _run_child(source: Path, target: Path, name: str, keep_empty_rows: bool) -> None:
-    memory, seconds = settings.FILE_LIMITS_READER_MEMORY_MB * MB, settings.FILE_LIMITS_READER_SECONDS
-
-    def limit() -> None:  # in the child, before it execs: the kernel enforces these
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
-
-    command = [
-        sys.executable,
-        "-m",
-        "objectivity.core.read_child",
-        str(source),
-        str(target),
-        "1" if keep_empty_rows else "0",
-    ]
+    reader = _Reader.take()
     try:
-        done = subprocess.run(command, preexec_fn=limit, capture_output=True, timeout=seconds, check=False)  # noqa: PLW1509
-    except subprocess.TimeoutExpired as exc:
+        answer = reader.ask(source, target, keep_empty_rows, settings.FILE_LIMITS_READER_SECONDS)
+    except _ReaderGone as exc:
+        reader.stop()
+        seconds = settings.FILE_LIMITS_READER_SECONDS
+        if exc.timed_out:
+            raise FileLimitError(
+                _("File “%(name)s” was not read within %(s)d s (setting FILE_LIMITS_READER_SECONDS)")
+                % {"name": name, "s": seconds}
+            ) from exc
         raise FileLimitError(
-            _("File “%(name)s” was not read within %(s)d s (setting FILE_LIMITS_READER_SECONDS)")
-            % {"name": name, "s": seconds}
+            _(
+                "File “%(name)s” could not be read within %(mb)s MB of memory and %(s)d s (settings "
+                "FILE_LIMITS_READER_MEMORY_MB, FILE_LIMITS_READER_SECONDS)"
+            )
+            % {"name": name, "mb": _mb(settings.FILE_LIMITS_READER_MEMORY_MB), "s": seconds}
         ) from exc
-    if done.returncode == 0 and target.exists():
-        return
-    if done.returncode == 3:
+    reader.give_back()
+    if answer != read_child.OK or not target.exists():
         raise FileLimitError(_("File “%(name)s” is not an Excel workbook (.xlsx) or is damaged") % {"name": name})
-    raise FileLimitError(
-        _(
-            "File “%(name)s” could not be read within %(mb)s MB of memory and %(s)d s (settings "
-            "FILE_LIMITS_READER_MEMORY_MB, FILE_LIMITS_READER_SECONDS)"
+
+
+def _scratch() -> str | None:
+    """Where the reader hands the sheet over: memory (/dev/shm) when the system has it, else the temp dir."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+class _ReaderGone(Exception):
+    def __init__(self, timed_out: bool) -> None:
+        super().__init__("timed out" if timed_out else "the reader process ended")
+        self.timed_out = timed_out
+
+
+class _Reader:
+    """A warm read_child process with an address-space limit; one request at a time. Idle readers are kept
+    (one per core) so that a worker or a web process starts Python and Polars once, not for every file."""
+
+    _idle: list[_Reader] = []
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        memory = settings.FILE_LIMITS_READER_MEMORY_MB * MB
+        self.memory_mb = settings.FILE_LIMITS_READER_MEMORY_MB
+
+        def limit() -> None:  # in the child, before it execs: the kernel enforces it
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+        self.process = subprocess.Popen(  # noqa: S603 (our own module, no shell)
+            [sys.executable, "-m", "objectivity.core.read_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=limit,  # noqa: PLW1509 (a setrlimit before exec is what preexec_fn is for)
+            text=True,
         )
-        % {"name": name, "mb": _mb(settings.FILE_LIMITS_READER_MEMORY_MB), "s": seconds}
-    )
+
+    @classmethod
+    def take(cls) -> _Reader:
+        with cls._lock:
+            while cls._idle:
+                reader = cls._idle.pop()
+                if reader.process.poll() is None and reader.memory_mb == settings.FILE_LIMITS_READER_MEMORY_MB:
+                    return reader
+                reader.stop()
+        return cls()
+
+    def give_back(self) -> None:
+        with self._lock:
+            if len(self._idle) < (os.cpu_count() or 1):
+                self._idle.append(self)
+                return
+        self.stop()
+
+    def ask(self, source: Path, target: Path, keep_empty: bool, seconds: int) -> str:
+        request = {"source": str(source), "target": str(target), "keep_empty": keep_empty}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _ReaderGone(timed_out=False) from exc
+        ready, _w, _x = select.select([self.process.stdout], [], [], seconds)
+        if not ready:
+            raise _ReaderGone(timed_out=True)
+        answer = self.process.stdout.readline().strip()
+        if not answer:
+            raise _ReaderGone(timed_out=False)
+        return answer
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
