@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectivity.access.models import User
 from objectivity.access.roles import ROLES
+from objectivity.access.system import is_reserved
 from objectivity.orgs.models import Municipality, Region, School
 
 
@@ -88,6 +89,8 @@ class UserCreateForm(RoleScopeForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
+        if is_reserved(username):
+            raise forms.ValidationError(_("Login “%(v)s” is reserved for the system account") % {"v": username})
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("Login “%(v)s” is taken") % {"v": username})
         return username

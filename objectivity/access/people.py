@@ -25,15 +25,19 @@ def visible_users(viewer):
     return User.objects.filter(pk__in=User.objects.filter(q).values("pk"))
 
 
-def note_personal_view(viewer, users, *, where: str, scope=None) -> None:
-    ids = [u.pk for u in users]
+def note_personal_view(viewer, users, *, where: str, scope=None, details: dict | None = None) -> None:
+    note_personal_ids(viewer, [u.pk for u in users], where=where, scope=scope, details=details)
+
+
+def note_personal_ids(viewer, ids: list, *, where: str, scope=None, details: dict | None = None) -> None:
+    """Record that `viewer` saw the names or contacts of the users `ids` on `where` (a page with its filter)."""
     if ids:
         record(
             by=viewer,
             action=Action.VIEW_PERSONAL,
             object_type="access.User",
             object_repr=where[:300],
-            after={"user_ids": ids},
+            after={"user_ids": ids, **(details or {})},
             scope=scope or viewer,  # filed where the viewer works, so their administrator sees it
         )
 

@@ -33,6 +33,7 @@ def login_view(request):
     if request.method == "POST":
         ip = throttle.client_ip(request)
         if throttle.is_blocked(username, ip):
+            _record_refusal(username, ip, blocked=True)
             error = _("Too many failed attempts. Try again in %(m)d minutes.") % {
                 "m": settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
             }
@@ -40,15 +41,7 @@ def login_view(request):
             user = authenticate(request, username=username, password=request.POST.get("password", ""))
             if user is None:
                 throttle.note_failure(username, ip)
-                known = User.objects.filter(username__iexact=username).first()
-                record(
-                    by=None,
-                    action=Action.LOGIN_FAILED,
-                    scope=known,
-                    object_type="access.User",
-                    object_repr=username[:150],
-                    ip=ip,
-                )
+                _record_refusal(username, ip, blocked=False)
                 error = _("Wrong login or password")
             else:
                 throttle.forget_failures(username)
@@ -62,6 +55,25 @@ def login_view(request):
         request,
         "access/login.html",
         {"error": error, "username": username, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )
+
+
+def _record_refusal(username: str, ip: str | None, *, blocked: bool) -> None:
+    """A refused login in the audit log: the login tried and the address, never the password. Nobody is logged
+    in, so the row has no actor; it is filed where the account of that login works (if there is one)."""
+    known = User.objects.filter(username__iexact=username).first()
+    record(
+        by=None,
+        action=Action.LOGIN_FAILED,
+        scope=known,
+        object_type="access.User",
+        object_id=str(known.pk) if known else "",
+        object_repr=username[:150],
+        ip=ip,
+        after={"username": username[:150], "blocked": blocked},
+        note=_("refused: too many failed attempts, logins are blocked for a while")
+        if blocked
+        else _("wrong login or password"),
     )
 
 

@@ -56,6 +56,7 @@ def event(
     scope=None,
     ip: str | None = None,
     object_type: str = "",
+    object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
     """Build (unsaved) an audit event; `scope` is an object with scope_chain() when obj has none."""
@@ -66,7 +67,7 @@ def event(
         ip=ip or getattr(by, "_request_ip", None),
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_id=object_id or (str(obj.pk) if obj is not None and obj.pk is not None else ""),
         object_repr=(object_repr or str(obj or ""))[:300],
         before=before,
         after=after,

@@ -4,8 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.roles import VIEW_AUDIT
+from objectivity.access.people import note_personal_ids
+from objectivity.access.policy import decide
+from objectivity.access.roles import VIEW_AUDIT, VIEW_PEOPLE
 from objectivity.audit.models import Action, AuditEvent
+from objectivity.audit.personal import personal_keys
 from objectivity.core.tables import Column, TableView
 from objectivity.orgs.models import Municipality
 
@@ -26,11 +29,33 @@ class AuditFilterForm(forms.Form):
             self.fields["municipality"].queryset = Municipality.objects.visible_to(user)
 
 
+HIDDEN = _l("(personal data hidden)")
+
+
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value not in (None, {}) else ""
 
 
+def _columns(values) -> list[Column]:
+    """The columns; `values(event, "before" | "after")` renders the changed values."""
+    return [
+        Column("at", _l("When"), lambda e: timezone.localtime(e.at).strftime("%d.%m.%Y %H:%M:%S"), "at"),
+        Column("actor", _l("Who"), lambda e: e.actor_username, "actor_username"),
+        Column("action", _l("Action"), lambda e: e.get_action_display(), "action"),
+        Column("object_type", _l("Object type"), lambda e: e.object_type, "object_type"),
+        Column("object", _l("Object"), lambda e: e.object_repr),
+        Column("before", _l("Before"), lambda e: values(e, "before")),
+        Column("after", _l("After"), lambda e: values(e, "after")),
+        Column("note", _l("Note"), lambda e: e.note),
+        Column("ip", _l("Address"), lambda e: e.ip or ""),
+    ]
+
+
 class AuditListView(TableView):
+    """The audit log. People's names and contacts in the changed values are shown only to those whose role may see
+    people (VIEW_PEOPLE), and each page or export that shows them is itself recorded as a view of personal data;
+    anyone else sees logins, roles and the other values, with the personal ones hidden."""
+
     permission = VIEW_AUDIT
     title = _l("Audit log")
     export_name = "audit"
@@ -38,17 +63,42 @@ class AuditListView(TableView):
     search_placeholder = _l("Object or note")
     default_order = ("-at", "-id")
     template_name = "audit/audit_list.html"
-    columns = [
-        Column("at", _l("When"), lambda e: timezone.localtime(e.at).strftime("%d.%m.%Y %H:%M:%S"), "at"),
-        Column("actor", _l("Who"), lambda e: e.actor_username, "actor_username"),
-        Column("action", _l("Action"), lambda e: e.get_action_display(), "action"),
-        Column("object_type", _l("Object type"), lambda e: e.object_type, "object_type"),
-        Column("object", _l("Object"), lambda e: e.object_repr),
-        Column("before", _l("Before"), lambda e: _json(e.before)),
-        Column("after", _l("After"), lambda e: _json(e.after)),
-        Column("note", _l("Note"), lambda e: e.note),
-        Column("ip", _l("Address"), lambda e: e.ip or ""),
-    ]
+    columns = _columns(lambda e, field: _json(getattr(e, field)))
+
+    def setup(self, request, *args, **kwargs) -> None:
+        super().setup(request, *args, **kwargs)
+        self.may_see_people = bool(decide(request.user, VIEW_PEOPLE))
+        self.rows_shown: set[int] = set()
+        self.people_shown: dict[int, set[int]] = {}  # audit row → ids of the people whose data it showed
+        self.columns = _columns(self._values)
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.people_shown:
+            ids = sorted({i for shown in self.people_shown.values() for i in shown})
+            note_personal_ids(
+                request.user,
+                ids,
+                where=request.get_full_path(),
+                details={
+                    "page": "audit",
+                    "rows": len(self.rows_shown),
+                    "rows_with_personal_data": len(self.people_shown),
+                },
+            )
+        return response
+
+    def _values(self, entry: AuditEvent, field: str) -> str:
+        values = getattr(entry, field)
+        self.rows_shown.add(entry.pk)
+        personal = personal_keys(entry.object_type, values)
+        if not personal:
+            return _json(values)
+        if self.may_see_people:
+            person = {int(entry.object_id)} if entry.object_id.isdigit() else set()
+            self.people_shown.setdefault(entry.pk, set()).update(person)
+            return _json(values)
+        return _json({k: (str(HIDDEN) if k in personal else v) for k, v in values.items()})
 
     def filter_form_class(self, data):
         return AuditFilterForm(data, user=self.request.user)

@@ -7,8 +7,10 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from objectivity.access.models import Membership, User
+from objectivity.audit.log import Action, event, record_many, snapshot
 from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School, SchoolType, Settlement
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -199,8 +201,9 @@ def demo_users(region: Region, municipalities: list[Municipality], schools: list
     ]
 
 
-def load_demo(seed: int = 2026) -> tuple[Region, list[DemoUser]]:
-    """Create the demo region; refuse if it exists (the caller decides whether to reset)."""
+def load_demo(seed: int = 2026, *, by=None) -> tuple[Region, list[DemoUser]]:
+    """Create the demo region; refuse if it exists (the caller decides whether to reset). With `by`, every
+    created row is in the audit log."""
     rng = random.Random(seed)
     with transaction.atomic():
         region = Region.objects.create(code=REGION_CODE, name=REGION_NAME)
@@ -209,15 +212,32 @@ def load_demo(seed: int = 2026) -> tuple[Region, list[DemoUser]]:
             for i, (name, *_rest) in enumerate(MUNICIPALITIES)
         ]
         schools = School.objects.bulk_create(build_schools(rng, municipalities))
-        _create_bodies(region, municipalities)
+        bodies = _create_bodies(region, municipalities)
         users = demo_users(region, municipalities, schools)
-        for demo in users:
-            _create_user(demo)
+        memberships = [_create_user(demo) for demo in users]
+        if by is not None:
+            record_many(_audit(by, [region, *municipalities, *schools, *bodies], memberships))
     return region, users
 
 
-def _create_bodies(region: Region, municipalities: list[Municipality]) -> None:
-    Body.objects.bulk_create(
+def _audit(by, created: list, memberships: list[Membership]) -> list:
+    """Audit rows of the demo's creation: every organisation, user and role."""
+    from objectivity.access.actions import USER_FIELDS
+
+    note = gettext("demo data")
+    rows = [event(by=by, action=Action.CREATE, obj=obj, after=snapshot(obj), note=note) for obj in created]
+    for membership in memberships:
+        scope, user = membership.scope_object, membership.user
+        rows.append(
+            event(by=by, action=Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS), note=note, scope=scope)
+        )
+        after = {"user": user.username, "role": membership.role, "level": membership.level, "scope": str(scope)}
+        rows.append(event(by=by, action=Action.CREATE, obj=membership, after=after, note=note, scope=scope))
+    return rows
+
+
+def _create_bodies(region: Region, municipalities: list[Municipality]) -> list[Body]:
+    return Body.objects.bulk_create(
         [
             Body(
                 kind=BodyKind.OIV,
@@ -251,7 +271,7 @@ def _create_bodies(region: Region, municipalities: list[Municipality]) -> None:
     )
 
 
-def _create_user(demo: DemoUser) -> User:
+def _create_user(demo: DemoUser) -> Membership:
     last, first, middle = demo.name
     user = User(
         username=demo.username,
@@ -263,5 +283,4 @@ def _create_user(demo: DemoUser) -> User:
     user.set_password(DEMO_PASSWORD)
     user.save()
     level = str(demo.scope._meta.model_name)
-    Membership.objects.create(user=user, role=demo.role, level=level, **{level: demo.scope})
-    return user
+    return Membership.objects.create(user=user, role=demo.role, level=level, **{level: demo.scope})

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from objectivity.audit.log import Action, record, snapshot
+from objectivity.audit.log import Action, event, record, record_many, snapshot
 from objectivity.core.actions import action
 from objectivity.orgs.models import Municipality, School
 from objectivity.orgs.registry import new_login_problem
@@ -19,7 +19,7 @@ from objectivity.results.models import (
     ResultImport,
     ScheduleEntry,
 )
-from objectivity.results.schedules import ListReport, import_control_sample, import_schedule
+from objectivity.results.schedules import SCHEDULE_FIELDS, ListReport, import_control_sample, import_schedule
 
 REFERENCE_FIELDS = ("max_total", "cut3", "cut4", "cut5", "columns", "source", "inferred")
 
@@ -82,20 +82,72 @@ def save_reference(*, by, assessment: Assessment, values: dict) -> ReferenceVers
 
 @action
 def import_catalogue(*, by, entries: list[dict], source_name: str) -> refdata.CatalogueReport:
-    """Entries as read by reference.read_catalogue (YAML or XLSX)."""
+    """Entries as read by reference.read_catalogue (YAML or XLSX). Every work and version the file creates has its
+    own audit row with its values (a new version's `before` is the version it supersedes), and one row sums up."""
+    keys = {tuple(entry[k] for k in refdata.KEY) for entry in entries}
+    before = _catalogue_versions(keys)
     report = refdata.import_entries(entries, by=by)
-    record(
-        by=by,
-        action=Action.IMPORT,
-        object_type="results.ReferenceVersion",
-        object_repr=source_name,
-        after={"created": report.created, "versions": report.versions, "unchanged": report.unchanged},
-        scope=by,
+    audit = _catalogue_events(by, before, _catalogue_versions(keys), source_name)
+    audit.append(
+        event(
+            by=by,
+            action=Action.IMPORT,
+            object_type="results.ReferenceVersion",
+            object_repr=source_name,
+            after={"created": report.created, "versions": report.versions, "unchanged": report.unchanged},
+            scope=by,
+        )
     )
+    record_many(audit)
     return report
 
 
-SCHEDULE_FIELDS = ("school_id", "assessment_id", "class_label", "date")
+WORK_FIELDS = ("procedure", "year", "period", "grade", "subject", "form")
+
+
+def _catalogue_versions(keys: set[tuple]) -> dict[Assessment, list[ReferenceVersion]]:
+    """The works with these keys (procedure, year, period, grade, subject) and their versions, oldest first: two
+    queries, whatever the number of works."""
+    works = Assessment.objects.filter(
+        year__in={k[1] for k in keys}, grade__in={k[3] for k in keys}, subject__in={k[4] for k in keys}
+    )
+    found: dict[Assessment, list[ReferenceVersion]] = {
+        w: [] for w in works if tuple(getattr(w, f) for f in refdata.KEY) in keys
+    }
+    by_pk = {w.pk: w for w in found}
+    for version in ReferenceVersion.objects.filter(assessment__in=list(by_pk)).order_by("assessment_id", "version"):
+        version.assessment = by_pk[version.assessment_id]
+        found[version.assessment].append(version)
+    return found
+
+
+def _catalogue_events(by, before: dict, after: dict, source_name: str) -> list:
+    """Audit rows of what the import added: new works, and each new version against the one it supersedes."""
+    rows = []
+    for work, versions in after.items():
+        if work not in before:
+            rows.append(
+                event(
+                    by=by, action=Action.CREATE, obj=work, after=snapshot(work, WORK_FIELDS), note=source_name, scope=by
+                )
+            )
+        known = {v.pk for v in before.get(work, [])}
+        previous = None
+        for version in versions:
+            if version.pk not in known:
+                rows.append(
+                    event(
+                        by=by,
+                        action=Action.CREATE,
+                        obj=version,
+                        before=snapshot(previous, REFERENCE_FIELDS) if previous else None,
+                        after=snapshot(version, REFERENCE_FIELDS) | {"version": version.version},
+                        note=source_name,
+                        scope=by,
+                    )
+                )
+            previous = version
+    return rows
 
 
 @action

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import PROCEDURE_KINDS, parse_test_name
-from objectivity.audit.log import record
-from objectivity.audit.models import Action
+from objectivity.audit.log import event, record_many, snapshot
+from objectivity.audit.models import Action, AuditEvent
 from objectivity.core.tabular import RawTable
 from objectivity.orgs.models import Region, School
 from objectivity.orgs.registry import RowProblem, normalise
@@ -216,27 +216,93 @@ def _schedule_row(rows: _Rows, line: int, row: list[str], schools: dict[str, Sch
     return school, key, grade_class[1], day
 
 
+SCHEDULE_FIELDS = ("school_id", "assessment_id", "class_label", "date")
+
+
 @transaction.atomic
 def _save_schedule(report: ListReport, parsed: list, *, by, region: Region) -> None:
-    works: dict[tuple, Assessment] = {}
-    for school, key, class_label, day in parsed:
-        work_key = tuple(sorted(key.items()))
-        if work_key not in works:  # one lookup per work, not per row
-            works[work_key] = refdata.assessment_for(**key)
-        assessment = works[work_key]
-        entry, created = ScheduleEntry.objects.update_or_create(
-            school=school, assessment=assessment, class_label=class_label, defaults={"date": day}
+    """Save in bulk (new lines inserted, changed dates updated), with an audit row for every work, line and date
+    the file creates or changes, and one summing up the file."""
+    audit: list[AuditEvent] = []
+    works = _works_for(parsed, by=by, region=region, note=report.file, audit=audit)
+    new, changed = _plan_lines(report, parsed, works, region)
+    ScheduleEntry.objects.bulk_create(new, batch_size=2000)
+    ScheduleEntry.objects.bulk_update([entry for entry, _old in changed], ["date"], batch_size=500)
+    audit += [_row_event(by, Action.CREATE, e, None, snapshot(e, SCHEDULE_FIELDS), region, report.file) for e in new]
+    audit += [
+        _row_event(by, Action.UPDATE, e, {"date": str(old)}, {"date": str(e.date)}, region, report.file)
+        for e, old in changed
+    ]
+    updated = len(changed)
+    summary = {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": updated,
+        "unchanged": report.unchanged - updated,
+    }
+    audit.append(
+        event(
+            by=by,
+            action=Action.IMPORT,
+            object_type="results.ScheduleEntry",
+            object_repr=report.file,
+            after=summary,
+            scope=region,
         )
-        report.created += int(created)
-        report.unchanged += int(not created)
-    record(
-        by=by,
-        action=Action.IMPORT,
-        object_type="results.ScheduleEntry",
-        object_repr=report.file,
-        after={"rows": report.rows, "created": report.created, "updated": report.unchanged},
-        scope=region,
     )
+    record_many(audit)
+
+
+def _plan_lines(
+    report: ListReport, parsed: list, works: dict[tuple, Assessment], region: Region
+) -> tuple[list[ScheduleEntry], list[tuple[ScheduleEntry, datetime.date]]]:
+    """The lines to insert and the existing ones whose date changes (with the old date); the region's lines of
+    these works are read in one query. A line given twice keeps its last date, as it always did."""
+    lines = {
+        (e.school_id, e.assessment_id, e.class_label): e
+        for e in ScheduleEntry.objects.filter(
+            assessment__in=list(works.values()), school__municipality__region=region
+        ).select_related("school", "assessment")
+    }
+    new: dict[tuple, ScheduleEntry] = {}
+    old_dates: dict[tuple, datetime.date] = {}
+    for school, key, class_label, day in parsed:
+        assessment = works[tuple(sorted(key.items()))]
+        line_key = (school.pk, assessment.pk, class_label)
+        entry = new.get(line_key) or lines.get(line_key)
+        if entry is None:
+            new[line_key] = ScheduleEntry(school=school, assessment=assessment, class_label=class_label, date=day)
+            report.created += 1
+            continue
+        report.unchanged += 1  # a line already there (its date updated if the file gives another)
+        if line_key in lines:
+            old_dates.setdefault(line_key, entry.date)
+        entry.date = day
+    changed = [(lines[k], old) for k, old in old_dates.items() if lines[k].date != old]
+    return list(new.values()), changed
+
+
+def _works_for(parsed: list, *, by, region: Region, note: str, audit: list) -> dict[tuple, Assessment]:
+    """The works the rows name, by key: one lookup per work; a work new to the catalogue is created and audited."""
+    works: dict[tuple, Assessment] = {}
+    for _school, key, _class_label, _day in parsed:
+        work_key = tuple(sorted(key.items()))
+        if work_key in works:
+            continue
+        found = Assessment.objects.filter(**key).first()
+        if found is None:
+            found = refdata.assessment_for(**key)
+            after = snapshot(found, ("procedure", "year", "period", "grade", "subject", "form"))
+            audit.append(event(by=by, action=Action.CREATE, obj=found, after=after, note=note, scope=region))
+        works[work_key] = found
+    return works
+
+
+def _row_event(by, action: str, row, before, after, region: Region, note: str) -> AuditEvent:
+    """The audit row of a schedule line or a sample entry, filed at its school without a query per row."""
+    entry = event(by=by, action=action, obj=row, before=before, after=after, note=note, scope=region)
+    entry.municipality_id, entry.school_id = row.school.municipality_id, row.school_id
+    return entry
 
 
 def import_control_sample(
@@ -278,15 +344,31 @@ def _work_of(rows: _Rows, line: int, row: list[str], works: dict) -> Assessment 
 
 @transaction.atomic
 def _save_sample(report: ListReport, parsed: list, *, by, region: Region) -> None:
-    for work, school in parsed:
-        _entry, created = ControlSample.objects.get_or_create(assessment=work, school=school)
-        report.created += int(created)
-        report.unchanged += int(not created)
-    record(
-        by=by,
-        action=Action.IMPORT,
-        object_type="results.ControlSample",
-        object_repr=report.file,
-        after={"rows": report.rows, "created": report.created, "unchanged": report.unchanged},
-        scope=region,
+    """Add the entries the sample lacks (in bulk), each with its audit row; the ones already there are counted."""
+    there = set(
+        ControlSample.objects.filter(
+            assessment__in={work.pk for work, _school in parsed}, school__municipality__region=region
+        ).values_list("assessment_id", "school_id")
     )
+    new: dict[tuple[int, int], ControlSample] = {}
+    for work, school in parsed:
+        key = (work.pk, school.pk)
+        if key in there or key in new:
+            report.unchanged += 1
+        else:
+            new[key] = ControlSample(assessment=work, school=school)
+            report.created += 1
+    ControlSample.objects.bulk_create(list(new.values()), batch_size=2000)
+    fields = ("assessment_id", "school_id")
+    audit = [_row_event(by, Action.CREATE, e, None, snapshot(e, fields), region, report.file) for e in new.values()]
+    audit.append(
+        event(
+            by=by,
+            action=Action.IMPORT,
+            object_type="results.ControlSample",
+            object_repr=report.file,
+            after={"rows": report.rows, "created": report.created, "unchanged": report.unchanged},
+            scope=region,
+        )
+    )
+    record_many(audit)

@@ -46,7 +46,7 @@ def test_wrong_password_is_audited_and_throttled(world, client):
         assert "Неверный логин или пароль" in response.content.decode()
     response = post_login(client, "analyst", PASSWORD)  # even the right password waits now
     assert response.status_code == 200 and "Слишком много неудачных попыток" in response.content.decode()
-    assert AuditEvent.objects.filter(action="login_failed").count() == 5
+    assert AuditEvent.objects.filter(action="login_failed").count() == 6, "the refusal while blocked too"
 
 
 @override_settings(LOGIN_FAILURE_LIMIT=2)

@@ -244,3 +244,14 @@ def test_a_run_overtaken_by_new_data_says_so_and_draws_the_data_it_read(world, g
         assert 'data-test="overtaken"' in page and "изменились после этого расчёта" in page
     # The withdrawn rows no longer count today, yet the run's pages draw what the run read.
     assert client.get(pages[1]).content.decode().count("data-chart=") == charts_before > 0
+
+
+def test_detect_without_by_is_recorded_under_the_system_account(world, generated):
+    from objectivity.access.system import system_user
+    from objectivity.audit.models import AuditEvent
+
+    start = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    run = detect(world, 2025)
+    assert run.created_by == system_user()
+    rows = AuditEvent.objects.filter(pk__gt=start)
+    assert rows.exists() and all(row.actor_id == system_user().pk for row in rows)

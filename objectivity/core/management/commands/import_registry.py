@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from objectivity.access.system import command_actor
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
 from objectivity.core.tabular import TableFileError, read_table
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("File %(name)s is not found") % {"name": file})
         columns = self._columns(file, options["columns"])
-        user = get_user_model().objects.filter(username=by).first() if by else None
+        user = command_actor(by)
         job = Job.objects.create(
             kind=REGISTRY_IMPORT,
             title=_("Registry import: %(name)s") % {"name": file.name},
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 "path": str(file.resolve()),
                 "name": file.name,
                 "region_id": region_obj.pk,
-                "user_id": user.pk if user else None,
+                "user_id": user.pk,
                 **({"columns": columns} if columns is not None else {}),
             },
         )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from objectivity.access.roles import role_label
+from objectivity.access.system import system_user
 from objectivity.orgs.demo import DEMO_PASSWORD, REGION_CODE, load_demo
 from objectivity.orgs.models import Region, School
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         if Region.objects.filter(code=REGION_CODE).exists():
             self.stdout.write(_("The demo region is already loaded."))
         else:
-            region, _users = load_demo(seed=seed)
+            region, _users = load_demo(seed=seed, by=system_user())
             self.stdout.write(
                 _("Loaded the demo region «%(name)s»: %(n)d schools.")
                 % {"name": region.name, "n": School.objects.count()}
@@ -32,16 +33,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.username:<12} {roles}")
 
     def _results(self, region, seed: int) -> None:
-        from objectivity.access.models import User
         from objectivity.core.jobs import terminal_progress
         from objectivity.results.demo import demo_years, load_demo_results
 
-        admin = User.objects.filter(memberships__role="region_admin", memberships__region=region).first()
+        actor = system_user()
         years = demo_years()
         self.stdout.write(
             _("Generating and importing ВПР results of %(years)s…") % {"years": ", ".join(map(str, years))}
         )
-        outcomes = load_demo_results(region, by=admin, seed=seed, progress=terminal_progress(self.stderr))
+        outcomes = load_demo_results(region, by=actor, seed=seed, progress=terminal_progress(self.stderr))
         imported = [o for o in outcomes if o.status == "imported"]
         pupils = sum(o.summary["present"] for o in imported)
         self.stderr.write("")
@@ -49,12 +49,12 @@ class Command(BaseCommand):
             _("Results imported: %(files)d files, %(pupils)d participants present.")
             % {"files": len(imported), "pupils": pupils}
         )
-        self._detection(region, admin, years[-1])
+        self._detection(region, actor, years[-1])
 
-    def _detection(self, region, admin, year: int) -> None:
+    def _detection(self, region, actor, year: int) -> None:
         from objectivity.detection.runs import create_run, execute, works_of_year
 
-        run = create_run(region=region, year=year, assessments=list(works_of_year(region, year)), by=admin)
+        run = create_run(region=region, year=year, assessments=list(works_of_year(region, year)), by=actor)
         summary = execute(run, lambda percent, message: None)
         self.stdout.write(
             _("Signs by the published ФИОКО method for %(year)d: level of objectivity %(index)s.")

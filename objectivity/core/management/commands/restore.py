@@ -1,7 +1,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from objectivity.access.system import system_user
+from objectivity.audit.log import Action, record
 from objectivity.core.backup import BackupError, restore
 
 
@@ -21,4 +24,12 @@ class Command(BaseCommand):
             manifest = restore(archive)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        record(
+            by=system_user(),  # a login given before the restore might not exist in the restored database
+            action=Action.IMPORT,
+            object_type="core.Backup",
+            object_repr=archive.name,
+            after={"archive": archive.name, "created_at": manifest.get("created_at")},
+            note=_("database and data files restored from a backup"),
+        )
         self.stdout.write(f"restored the backup of {manifest['created_at']}")

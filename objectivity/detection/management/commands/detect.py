@@ -1,7 +1,7 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
 from objectivity.detection.jobs import DETECTION_RUN
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         works = works.filter(pk__in=work) if work else works
         if not works.exists():
             raise CommandError(_("No ВПР results of %(year)d are in use in the region") % {"year": year})
-        user = get_user_model().objects.filter(username=by).first() if by else None
+        user = command_actor(by)
         run = create_run(region=region_obj, year=year, assessments=list(works), by=user)
         job = Job.objects.create(
             kind=DETECTION_RUN,

@@ -6,11 +6,12 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor, is_reserved, system_user
 from objectivity.orgs.actions import RegionSetup, create_region
 
 
@@ -38,29 +39,24 @@ class Command(BaseCommand):
             raise CommandError(_("Give the region's name, e.g. «Алтайский край»"))
         if (options["password_stdin"] or options["ask_password"]) and not admin:
             raise CommandError(_("A password is set only together with --admin LOGIN"))
-        actor = self._actor(by)
+        if is_reserved(admin):
+            raise CommandError(_("Login “%(v)s” is reserved for the system account") % {"v": admin.strip()})
+        named = command_actor(by) if by else None  # an unknown --by is refused before the password is asked
         password = self._password(options) if admin else ""
         try:
-            setup = create_region(
-                by=actor,
-                code=code,
-                name=name,
-                admin=admin.strip(),
-                password=password,
-                note=_("console: objectivity create-region (system user %(user)s)") % {"user": _os_user()},
-                **_profile(options["full_name"], options["email"]),
-            )
+            with transaction.atomic():  # a refused password leaves nothing, not even the system account
+                setup = create_region(
+                    by=named or system_user(),
+                    code=code,
+                    name=name,
+                    admin=admin.strip(),
+                    password=password,
+                    note=_("console: objectivity create-region (system user %(user)s)") % {"user": _os_user()},
+                    **_profile(options["full_name"], options["email"]),
+                )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self._report(setup, name)
-
-    def _actor(self, by: str):
-        if not by:
-            return None
-        user = get_user_model().objects.filter(username=by).first()
-        if user is None:
-            raise CommandError(_("User %(login)s given with --by is not found") % {"login": by})
-        return user
 
     def _password(self, options: dict) -> str:
         if options["password_stdin"]:

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor
 from objectivity.results.actions import import_catalogue
 from objectivity.results.reference import ReferenceError, read_catalogue
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, by: str, **options):
         if not file.is_file():
             raise CommandError(_("File not found: %(names)s") % {"names": file})
-        user = get_user_model().objects.filter(username=by).first() if by else None
+        user = command_actor(by)
         try:
             entries = read_catalogue(file.read_bytes(), file.name)
             report = import_catalogue(by=user, entries=entries, source_name=file.name)

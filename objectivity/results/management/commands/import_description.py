@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.results.actions import import_catalogue
 from objectivity.results.descriptions import read_description
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         missing = [str(f) for f in (workbook, pdf) if f is not None and not f.is_file()]
         if missing:
             raise CommandError(_("File not found: %(names)s") % {"names": ", ".join(missing)})
-        user = get_user_model().objects.filter(username=by).first() if by else None
+        user = command_actor(by)
         try:
             found = read_description(
                 workbook.read_bytes(),

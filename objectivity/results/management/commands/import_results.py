@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.core import jobs
 from objectivity.core.models import Job, JobStatus
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise CommandError(_("File not found: %(names)s") % {"names": ", ".join(missing)})
-        user = get_user_model().objects.filter(username=by).first() if by else None
+        user = command_actor(by)
         hint = {k: options[k] for k in ("year", "grade", "subject", "procedure", "period") if options.get(k)}
         job = Job.objects.create(
             kind=RESULTS_IMPORT,
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             created_by=user,
             params={
                 "region_id": region_obj.pk,
-                "user_id": user.pk if user else None,
+                "user_id": user.pk,
                 "hint": hint,
                 "files": [{"path": str(f.resolve()), "name": f.name} for f in files],
             },

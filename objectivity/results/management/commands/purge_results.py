@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from objectivity.access.system import command_actor
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.results.models import ImportStatus, ResultImport
@@ -13,8 +14,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+        parser.add_argument("--by", default="", help="login of the user the deletion is recorded for")
 
-    def handle(self, *args, dry_run: bool, **options):
+    def handle(self, *args, dry_run: bool, by: str, **options):
+        actor = None if dry_run else command_actor(by)
         expired = ResultImport.objects.filter(
             status__in=[ImportStatus.REPLACED, ImportStatus.WITHDRAWN], keep_files_until__lt=timezone.localdate()
         ).exclude(parquet="")
@@ -24,15 +27,15 @@ class Command(BaseCommand):
             paths.append(absolute(item.original))
             self.stdout.write(f"{item.original_name}: " + ", ".join(p.name for p in paths if p.exists()))
             if not dry_run:
-                self._purge(item, paths)
+                self._purge(item, paths, actor)
             count += 1
         self.stdout.write(_("Imports whose files are past their retention date: %(n)d") % {"n": count})
 
-    def _purge(self, item: ResultImport, paths) -> None:
+    def _purge(self, item: ResultImport, paths, actor) -> None:
         for path in paths:
             path.unlink(missing_ok=True)
         record(
-            by=None,
+            by=actor,
             action=Action.DELETE,
             obj=item,
             before={"parquet": item.parquet, "original": item.original},
