@@ -128,6 +128,7 @@ def _utility_class():
             command = super().fetch_command(subcommand)
             if subcommand in DESCRIPTIONS or command.help:  # `main` has turned «import-results» into import_results
                 command.help = _(DESCRIPTIONS.get(subcommand, command.help))
+            _plain_errors(command)
             return command
 
         def main_help_text(self, commands_only: bool = False) -> str:
@@ -136,6 +137,25 @@ def _utility_class():
             return project_help()
 
     return Utility
+
+
+def _plain_errors(command) -> None:
+    """A command's refusal as the user should read it: Django writes «CommandError: <message>»; the message alone
+    goes to stderr here (still exit code 1; --traceback keeps Django's own behaviour)."""
+    from django.core.management.base import CommandError
+
+    execute = command.execute
+
+    def plain(*args, **options):
+        try:
+            return execute(*args, **options)
+        except CommandError as exc:
+            if options.get("traceback"):
+                raise
+            command.stderr.write(str(exc))
+            sys.exit(exc.returncode)
+
+    command.execute = plain
 
 
 def project_help() -> str:

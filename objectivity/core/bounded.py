@@ -12,6 +12,7 @@ pack at 8-21 ×, declare their sizes, and have about 40 columns.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -86,7 +88,17 @@ def check_archive(source: Path | IO[bytes], name: str) -> None:
             for sheet in sheets:
                 with archive.open(sheet) as stream:
                     _check_dimension(stream.read(1 << 14), name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+    # An encrypted part raises RuntimeError, a damaged one zlib.error or ValueError.
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        RuntimeError,
+        ValueError,
+        zlib.error,
+    ) as exc:
         raise FileLimitError(
             _("File “%(name)s” is not an Excel workbook (.xlsx) or is damaged") % {"name": name}
         ) from exc
@@ -154,11 +166,13 @@ def _too_many_columns(name: str, count: int) -> None:
 
 
 def check_text_table(data: bytes, name: str, delimiter: str) -> None:
-    """Columns of the first line and the number of lines of a CSV (already UTF-8) before it is parsed."""
-    first = data[: data.find(b"\n") if b"\n" in data else len(data)]
-    columns = first.count(delimiter.encode()) + 1
-    if columns > settings.FILE_LIMITS_MAX_COLUMNS:
-        _too_many_columns(name, columns)
+    """Columns of the widest line and the number of lines of a CSV (already UTF-8) before it is parsed: a parser
+    makes an object of every field, so one line of millions of delimiters anywhere in the file exhausts memory."""
+    mark, limit = delimiter.encode(), settings.FILE_LIMITS_MAX_COLUMNS
+    if data.count(mark) >= limit:  # only then can a line be too wide
+        columns = max(line.count(mark) for line in io.BytesIO(data)) + 1
+        if columns > limit:
+            _too_many_columns(name, columns)
     lines = data.count(b"\n")
     if lines > settings.RESULTS_MAX_ROWS + 100:
         raise FileLimitError(

@@ -7,10 +7,17 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+MAX_NAME_BYTES = 150  # with the prefixes added here and in results.storage, well within a file name's 255 bytes
+
 
 def safe_name(name: str) -> str:
-    base = Path(name).name
-    return re.sub(r"[^\w.\- ()]", "_", base)[:150] or "file"
+    """`name` without a path and odd characters, at most MAX_NAME_BYTES of UTF-8 (a Cyrillic letter takes two),
+    its extension kept."""
+    base = re.sub(r"[^\w.\- ()]", "_", Path(name).name) or "file"
+    stem, dot, suffix = base.rpartition(".") if "." in base[1:] else (base, "", "")
+    tail = (dot + suffix).encode()[:20]
+    room = MAX_NAME_BYTES - len(tail)
+    return stem.encode()[:room].decode("utf-8", "ignore") + tail.decode("utf-8", "ignore") or "file"
 
 
 def store_upload(upload, folder: str) -> Path:

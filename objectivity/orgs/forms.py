@@ -32,10 +32,12 @@ class SchoolFilterForm(forms.Form):
 
 
 class RegistryUploadForm(forms.Form):
-    file = forms.FileField(label=_("Registry file (.xlsx or .csv)"))
+    file = forms.FileField(label=_("Registry file (.xlsx or .csv)"), allow_empty_file=True)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if not upload.size:
+            raise forms.ValidationError(_("File “%(name)s” is empty") % {"name": upload.name})
         name = upload.name.lower()
         if not name.endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("Expected an .xlsx or .csv file, got “%(name)s”") % {"name": upload.name})

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from objectivity.core.jobs import JobError, handler
@@ -17,10 +18,11 @@ def run_registry_import(job, progress) -> dict:
     params = job.params
     region = Region.objects.get(pk=params["region_id"])
     by = get_user_model().objects.filter(pk=params.get("user_id")).first()
+    path = Path(params["path"])
     try:
         columns = params.get("columns")
         report = import_registry(
-            Path(params["path"]),
+            path,
             params["name"],
             region,
             by=by,
@@ -28,9 +30,14 @@ def run_registry_import(job, progress) -> dict:
             columns={key: int(index) for key, index in columns.items()} if columns is not None else None,
         )
     except TableFileError as exc:
-        Path(params["path"]).unlink(missing_ok=True)  # a refused upload is not kept
         raise JobError(str(exc)) from exc
-    except Exception:
-        Path(params["path"]).unlink(missing_ok=True)
-        raise
+    finally:
+        _remove_upload(path)
     return report.as_dict()
+
+
+def _remove_upload(path: Path) -> None:
+    """The uploaded copy is not kept, imported or refused (the registry is in the database, the audit has the
+    changes); a file named on the command line is the user's own and stays."""
+    if path.resolve().is_relative_to(settings.UPLOAD_DIR.resolve()):
+        path.unlink(missing_ok=True)

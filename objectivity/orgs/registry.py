@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.audit.log import event, record_many
 from objectivity.audit.models import Action
-from objectivity.core.tabular import RawTable, read_table
+from objectivity.core.tabular import RawTable, column_letters, read_table
 from objectivity.orgs.models import Municipality, Region, School, SchoolType, Settlement
 from objectivity.orgs.registry_columns import describe
 
@@ -192,7 +192,7 @@ class RowParser:
             "email": self.cell(row, "email")[:254],
             "pupils_by_grade": self.pupils(line, row),
         }
-        values["short_name"] = (self.cell(row, "short_name") or str(values["full_name"]))[:200]
+        values["short_name"] = self.short_name(line, row, str(values["full_name"]))
         return values if len(self.problems) == before else None
 
     def municipality(self, line: int, row: list[str]) -> str:
@@ -233,7 +233,16 @@ class RowParser:
             self.problem(line, key, value, _("the value is empty; it is required"))
         elif len(value) > limit:
             self.problem(line, key, value[:40] + "…", _("longer than %(n)d characters") % {"n": limit})
+        elif problem := name_problem(value):
+            self.problem(line, key, value[:80], problem)
         return value
+
+    def short_name(self, line: int, row: list[str], full_name: str) -> str:
+        value = " ".join(self.cell(row, "short_name").split())
+        value = "" if not value.strip("-—– ") else value  # «-» is how a table says «none»: the full name is used
+        if value and (problem := name_problem(value)):
+            self.problem(line, "short_name", value[:80], problem)
+        return (value or full_name)[:200]
 
     def school_type(self, line: int, row: list[str]) -> str:
         value = self.cell(row, "school_type")
@@ -295,6 +304,28 @@ class RowParser:
         return out
 
 
+FORMULA_START = ("=", "+", "-", "@")  # what makes a spreadsheet read a cell as a formula
+MARKUP = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # markup and control characters
+
+
+def name_problem(value: str) -> str:
+    """Why `value` cannot be a school's or a municipality's name («» when it can): no letters, a formula's start,
+    markup or control characters. Names are shown on pages and written to exports: they must be plain text."""
+    if not any(ch.isalpha() for ch in value):
+        return _("“%(v)s” has no letters; expected a name") % {"v": value[:80]}
+    if value.startswith(FORMULA_START):
+        return _("“%(v)s” begins with «%(sign)s», like a spreadsheet formula; a name cannot") % {
+            "v": value[:80],
+            "sign": value[0],
+        }
+    if found := MARKUP.search(value):
+        return _("“%(v)s” contains «%(char)s», which a name cannot contain") % {
+            "v": value[:80],
+            "char": found.group(0) if found.group(0).isprintable() else f"U+{ord(found.group(0)):04X}",
+        }
+    return ""
+
+
 def new_login_problem(login: str, region: Region) -> str:
     """Why `login` cannot be added to `region`'s registry as a new school («» when it can): the same rules as a
     registry file's rows (a ФИС ОКО login, of this region's code, not registered in another region)."""
@@ -322,6 +353,29 @@ def same_region(label: str, name: str) -> bool:
     return name in label or label in name or (len(stem) >= 4 and stem in label)
 
 
+def repeated_column(table: RawTable, file_name: str) -> str:
+    """Why the header cannot be read when it names a field or a grade twice (which of the two columns holds the
+    value cannot be told), else «»."""
+    wanted = {normalise(alias) for aliases in COLUMN_ALIASES.values() for alias in aliases}
+    seen: dict[str, list[int]] = {}
+    for index, label in enumerate(table.header):
+        text = normalise(label)
+        if text in wanted or GRADE_HEADER_RE.match(text):
+            seen.setdefault(text, []).append(index)
+    for label, at in seen.items():
+        if len(at) > 1:
+            return _(
+                "File “%(name)s”, row %(row)d: the header names «%(label)s» in columns %(columns)s; which one to read "
+                "cannot be told: leave one of them"
+            ) % {
+                "name": file_name,
+                "row": table.header_line,
+                "label": label,
+                "columns": ", ".join(column_letters(i) for i in at),
+            }
+    return ""
+
+
 def is_known_layout(header: list[str]) -> bool:
     """The header names every required column by one of our aliases: no mapping step is needed."""
     fields, _grades = map_columns(header)
@@ -335,6 +389,9 @@ def validate(
     must be in the known layout."""
     report = RegistryReport(file=file_name, rows=len(table.rows))
     fields, grades = map_columns(table.header)
+    if columns is None and (repeated := repeated_column(table, file_name)):
+        report.file_error = repeated
+        return report, []
     if columns is not None:
         fields = {key: index for key, index in columns.items() if 0 <= index < len(table.header)}
         grades = {g: i for g, i in grades.items() if i not in fields.values()}

@@ -21,6 +21,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_empty_file=True, **kwargs)  # clean_uploads names the empty file
+
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else [data]
         files = [f for f in files if f]
@@ -50,6 +53,8 @@ class ResultsUploadForm(forms.Form):
         if len(files) > MAX_FILES:
             raise forms.ValidationError(_("At most %(n)d files at once") % {"n": MAX_FILES})
         for upload in files:
+            if not upload.size:
+                raise forms.ValidationError(_("File “%(name)s” is empty") % {"name": upload.name})
             if not upload.name.lower().endswith(RESULT_SUFFIXES):
                 raise forms.ValidationError(_("File “%(name)s”: expected .xlsx or .csv") % {"name": upload.name})
             if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
@@ -304,10 +309,12 @@ class ScheduleEntryForm(forms.Form):
 
 
 class ListUploadForm(forms.Form):
-    file = forms.FileField(label=_l("File (.xlsx or .csv)"))
+    file = forms.FileField(label=_l("File (.xlsx or .csv)"), allow_empty_file=True)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if not upload.size:
+            raise forms.ValidationError(_("File “%(name)s” is empty") % {"name": upload.name})
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("Expected an .xlsx or .csv file"))
         return upload

@@ -73,8 +73,8 @@ def _import(path: Path, name: str, *, region: Region, by, hint: TestName, report
     report(5, _("Reading %(name)s") % {"name": name})
     sheet = read_raw(path, name)
     layout = detect(sheet)
+    school = _school_of(layout, region, sheet)  # before the work is looked up: that may create it
     assessment = _assessment(name, layout, hint, sheet)
-    school = _school_of(layout, region, sheet)
     digest = sha256_of(path)
     duplicate = _same_file(region, assessment, digest, school)
     if duplicate is not None:

@@ -16,6 +16,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import REGIONAL_LEADING
+from objectivity.core.tabular import column_letters
 from objectivity.results.models import ImportKind
 from objectivity.results.readers import FileRejected, RawSheet
 
@@ -194,7 +195,8 @@ def _layout(kind: str, index: int, labels: list[str], positions: dict[str, int])
 
 
 def _attach(layout: Layout, sheet: RawSheet, rows: list[tuple]) -> None:
-    """Check required columns; read task levels and the school line that sit above a school export's header."""
+    """Check required columns, repeated ones and the rows under the header; read task levels and the school line
+    that sit above a school export's header."""
     missing = [key for key in REQUIRED[layout.kind] if key not in layout.columns]
     if missing:
         raise FileRejected(
@@ -205,9 +207,43 @@ def _attach(layout: Layout, sheet: RawSheet, rows: list[tuple]) -> None:
                 "columns": ", ".join(f"«{_expected_label(layout.kind, k)}»" for k in missing),
             }
         )
+    _check_repeated_columns(layout, sheet, [norm(v) for v in rows[layout.header_row]])
     if layout.kind == ImportKind.SCHOOL:
         _read_school_extras(layout, rows)
     _check_header_maxima(layout, sheet)
+    _check_rows_under_header(layout, sheet)
+
+
+def _check_repeated_columns(layout: Layout, sheet: RawSheet, labels: list[str]) -> None:
+    """A column the import reads must be named once: with two «всего баллов» or two «балл за 3», which one is meant
+    cannot be told, so the file is refused rather than one of them silently chosen."""
+    used = {int(source.split("_")[1]) for source in layout.columns.values()}
+    used |= {int(task.source.split("_")[1]) for task in layout.tasks}
+    wanted = {labels[i] for i in used if i < len(labels)}
+    for label in sorted(wanted):
+        at = [i for i, value in enumerate(labels) if value == label]
+        if len(at) > 1:
+            raise FileRejected(
+                _(
+                    "File “%(name)s”, row %(row)d: the header names «%(label)s» in columns %(columns)s; which one "
+                    "to read cannot be told: leave one of them"
+                )
+                % {
+                    "name": sheet.name,
+                    "row": sheet.line_of(layout.header_row),
+                    "label": label,
+                    "columns": ", ".join(column_letters(i) for i in at),
+                }
+            )
+
+
+def _check_rows_under_header(layout: Layout, sheet: RawSheet) -> None:
+    """A header with nothing under it is no results file: imported, it would replace the work's rows with none."""
+    if body(sheet, layout).is_empty():
+        raise FileRejected(
+            _("File “%(name)s”, row %(row)d: a header and no rows under it")
+            % {"name": sheet.name, "row": sheet.line_of(layout.header_row)}
+        )
 
 
 def _check_header_maxima(layout: Layout, sheet: RawSheet) -> None:
@@ -252,10 +288,15 @@ def _expected_label(kind: str, key: str) -> str:
 
 
 def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
-    """The data rows under the header, with their spreadsheet line numbers in `source_row`."""
+    """The data rows under the header, with their spreadsheet line numbers in `source_row`; blank rows (no cell
+    with anything but spaces) are no pupils and are left out, their numbers kept by the rows that follow."""
     start = layout.header_row + 1
     frame = sheet.frame.slice(start).with_row_index("source_row", offset=sheet.line_of(start))
-    return frame.with_columns(pl.col("source_row").cast(pl.Int32))
+    cells = [c for c in frame.columns if c != "source_row"]
+    filled = (
+        pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in cells) if cells else pl.lit(True)
+    )
+    return frame.filter(filled).with_columns(pl.col("source_row").cast(pl.Int32))
 
 
 # ---- footer lines --------------------------------------------------------------------------------

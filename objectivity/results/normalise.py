@@ -25,7 +25,13 @@ from objectivity.results.layouts import (
     footer_text,
 )
 
-LOGIN_PATTERN = r"^[a-z]{2,5}\d{4,8}$"
+LOGIN_PATTERN = r"^[a-z]{2,5}[0-9]{4,8}$"
+# A number as ФИС ОКО writes it: ASCII digits, a minus for the negative values the checks then refuse. No «+», no
+# exponent, no decimal separator, no digits of other scripts («٣», «１»): such text is not read as a number.
+WHOLE_NUMBER = r"^-?[0-9]{1,18}$"
+# A participant code: letters and digits (ФИС ОКО's codes are digits, such as 40001; other exports may add letters,
+# «-», «_», «.», «/»), at most 40 characters. A formula, markup, SQL or a 100 KB cell is no code.
+CODE_PATTERN = r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё._/-]{0,39}$"
 PROBLEM_SCHEMA = {
     "source_row": pl.Int32(),
     "school_login": pl.String(),
@@ -40,7 +46,7 @@ NOT_DONE_TEXT = [v.lower() for v in NOT_DONE] + ["не пройд", "x", "х"]
 # A task cell with no digit at all that is not a known code (`H`/`Н`, `?`, `*`, `-` are seen in real
 # exports): the task counts as not attempted (0 points, like X), the row stays in statistics and the
 # cell is listed as a warning. Cells with digits that are not whole numbers («1,5») stay errors.
-UNKNOWN_CODE = r"^[^0-9]+$"
+UNKNOWN_CODE = r"^[^0-9\p{N}]+$"  # no digit of any script: «²», «٣», «１» are numbers written wrongly, not codes
 UNKNOWN_CODE_CHECK = "unknown_code"
 FOOTER_CHECK = "footer"
 MARKS = (2, 5)  # «Отметка» of a school export, «отметка»/«оценка» of ОГЭ/ЕГЭ files
@@ -66,7 +72,7 @@ def _text(name: str) -> pl.Expr:
 
 
 def _int(expr: pl.Expr) -> pl.Expr:
-    return expr.cast(pl.Int64, strict=False)
+    return pl.when(expr.str.contains(WHOLE_NUMBER)).then(expr.cast(pl.Int64, strict=False)).otherwise(None)
 
 
 def normalise(body: pl.DataFrame, layout: Layout, rules: Rules) -> Normalised:
@@ -204,6 +210,13 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
             _("no participant code"),
         ),
         Check(
+            "no_code",
+            label("participant_code", "код"),
+            "raw_participant_code",
+            (pl.col("raw_participant_code") != "") & ~pl.col("raw_participant_code").str.contains(CODE_PATTERN),
+            _("not a participant code: expected letters and digits (such as 40001), at most 40 characters"),
+        ),
+        Check(
             "bad_journal_mark",
             label("journal_mark", "отметка по журналу"),
             "raw_journal_mark",
@@ -235,6 +248,7 @@ def _checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
             (pl.col("raw_variant").str.to_lowercase() == ABSENT_VARIANT) & (pl.col("raw_total") != ""),
             _("marked absent, yet a total is given"),
         ),
+        *_absent_with_task_scores(label("variant", "вариант"), n_tasks),
         Check(
             "duplicate_code",
             label("participant_code", "код"),
@@ -261,6 +275,28 @@ def _file_mark_check(layout: Layout) -> Check:
     )
 
 
+def _absent_with_task_scores(column: str, n_tasks: int) -> list[Check]:
+    """Absent pupils' rows have empty task cells (X and «не пройд.» included, they score nothing); a number in
+    any of them contradicts «отсутствовал»."""
+    if not n_tasks:
+        return []
+    scored = pl.any_horizontal(_int(pl.col(f"raw_task_{i}")).is_not_null() for i in range(1, n_tasks + 1))
+    return [
+        Check(
+            "absent_with_scores",
+            column,
+            "raw_variant",
+            (pl.col("raw_variant").str.to_lowercase() == ABSENT_VARIANT) & (pl.col("raw_total") == "") & scored,
+            _("marked absent, yet task scores are given"),
+        )
+    ]
+
+
+def _negative(raw: str) -> pl.Expr:
+    """A number written with a minus, «-0» included (it is no score ФИС ОКО writes)."""
+    return pl.col(raw).str.starts_with("-") & _int(pl.col(raw)).is_not_null()
+
+
 def _negative_total_checks(column: str, rules: Rules) -> list[Check]:
     top = rules.max_total if rules.max_total is not None else MAX_PLAUSIBLE_TOTAL
     return [
@@ -268,7 +304,7 @@ def _negative_total_checks(column: str, rules: Rules) -> list[Check]:
             "bad_total",
             column,
             "raw_total",
-            pl.col("total_int") < 0,
+            _negative("raw_total"),
             _("a negative total; expected a whole number from 0 to %(max)d") % {"max": top},
         )
     ]
@@ -312,7 +348,7 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
                 "bad_score",
                 column,
                 f"raw_task_{i}",
-                ((raw != "") & score.is_null()) | (score < 0),
+                ((raw != "") & score.is_null()) | _negative(f"raw_task_{i}"),
                 _("expected a whole number of points from 0 to %(max)d, X/Х, «не пройд.» or an empty cell")
                 % {"max": task_max if task_max is not None else MAX_PLAUSIBLE_TASK},
             )

@@ -5,7 +5,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from objectivity.results.layouts import Layout
-from objectivity.results.normalise import Check, Normalised, Rules, _collect, _login_checks, _text
+from objectivity.results.normalise import Check, Normalised, Rules, _collect, _int, _login_checks, _text
 
 SCHOOL_RESULT_SCHEMA: dict[str, pl.DataType] = {
     "source_row": pl.Int32(),
@@ -31,9 +31,9 @@ def normalise_schools(body: pl.DataFrame, layout: Layout, rules: Rules) -> Norma
     frame = raw.with_columns(
         pl.col("raw_school_login").str.to_lowercase().alias("school_login"),
         pl.lit("").alias("participant_code"),
-        pl.col("raw_participants").cast(pl.Int32, strict=False).alias("participants"),
-        pl.col("raw_mean_score").str.replace(",", ".").cast(pl.Float64, strict=False).alias("mean_score"),
-        *(pl.col(f"raw_marks_{m}").cast(pl.Int32, strict=False).alias(f"marks_{m}") for m in (2, 3, 4, 5)),
+        _count("raw_participants").alias("participants"),
+        _mean("raw_mean_score").alias("mean_score"),
+        *(_count(f"raw_marks_{m}").alias(f"marks_{m}") for m in (2, 3, 4, 5)),
     )
     problems = _collect(frame, _checks(layout, rules))
     bad = problems.filter(pl.col("excluding")).group_by("source_row").agg(pl.col("code").unique().sort().str.join(";"))
@@ -42,6 +42,19 @@ def normalise_schools(body: pl.DataFrame, layout: Layout, rules: Rules) -> Norma
     return Normalised(
         pupils=frame.select([pl.col(c).cast(t) for c, t in SCHOOL_RESULT_SCHEMA.items()]), problems=problems
     )
+
+
+MEAN = r"^[0-9]{1,4}(?:[.,][0-9]{1,6})?$"  # «14,5» or «14.5»: ASCII digits, no sign, no exponent
+
+
+def _count(raw: str) -> pl.Expr:
+    return _int(pl.col(raw)).cast(pl.Int32, strict=False)
+
+
+def _mean(raw: str) -> pl.Expr:
+    text = pl.col(raw)
+    number = text.str.replace(",", ".").cast(pl.Float64, strict=False)
+    return pl.when(text.str.contains(MEAN)).then(number).otherwise(None)
 
 
 def _checks(layout: Layout, rules: Rules) -> list[Check]:

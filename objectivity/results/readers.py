@@ -102,7 +102,7 @@ def _first_row_number(path: Path) -> int:
             sheets = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
             with archive.open(sheets[0]) as stream:
                 head = stream.read(1 << 16)
-    except (zipfile.BadZipFile, IndexError, KeyError):
+    except (zipfile.BadZipFile, IndexError, KeyError, OSError, RuntimeError, ValueError):
         return 1
     match = _ROW_TAG.search(head)
     return int(match.group(1)) if match else 1
@@ -114,10 +114,9 @@ def _read_csv(path: Path, name: str) -> RawSheet:
     except FileLimitError as exc:
         raise FileRejected(str(exc)) from exc
     data = _utf8_bytes(path.read_bytes(), name)
-    head = data[:8192].decode("utf-8", errors="ignore")
-    if "\x00" in head:
+    if b"\x00" in data:  # anywhere: a binary file, or text that no spreadsheet can show
         raise FileRejected(_("File “%(name)s” is not a text table") % {"name": name})
-    delimiter = sniff_delimiter(head)
+    delimiter = sniff_delimiter(data[: 1 << 16].decode("utf-8", errors="ignore"))
     try:
         check_text_table(data, name, delimiter)
     except FileLimitError as exc:
@@ -129,16 +128,30 @@ def _read_csv(path: Path, name: str) -> RawSheet:
             has_header=False,
             infer_schema_length=0,
             truncate_ragged_lines=True,
+            # Polars takes the width from the first line: a title line above the header would cut every row to
+            # one cell. The widest of the first lines (the header is among them) sets it.
+            schema={f"column_{i}": pl.String for i in range(_width(data, delimiter))},
+            missing_columns="insert",
         )
-    except pl.exceptions.PolarsError as exc:
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
         raise FileRejected(
             _("File “%(name)s” could not be read as CSV: the lines do not form a table") % {"name": name}
         ) from exc
     return RawSheet(name=name, frame=_all_text(frame), first_line=1)
 
 
+WIDTH_LINES = 100
+
+
+def _width(data: bytes, delimiter: str) -> int:
+    """Columns of the widest of the first lines (already checked against FILE_LIMITS_MAX_COLUMNS)."""
+    mark = delimiter.encode()
+    return max(line.count(mark) for line in data[: 1 << 20].split(b"\n", WIDTH_LINES)[:WIDTH_LINES]) + 1
+
+
 def _utf8_bytes(raw: bytes, name: str) -> bytes:
-    """The file as UTF-8 without a BOM; Windows-1251 is converted (Excel's «CSV» in Russian Windows)."""
+    """The file as UTF-8 without a BOM; Windows-1251 (Excel's «CSV» in Russian Windows) and UTF-16 with a BOM
+    (Excel's «Unicode text») are converted."""
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         raw.decode("utf-8")

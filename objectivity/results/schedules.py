@@ -131,9 +131,12 @@ def _grade_of_procedure(rows: _Rows, line: int, row: list[str], grade: int, proc
     return False
 
 
+SUBJECT_TEXT = re.compile(r"[А-Яа-яЁёA-Za-z][А-Яа-яЁёA-Za-z .,()-]*")  # words: no formula, markup or digits
+
+
 def _subject(rows: _Rows, line: int, row: list[str]) -> str | None:
     value = rows.cell(row, "subject")
-    code = parse_test_name(f"{value} 4 класс").subject
+    code = parse_test_name(f"{value} 4 класс").subject if SUBJECT_TEXT.fullmatch(value) else None
     if code is None:
         rows.problem(line, "subject", value, _("unknown subject"))
     return code

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         region_obj = region_option(region)
         if not file.is_file():
             raise CommandError(_("File %(name)s is not found") % {"name": file})
+        self.stdout.write(_("File “%(name)s”") % {"name": file.name} + ":")
         columns = self._columns(file, options["columns"])
         user = command_actor(by)
         job = Job.objects.create(
@@ -85,7 +86,8 @@ class Command(BaseCommand):
             count = ngettext("%(n)d problem", "%(n)d problems", len(result["problems"])) % {
                 "n": len(result["problems"])
             }
-            raise CommandError(f"{_('The file was not imported')}: {count}. {_('Nothing was changed.')}")
+            named = _("File “%(name)s”") % {"name": result["file"]}
+            raise CommandError(f"{named}: {_('The file was not imported')}: {count}. {_('Nothing was changed.')}")
         self.stdout.write(_("Schools added: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d") % result)
         for line in report_notes(result):
             self.stdout.write(line)
