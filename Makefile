@@ -41,6 +41,7 @@ bench: test-venv
 	$(BIN)/python bench/results_import.py
 	$(BIN)/python bench/detection_speed.py
 	$(BIN)/python bench/national_scale.py
+	$(BIN)/python bench/pages_load.py
 
 clean:
 	rm -rf $(VENV) var

@@ -8,7 +8,9 @@ process, with a terminal progress bar).
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,14 +91,27 @@ def internal_error(job: Job) -> str:
 
 def fail_orphans() -> int:
     """Jobs left «running» by a worker that was killed: failed with a reason (run when a worker starts; one
-    worker serves the queue, so no running job is anyone else's)."""
-    return Job.objects.filter(status=JobStatus.RUNNING).update(
+    worker serves the queue, so no running job is anyone else's). Their staged uploads are removed."""
+    orphans = Job.objects.filter(status=JobStatus.RUNNING)
+    for params in orphans.values_list("params", flat=True):
+        _remove_staged(params or {})
+    return orphans.update(
         status=JobStatus.FAILED,
         error=_(
             "The work was interrupted: the task worker stopped while it ran. Nothing of it was saved; start it again."
         ),
         finished_at=timezone.now(),
     )
+
+
+def _remove_staged(params: dict) -> None:
+    """Uploaded copies a job was given (under UPLOAD_DIR only: a path named on the command line is the user's)."""
+    uploads = Path(settings.UPLOAD_DIR).resolve()
+    items = params.get("files") or [params]
+    for item in items:
+        path = Path(str(item.get("path", ""))) if isinstance(item, dict) else None
+        if path and path.resolve().is_relative_to(uploads):
+            path.unlink(missing_ok=True)
 
 
 @task()

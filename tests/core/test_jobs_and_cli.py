@@ -1,6 +1,7 @@
 """Jobs record progress and errors; the CLI runs the same handler with a terminal progress bar."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -83,11 +84,18 @@ def test_load_demo_is_idempotent(db):
     assert School.objects.filter(login__regex=r"^sch22\d{4}$").count() == 300
 
 
-def test_a_worker_that_starts_fails_the_jobs_a_killed_worker_left_running(transactional_db):
-    running = Job.objects.create(kind="tests.counting", title="t", params={}, status="running")
+def test_a_worker_that_starts_fails_the_jobs_a_killed_worker_left_running(transactional_db, settings, tmp_path):
+    staged = Path(settings.UPLOAD_DIR) / "results" / "x.csv"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_text("x")
+    own = tmp_path / "mine.csv"  # a file named on the command line is the user's: never removed
+    own.write_text("x")
+    params = {"files": [{"path": str(staged), "staged": True}, {"path": str(own)}]}
+    running = Job.objects.create(kind="tests.counting", title="t", params=params, status="running")
     queued = Job.objects.create(kind="tests.counting", title="t", params={})
     assert jobs.fail_orphans() == 1
     running.refresh_from_db()
     queued.refresh_from_db()
     assert running.status == "failed" and "прервана" in running.error and running.finished_at
     assert queued.status == "queued"
+    assert not staged.exists() and own.exists()
