@@ -306,6 +306,7 @@ def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
 # score) and no login, even a mistyped one, in the login column. Only the run of such lines after the last
 # data row is a footer; the same text in the middle of the data stays a row error.
 FOOTER_MAX_CELLS = 2
+FOOTER_WINDOW = 1000  # lines looked at first (a 300,000-line export is not scanned whole for its footer)
 BARE_NUMBER = r"^[-+]?\d+(?:[.,]\d+)?$"
 LOGIN_LIKE = r"(?i)^[a-z]{1,8}\d"  # letters then digits: a (maybe mistyped) login, so a data row
 
@@ -324,11 +325,14 @@ def footer_length(frame: pl.DataFrame, layout: Layout) -> int:
         & ~pl.any_horizontal(*(t.str.contains(BARE_NUMBER) for t in texts))
         & ~login.str.contains(LOGIN_LIKE)
     )
-    flags = frame.select(footer_like.alias("footer")).get_column("footer")
-    data_rows = (~flags).arg_true()
-    if data_rows.is_empty():
-        return 0
-    return frame.height - 1 - int(data_rows[-1])
+    for window in (FOOTER_WINDOW, frame.height):  # a footer is a few lines: the tail is enough, nearly always
+        tail = frame.tail(window)
+        data_rows = (~tail.select(footer_like.alias("footer")).get_column("footer")).arg_true()
+        if not data_rows.is_empty():
+            return tail.height - 1 - int(data_rows[-1])
+        if tail.height == frame.height:
+            break
+    return 0
 
 
 def footer_text(frame: pl.DataFrame) -> pl.Expr:
