@@ -28,6 +28,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from objectivity.analysis.layout import REGIONAL_LEADING
+
 RESULTS, REGISTRY, SCHEDULE = "results", "registry", "schedule"
 REFUSED, EXCLUDED = "refused", "excluded_rows"
 MAX_FILE_BYTES = 1024 * 1024
@@ -76,15 +78,7 @@ class Case:
 WORK = "Проведение работы по математике, 4 класс. ВПР 2021"
 MAXIMA = (1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 2, 2)  # ВПР 2021, математика, 4 класс (vpr-2021.yaml)
 REGIONAL_HEADER = [
-    "логин школы",
-    "регион",
-    "номер обучающегося",
-    "код обучающегося",
-    "отметка за предыдущую четверть/триместр",
-    "пол",
-    "класс",
-    "вариант",
-    "всего баллов",
+    *REGIONAL_LEADING,
     *[f"балл за {n}" for n in range(1, len(MAXIMA) + 1)],
     "Учебник",
 ]

@@ -45,7 +45,11 @@ def current_pupils(
 
 def statistics_rows(region: Region, assessment: Assessment) -> pl.DataFrame:
     """Rows that count: valid, present, and of a school in the registry."""
-    rows = current_pupils(region, assessment)
+    return _counting(current_pupils(region, assessment))
+
+
+def _counting(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows that count in statistics: valid, present, and of a school in the registry."""
     if rows.is_empty():
         return rows
     return rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("school_id").is_not_null())
@@ -57,8 +61,7 @@ def rows_of_imports(region: Region, import_ids: list[str]) -> pl.DataFrame:
     imports = list(ResultImport.objects.filter(region=region, pk__in=import_ids).order_by("created_at"))
     if not imports or len(imports) != len(set(import_ids)) or not all(absolute(i.parquet).is_file() for i in imports):
         return pl.DataFrame()
-    rows = _combined(tuple(str(i.parquet) for i in imports)).join(registry_frame(region), on="school_login", how="left")
-    return rows.filter(pl.col("valid") & ~pl.col("absent") & pl.col("school_id").is_not_null())
+    return _counting(current_pupils(region, imports[0].assessment, imports=imports))
 
 
 @lru_cache(maxsize=32)

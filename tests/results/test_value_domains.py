@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from objectivity.analysis.layout import REGIONAL_LEADING
 from objectivity.analysis.schema import task_column
 from objectivity.core.tabular import RawTable
 from objectivity.orgs.models import School
@@ -243,15 +244,7 @@ HOSTILE_TEXT = st.one_of(
 LOGIN = st.one_of(st.sampled_from(["sch229001", "sch229002", "edu220001", "SCH549999"]), HOSTILE_TEXT)
 
 REGIONAL_HEADER = [
-    "логин школы",
-    "регион",
-    "номер обучающегося",
-    "код обучающегося",
-    "отметка за предыдущую четверть/триместр",
-    "пол",
-    "класс",
-    "вариант",
-    "всего баллов",
+    *REGIONAL_LEADING,
     "балл за 1",
     "балл за 2",
     "балл за 3",
