@@ -46,17 +46,19 @@ def score_distribution(rows: pl.DataFrame, max_total: int, by: Sequence[str] = (
 
 def task_completion(rows: pl.DataFrame, maxima: Sequence[int], by: Sequence[str] = ()) -> pl.DataFrame:
     """Columns: *by, task (1-based column number), completion (percent of the maximum points, 0-100), n.
-    Columns the rows do not have (a short CSV of totals under a work whose reference data has tasks) are left out."""
-    parts = []
-    for number, top in enumerate(maxima, start=1):
-        if task_column(number) not in rows.columns:
-            continue
-        done = pl.col(task_column(number)).fill_null(0).sum() * 100.0 / (pl.len() * top)
-        part = _grouped(rows, by, [done.alias("completion"), pl.len().alias("n")])
-        parts.append(part.with_columns(pl.lit(number, pl.Int32).alias("task")))
-    if not parts:
+    Columns the rows do not have (a short CSV of totals under a work whose reference data has tasks) are left out.
+    One aggregation over every task (a page asks for many units and tasks at once)."""
+    present = [(number, top) for number, top in enumerate(maxima, start=1) if task_column(number) in rows.columns]
+    if not present:
         return pl.DataFrame(schema={**{b: rows.schema[b] for b in by}, "task": pl.Int32, "completion": pl.Float64})
-    return pl.concat(parts).select(*by, "task", "completion", "n").sort([*by, "task"])
+    done = [
+        (pl.col(task_column(number)).fill_null(0).sum() * 100.0 / (pl.len() * top)).cast(pl.Float64).alias(str(number))
+        for number, top in present
+    ]
+    wide = _grouped(rows, by, [pl.len().alias("n"), *done])
+    long = wide.unpivot(on=[str(number) for number, _ in present], index=[*by, "n"], variable_name="task")
+    long = long.with_columns(pl.col("task").cast(pl.Int32), pl.col("value").alias("completion"))
+    return long.select(*by, "task", "completion", "n").sort([*by, "task"])
 
 
 def journal_comparison(rows: pl.DataFrame, cuts: Cuts, by: Sequence[str] = ()) -> pl.DataFrame:

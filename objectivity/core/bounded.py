@@ -12,7 +12,6 @@ pack at 8-21 ×, declare their sizes, and have about 40 columns.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -170,7 +170,7 @@ def check_text_table(data: bytes, name: str, delimiter: str) -> None:
     makes an object of every field, so one line of millions of delimiters anywhere in the file exhausts memory."""
     mark, limit = delimiter.encode(), settings.FILE_LIMITS_MAX_COLUMNS
     if data.count(mark) >= limit:  # only then can a line be too wide
-        columns = max(line.count(mark) for line in io.BytesIO(data)) + 1
+        columns = widest_line(data, mark) + 1
         if columns > limit:
             _too_many_columns(name, columns)
     lines = data.count(b"\n")
@@ -179,6 +179,18 @@ def check_text_table(data: bytes, name: str, delimiter: str) -> None:
             _("File “%(name)s” has %(n)s rows; at most %(max)s rows are accepted in one file")
             % {"name": name, "n": _count(lines), "max": _count(settings.RESULTS_MAX_ROWS)}
         )
+
+
+def widest_line(data: bytes, mark: bytes) -> int:
+    """The most `mark` bytes (a one-byte delimiter) on one line, counted with arrays: a Python loop over the
+    lines of a 300,000-line file takes a fifth of a second."""
+    if not data:
+        return 0
+    codes = np.frombuffer(data, dtype=np.uint8)
+    marks_before = np.cumsum(codes == mark[0], dtype=np.int64)
+    ends = np.append(np.flatnonzero(codes == ord("\n")), codes.size - 1)
+    per_line = np.diff(marks_before[ends], prepend=0)
+    return int(per_line.max()) if per_line.size else 0
 
 
 # ---- reading in a child process ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ process, with a terminal progress bar).
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from django.conf import settings
@@ -21,6 +22,9 @@ from objectivity.core.models import Job, JobStatus
 log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 HANDLERS: dict[str, Callable[[Job, Progress], dict]] = {}
+# Clean-ups a starting worker runs after failing orphaned jobs: each removes what a killed job left and says
+# how many things it removed (registered by the apps in AppConfig.ready()).
+STARTUP_SWEEPS: dict[Any, Callable[[], int]] = {}  # label (a lazy translation) → clean-up
 
 
 class JobError(Exception):
@@ -30,6 +34,16 @@ class JobError(Exception):
 def handler(kind: str):
     def register(func):
         HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def on_worker_start(label: Any):
+    """Register a clean-up for a starting worker; `label` names what it removes, for the worker's log."""
+
+    def register(func):
+        STARTUP_SWEEPS[label] = func
         return func
 
     return register

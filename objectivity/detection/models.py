@@ -131,3 +131,27 @@ class Finding(models.Model):
 
     def scope_chain(self) -> dict[str, int]:
         return self.school.scope_chain()
+
+
+class EvidenceFigures(models.Model):
+    """What a school's evidence page draws for one work and one unit (the region, a municipality «m<id>», a
+    school «s<id>»), computed from the rows the run read (objectivity.detection.evidence)."""
+
+    run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="evidence")
+    assessment = models.ForeignKey("results.Assessment", on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(max_length=24)
+    figures = models.JSONField(default=dict)
+
+    scope_paths = ScopePaths(region="run__region", municipality=None, school=None)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "assessment", "unit"], name="unique_evidence_figures"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} · {self.assessment_id} · {self.unit}"
+
+    def scope_chain(self) -> dict[str, int]:
+        return {"region": self.run.region_id}

@@ -16,6 +16,7 @@ from objectivity.analysis.weights import combination_method
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
+from objectivity.detection.evidence import run_figures
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.detection.pipeline import (
     MaxTotals,
@@ -120,9 +121,11 @@ def execute(run: DetectionRun, progress) -> dict:
     params, references = params_of(run.thresholds.values), control_samples(run.region, works)
     findings = analyse(frames, maxima, params, infos, reported=wanted, step=step, references=references)
     run.method = combination_method()  # which layer weights the combination had (objectivity.analysis.weights)
-    progress(85, _("Saving the findings"))
+    run.data_versions = versions  # what the figures of the evidence pages are computed from
+    figures = run_figures(run, list(keys.values()), progress_step(progress, 85, 95, _("Figures of the school pages")))
+    progress(95, _("Saving the findings"))
     path = settings.DATA_DIR / "detection" / str(run.pk) / "findings.csv"
-    _save(run, findings, keys, versions, path)
+    _save(run, findings, keys, versions, path, figures)
     return run.summary
 
 
@@ -139,11 +142,14 @@ def control_samples(region, works: list[Assessment]) -> dict[tuple[int, str, int
 
 
 @transaction.atomic
-def _save(run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[dict], path: Path) -> None:
+def _save(
+    run: DetectionRun, findings: pl.DataFrame, keys: dict, versions: list[dict], path: Path, figures: list
+) -> None:
     schools = dict(School.objects.filter(municipality__region=run.region).values_list("login", "pk"))
     rows = [] if findings.is_empty() else findings.iter_rows(named=True)
     details = _detail_columns(findings.columns)
     bulk_insert([_finding(run, row, keys, schools, details) for row in rows if row["school_login"] in schools])
+    bulk_insert(figures)
     if not findings.is_empty():
         write_findings_csv(findings, path)
         run.findings_csv = str(path.relative_to(settings.DATA_DIR))

@@ -3,7 +3,6 @@
 Signs are shown in the words of GLOSSARY.md: no ranking, default order by municipality and name.
 """
 
-import polars as pl
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,21 +16,18 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.policy import decide, region_where, require
 from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
-from objectivity.analysis.combine import signals
-from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.core import jobs
 from objectivity.core.params import year_arg
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.detection.actions import save_thresholds
+from objectivity.detection.evidence_page import evidence_blocks, layer_evidence
 from objectivity.detection.forms import RunForm, ThresholdsForm
 from objectivity.detection.jobs import DETECTION_RUN
 from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
 from objectivity.detection.runs import create_run
 from objectivity.detection.thresholds import current_settings, threshold_rows
 from objectivity.orgs.models import Municipality, School
-from objectivity.results import browse, charts
-from objectivity.results.models import Assessment
-from objectivity.results.store import rows_of_imports, statistics_rows
+from objectivity.results import browse
 
 SMALL_CELL_NOTE = _l("fewer than 5 participants: shown only to the school itself")
 
@@ -227,112 +223,15 @@ def school_findings(request, pk, school):
     run = _visible_run(request, pk)
     school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality"), pk=school)
     findings = _findings(request, run).filter(school=school).select_related("assessment")
-    if not findings.exists():
+    findings = list(
+        findings.prefetch_related("assessment__references").order_by("assessment__subject", "assessment__grade")
+    )
+    if not findings:
         raise PermissionDenied(_("No findings of this school in the run are visible to you"))
-    own = browse.is_own_school(request.user, school.pk)
-    blocks = [_evidence(run, f, school, own) for f in findings.order_by("assessment__subject", "assessment__grade")]
+    blocks = evidence_blocks(run, findings, school, browse.is_own_school(request.user, school.pk))
     analyst = decide(request.user, RUN_DETECTION).allowed  # numbers and intervals: the analyst's view only
     context = {"run": run, "school": school, "blocks": blocks, "analyst": analyst, "overtaken": _overtaken_titles(run)}
     return render(request, "detection/school.html", context)
-
-
-def layer_evidence(finding: Finding) -> list[dict]:
-    """Each layer's p-value and explanation stored with the finding, in the order of LAYER_NAMES."""
-    details = finding.details or {}
-    rows = []
-    for name in LAYER_NAMES:
-        if f"p_{name}" in details:
-            p = details.get(f"p_{name}")
-            rows.append(
-                {
-                    "title": LAYER_TITLES[name],
-                    "p": p,
-                    "seen": signals(p, details.get(f"stat_{name}")),
-                    "text": details.get(f"explain_{name}") or "",
-                }
-            )
-    return rows
-
-
-def _evidence(run: DetectionRun, finding: Finding, school: School, own_school: bool) -> dict:
-    """One work's evidence block. Outside the school, a work of fewer than MIN_CELL participants shows only its
-    risk: its distribution, journal table, charts and layer texts would show the pupils themselves."""
-    work = finding.assessment
-    if finding.n < browse.MIN_CELL and not own_school:
-        return {"finding": finding, "work": work, "view": None, "charts": [], "layers": [], "hidden": True}
-    reference = work.reference()
-    rows = _rows_read(run, work)
-    if rows.is_empty():  # the files of what the run read are purged: the finding stays, the charts cannot
-        return {"finding": finding, "work": work, "view": None, "charts": [], "layers": layer_evidence(finding)}
-    levels = browse.build_levels(
-        rows,
-        region_name=run.region.name,
-        municipality=school.municipality,
-        school=school,
-        class_letter="",
-        own_school=own_school,
-    )
-    view = browse.describe_with_reference(levels, reference, max_total=reference.max_total if reference else None)
-    others = [lv.label for lv in levels if lv.label not in (school.short_name, run.region.name)]
-    specs = []
-    if view.scores:
-        specs.append(
-            (
-                "scores",
-                _("Distribution of primary scores"),
-                charts.scores_chart([v for v in view.scores if v["level"] not in others], view.cuts),
-            )
-        )
-    if view.tasks:
-        specs.append(
-            ("tasks", _("Completion of tasks"), charts.tasks_chart([v for v in view.tasks if v["level"] not in others]))
-        )
-    history = _history(run, work, school, rows)
-    if history:
-        specs.append(("history", _("The parallel over the years"), charts.history_chart(history)))
-    chart_list = [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
-    return {"finding": finding, "work": work, "view": view, "charts": chart_list, "layers": layer_evidence(finding)}
-
-
-def _rows_read(run: DetectionRun, work: Assessment) -> pl.DataFrame:
-    """The rows the run read for a work (its pages draw those, not today's data); a work the run did not read
-    (an older year of the history chart) as it is now."""
-    read = run.imports_read(work.pk)
-    return rows_of_imports(run.region, read) if read else statistics_rows(run.region, work)
-
-
-def _history(run: DetectionRun, work: Assessment, school: School, rows_of_work: pl.DataFrame) -> list[dict]:
-    """The school's and the region's mean percent of the maximum for this subject, grade by year —
-    the same parallel moves one grade up each year (`rows_of_work`: the work's own rows, already read)."""
-    points = []
-    related = Assessment.objects.filter(
-        procedure=work.procedure, subject=work.subject, period=work.period, year__lte=work.year, year__gte=work.year - 3
-    )
-    for other in related:
-        if other.year - other.grade != work.year - work.grade:  # the same cohort: grade − year constant
-            continue
-        rows = rows_of_work if other.pk == work.pk else _rows_read(run, other)
-        reference = other.reference()
-        top = reference.max_total if reference and reference.max_total else None
-        if rows.is_empty() or not top:
-            continue
-        mine = rows.filter(pl.col("school_id") == school.pk)
-        label = f"{other.year}, {other.grade} кл."
-        points.append({"step": label, "level": str(run.region.name), "percent": _percent(rows, top)})
-        if mine.height:
-            points.append(
-                {
-                    "step": label,
-                    "level": school.short_name,
-                    "percent": _percent(mine, top),
-                }
-            )
-    # The school first, then the region: the palette gives the selected unit the strong colour (charts.PALETTE).
-    return sorted(points, key=lambda p: (p["level"] != school.short_name, p["step"]))
-
-
-def _percent(rows: pl.DataFrame, top: int) -> float:
-    return round(float(rows.select(pl.col("total").mean()).item()) * 100 / top, 1)
 
 
 @login_required

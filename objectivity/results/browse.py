@@ -101,13 +101,13 @@ def describe_work(levels: list[Level], *, cuts, max_total: int | None, columns: 
         if columns:
             done = describe.task_completion(lv.rows, [int(c["max"]) for c in columns])
             view.tasks += [
-                {"level": lv.label, "task": _task_label(columns[r["task"] - 1]), "completion": r["completion"]}
+                {"level": lv.label, "task": task_label(columns[r["task"] - 1]), "completion": r["completion"]}
                 for r in done.iter_rows(named=True)
             ]
     return view
 
 
-def _task_label(column: dict) -> str:
+def task_label(column: dict) -> str:
     level = f" ({column['level']})" if column.get("level") else ""
     return f"{column['label']}{level}"
 
@@ -119,7 +119,7 @@ def task_table(view: WorkView) -> list[dict]:
         by_task.setdefault(item["task"], {})[item["level"]] = item["completion"]
     rows = []
     for column in view.columns:
-        label = _task_label(column)
+        label = task_label(column)
         rows.append(
             {
                 "label": column["label"],

@@ -4,13 +4,25 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.layout import TestName
-from objectivity.core.jobs import handler
+from objectivity.core.jobs import handler, on_worker_start
 from objectivity.orgs.models import Region
 from objectivity.results.importer import import_results
+from objectivity.results.models import ResultImport
+from objectivity.results.storage import remove_with_empty_folders, unrecorded_files
 
 RESULTS_IMPORT = "results.import"
+UNRECORDED_GRACE_SECONDS = 3600  # an import still running wrote its files seconds before its commit
+
+
+@on_worker_start(_l("Files of imports interrupted by a stopped worker, removed"))
+def remove_unrecorded_files(older_than_seconds: float = UNRECORDED_GRACE_SECONDS) -> int:
+    recorded = {str(pk) for pk in ResultImport.objects.values_list("pk", flat=True)}
+    files = unrecorded_files(recorded, older_than_seconds=older_than_seconds)
+    remove_with_empty_folders(files)
+    return len(files)
 
 
 @handler(RESULTS_IMPORT)

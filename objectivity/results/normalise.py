@@ -49,6 +49,8 @@ NOT_DONE_TEXT = [v.lower() for v in NOT_DONE] + ["не пройд", "x", "х"]
 UNKNOWN_CODE = r"^[^0-9\p{N}]+$"  # no digit of any script: «²», «٣», «１» are numbers written wrongly, not codes
 UNKNOWN_CODE_CHECK = "unknown_code"
 FOOTER_CHECK = "footer"
+# What a task cell holds, decided once per distinct text (a column of 300,000 cells has a handful of them).
+EMPTY, NUMBER, NEGATIVE, NOT_DONE_CELL, CODE_CELL, NOT_A_SCORE = range(6)
 MARKS = (2, 5)  # «Отметка» of a school export, «отметка»/«оценка» of ОГЭ/ЕГЭ files
 TEST_SCORE = (0, 100)  # «тестовый балл» of ЕГЭ files
 TEST_SCORE_LABEL = "тестовый балл"
@@ -85,6 +87,7 @@ def normalise(body: pl.DataFrame, layout: Layout, rules: Rules) -> Normalised:
         *(_text(t.source).alias(f"raw_task_{i}") for i, t in enumerate(layout.tasks, start=1)),
     )
     frame = _fill_missing(frame, layout)
+    frame = frame.with_columns(_task_kinds(frame, len(layout.tasks)))
     frame = frame.with_columns(_typed(frame, layout))
     checks = _checks(layout, rules, len(layout.tasks))
     problems = pl.concat([_collect(frame, checks), _footer_problems(tail)], how="vertical_relaxed")
@@ -141,8 +144,39 @@ def _typed(frame: pl.DataFrame, layout: Layout) -> list[pl.Expr]:
         _int(pl.col("raw_total")).alias("total_int"),
         _file_mark(layout).alias("file_mark_int"),
         pl.when(pl.col("raw_textbook") == "").then(None).otherwise(pl.col("raw_textbook")).alias("textbook"),
-        *(_score(f"raw_task_{i}").alias(f"score_{i}") for i in range(1, n_tasks + 1)),
+        *(_score(i).alias(f"score_{i}") for i in range(1, n_tasks + 1)),
     ]
+
+
+def _task_kinds(frame: pl.DataFrame, n_tasks: int) -> list[pl.Expr]:
+    """`kind_i` per task column: what each cell holds (EMPTY … NOT_A_SCORE), classified over the distinct texts
+    of all task columns and mapped back, instead of running every pattern over every cell."""
+    if not n_tasks:
+        return []
+    raw = [f"raw_task_{i}" for i in range(1, n_tasks + 1)]
+    texts = pl.concat([frame.get_column(c).unique() for c in raw]).unique().alias("text")
+    kinds = pl.DataFrame(texts).select("text", _kind(pl.col("text")).alias("kind"))
+    return [
+        pl.col(c).replace_strict(kinds["text"], kinds["kind"], return_dtype=pl.Int8).alias(f"kind_{i}")
+        for i, c in enumerate(raw, start=1)
+    ]
+
+
+def _kind(cell: pl.Expr) -> pl.Expr:
+    number = cell.str.contains(WHOLE_NUMBER)
+    return (
+        pl.when(cell == "")
+        .then(EMPTY)
+        .when(number & cell.str.starts_with("-"))  # «-0» too: no score ФИС ОКО writes
+        .then(NEGATIVE)
+        .when(number)
+        .then(NUMBER)
+        .when(cell.str.to_lowercase().is_in(NOT_DONE_TEXT))
+        .then(NOT_DONE_CELL)
+        .when(_unknown_code(cell))
+        .then(CODE_CELL)
+        .otherwise(NOT_A_SCORE)
+    )
 
 
 def _class_letter() -> pl.Expr:
@@ -181,10 +215,16 @@ def _unknown_code(cell: pl.Expr) -> pl.Expr:
     return (cell != "") & ~cell.str.to_lowercase().is_in(NOT_DONE_TEXT) & cell.str.contains(UNKNOWN_CODE)
 
 
-def _score(name: str) -> pl.Expr:
-    cell = pl.col(name)
-    not_attempted = cell.str.to_lowercase().is_in(NOT_DONE_TEXT) | _unknown_code(cell)
-    return pl.when(not_attempted).then(pl.lit(0, pl.Int64)).otherwise(_int(cell)).alias(name)
+def _score(i: int) -> pl.Expr:
+    """The points of task i: the number written, 0 for a task not attempted (X, «не пройд.», an unknown code)."""
+    kind = pl.col(f"kind_{i}")
+    return (
+        pl.when(kind.is_in([NUMBER, NEGATIVE]))
+        .then(pl.col(f"raw_task_{i}").cast(pl.Int64, strict=False))
+        .when(kind.is_in([NOT_DONE_CELL, CODE_CELL]))
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(None)
+    )
 
 
 @dataclass
@@ -280,7 +320,7 @@ def _absent_with_task_scores(column: str, n_tasks: int) -> list[Check]:
     any of them contradicts «отсутствовал»."""
     if not n_tasks:
         return []
-    scored = pl.any_horizontal(_int(pl.col(f"raw_task_{i}")).is_not_null() for i in range(1, n_tasks + 1))
+    scored = pl.any_horizontal(pl.col(f"kind_{i}").is_in([NUMBER, NEGATIVE]) for i in range(1, n_tasks + 1))
     return [
         Check(
             "absent_with_scores",
@@ -340,7 +380,7 @@ def _login_checks(column: str, rules: Rules) -> list[Check]:
 def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
     checks = []
     for i, task in enumerate(layout.tasks, start=1):
-        raw, score = pl.col(f"raw_task_{i}"), pl.col(f"score_{i}")
+        kind = pl.col(f"kind_{i}")
         column = f"балл за {task.label}" if task.label.isdigit() and layout.kind == "regional" else task.label
         task_max = rules.task_max[i - 1] if i - 1 < len(rules.task_max) else None
         checks.append(
@@ -348,7 +388,7 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
                 "bad_score",
                 column,
                 f"raw_task_{i}",
-                ((raw != "") & score.is_null()) | _negative(f"raw_task_{i}"),
+                kind.is_in([NOT_A_SCORE, NEGATIVE]),
                 _("expected a whole number of points from 0 to %(max)d, X/Х, «не пройд.» or an empty cell")
                 % {"max": task_max if task_max is not None else MAX_PLAUSIBLE_TASK},
             )
@@ -358,7 +398,7 @@ def _task_checks(layout: Layout, rules: Rules, n_tasks: int) -> list[Check]:
                 UNKNOWN_CODE_CHECK,
                 column,
                 f"raw_task_{i}",
-                _unknown_code(raw),
+                kind == CODE_CELL,
                 _("an unknown code: counted as a task not attempted (0 points, like X); the row stays in statistics"),
                 excluding=False,
             )

@@ -7,6 +7,8 @@ Paths in the database are relative to DATA_DIR, so a restored backup works in an
 import hashlib
 import os
 import shutil
+import time
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -69,3 +71,33 @@ class ImportFiles:
         for folder in self.created_dirs:
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def unrecorded_files(recorded_ids: set[str], *, older_than_seconds: float) -> list[Path]:
+    """Files under RESULTS_DIR whose import was never recorded (a worker killed between writing them and the
+    commit), older than the grace period: an import still running has written its files moments before."""
+    root = Path(settings.RESULTS_DIR)
+    if not root.is_dir():
+        return []
+    deadline = time.time() - older_than_seconds
+    found = []
+    for path in root.glob("*/*/*"):
+        stem = path.name[:36]
+        if path.is_file() and _is_uuid(stem) and stem not in recorded_ids and path.stat().st_mtime < deadline:
+            found.append(path)
+    return found
+
+
+def remove_with_empty_folders(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+        for folder in (path.parent, path.parent.parent):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False

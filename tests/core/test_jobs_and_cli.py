@@ -99,3 +99,37 @@ def test_a_worker_that_starts_fails_the_jobs_a_killed_worker_left_running(transa
     assert running.status == "failed" and "прервана" in running.error and running.finished_at
     assert queued.status == "queued"
     assert not staged.exists() and own.exists()
+
+
+def test_a_starting_worker_removes_the_files_of_imports_never_recorded(world, settings, tmp_path):
+    """A worker killed between writing an import's files and its commit leaves files no import owns: the next
+    worker removes them once they are older than the grace period, and never the files of a recorded import or
+    of an import still running (written moments ago)."""
+    import os
+    import time
+    import uuid
+
+    from objectivity.results.jobs import remove_unrecorded_files
+    from objectivity.results.models import Assessment, ReferenceVersion, ResultImport
+
+    settings.RESULTS_DIR = tmp_path / "results"  # no other test's files
+    work = Assessment.objects.create(year=2025, grade=4, subject="ma")
+    reference = ReferenceVersion.objects.create(assessment=work, version=1)
+    recorded = ResultImport.objects.create(
+        region=world.region, assessment=work, reference=reference, original_name="a.csv", sha256="0"
+    )
+    folder = Path(settings.RESULTS_DIR) / world.region.code / str(work.pk)
+    folder.mkdir(parents=True)
+    lost, running = uuid.uuid4(), uuid.uuid4()
+    kept = [folder / f"{recorded.pk}.parquet", folder / f"{running}.parquet", folder / "notes.txt"]
+    removed = [folder / f"{lost}.parquet", folder / f"{lost}.problems.parquet", folder / f"{lost}-Файл.xlsx"]
+    hour_ago = time.time() - 2 * 3600
+    for path in kept + removed:
+        path.write_bytes(b"x")
+        if path.name != f"{running}.parquet":
+            os.utime(path, (hour_ago, hour_ago))
+    assert remove_unrecorded_files in jobs.STARTUP_SWEEPS.values()  # the worker runs it when it starts
+    assert remove_unrecorded_files() == 3
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in removed)
+    kept[0].unlink(), kept[2].unlink()
+    assert remove_unrecorded_files(older_than_seconds=-1) == 1 and not folder.exists()  # empty folders go too

@@ -255,3 +255,33 @@ def test_detect_without_by_is_recorded_under_the_system_account(world, generated
     assert run.created_by == system_user()
     rows = AuditEvent.objects.filter(pk__gt=start)
     assert rows.exists() and all(row.actor_id == system_user().pk for row in rows)
+
+
+def _sections(html: str) -> list[str]:
+    return [part.split("</section>")[0] for part in html.split('<section class="panel"')[1:]]
+
+
+def test_the_evidence_page_draws_the_figures_kept_with_the_run(world, generated, client, django_assert_max_num_queries):
+    """A run keeps, per work and unit, what the school page draws: the page reads a few rows (no pupil files),
+    a run without kept figures (made before they were kept) draws the very same from the rows, and the figures
+    are those of the rows the run read."""
+    from django.urls import reverse
+
+    from objectivity.detection.evidence import REGION, school_unit, work_figures
+    from objectivity.detection.models import EvidenceFigures
+
+    run = detect(world, 2025)
+    finding = Finding.objects.filter(run=run, n__gte=5).select_related("assessment").first()
+    kept = EvidenceFigures.objects.filter(run=run, assessment=finding.assessment)
+    units = set(kept.values_list("unit", flat=True))
+    assert REGION in units and school_unit(finding.school_id) in units and any(u.startswith("m") for u in units)
+    assert dict(kept.values_list("unit", "figures")) == work_figures(run, finding.assessment)
+    school_figures = kept.get(unit=school_unit(finding.school_id)).figures
+    assert school_figures["n"] == finding.n and sum(school_figures["scores"]) == finding.n
+    client.force_login(world.users["region_analyst"])
+    url = reverse("school-findings", args=[run.pk, finding.school_id])
+    with django_assert_max_num_queries(20):
+        stored = client.get(url).content.decode()
+    assert stored.count("data-chart=") >= 3 * 2 and "Выполнение заданий" in stored
+    EvidenceFigures.objects.filter(run=run).delete()
+    assert _sections(client.get(url).content.decode()) == _sections(stored)

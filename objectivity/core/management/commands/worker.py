@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from objectivity.core.jobs import fail_orphans
+from objectivity.core.jobs import STARTUP_SWEEPS, fail_orphans
 
 
 class Command(BaseCommand):
@@ -17,5 +17,9 @@ class Command(BaseCommand):
         orphans = fail_orphans()
         if orphans:
             self.stderr.write(_("Jobs interrupted by a stopped worker, marked failed: %(n)d") % {"n": orphans})
+        for label, sweep in STARTUP_SWEEPS.items():
+            removed = sweep()
+            if removed:
+                self.stderr.write(f"{label}: {removed}")
         extra = ["--batch", "--no-startup-delay"] if options["batch"] else []
         call_command("db_worker", *extra, "--no-reload")

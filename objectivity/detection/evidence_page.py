@@ -1,0 +1,102 @@
+"""A school's evidence block per work, from the run's stored figures (objectivity.detection.evidence): the journal
+table of the school, its municipality and the region, and the charts of the school against the region.
+
+Outside the school, a work of fewer than MIN_CELL participants shows only its risk: its distribution, journal
+table, charts and layer texts would show the pupils themselves.
+"""
+
+from django.utils.translation import gettext as _
+
+from objectivity.analysis.combine import signals
+from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
+from objectivity.detection.evidence import REGION, figures_of, municipality_unit, school_unit
+from objectivity.detection.models import DetectionRun, Finding
+from objectivity.orgs.models import School
+from objectivity.results import charts
+from objectivity.results.browse import MIN_CELL, task_label
+
+
+def evidence_blocks(run: DetectionRun, findings: list[Finding], school: School, own_school: bool) -> list[dict]:
+    """One block per finding, in the order given (findings with their assessment's references prefetched)."""
+    labels = {
+        school_unit(school.pk): school.short_name,
+        municipality_unit(school.municipality_id): school.municipality.name,
+        REGION: str(run.region.name),
+    }
+    figures = figures_of(run, [f.assessment for f in findings], list(labels))
+    return [_block(f, figures.get(f.assessment_id, {}), labels, own_school) for f in findings]
+
+
+def layer_evidence(finding: Finding) -> list[dict]:
+    """Each layer's p-value and explanation stored with the finding, in the order of LAYER_NAMES."""
+    details = finding.details or {}
+    rows = []
+    for name in LAYER_NAMES:
+        if f"p_{name}" in details:
+            p = details.get(f"p_{name}")
+            rows.append(
+                {
+                    "title": LAYER_TITLES[name],
+                    "p": p,
+                    "seen": signals(p, details.get(f"stat_{name}")),
+                    "text": details.get(f"explain_{name}") or "",
+                }
+            )
+    return rows
+
+
+def _block(finding: Finding, figures: dict[str, dict], labels: dict[str, str], own_school: bool) -> dict:
+    work = finding.assessment
+    block = {"finding": finding, "work": work, "journal": [], "charts": [], "layers": [], "hidden": False}
+    if finding.n < MIN_CELL and not own_school:
+        return {**block, "hidden": True}
+    school = school_unit(finding.school_id)
+    shown = {
+        unit: figures[unit]
+        for unit in labels  # the school, its municipality, the region
+        if unit in figures and (unit != school or own_school or figures[unit]["n"] >= MIN_CELL)
+    }
+    block["layers"] = layer_evidence(finding)
+    block["journal"] = [_journal_row(labels[unit], f["journal"]) for unit, f in shown.items() if "journal" in f]
+    drawn = {labels[unit]: f for unit, f in shown.items() if unit in (school, REGION)}  # not the municipality
+    block["charts"] = _charts(work, drawn)
+    return block
+
+
+def _journal_row(level: str, values: list) -> dict:
+    return {"level": level, **dict(zip(("n", "lowered", "confirmed", "raised"), values, strict=True))}
+
+
+def _charts(work, drawn: dict[str, dict]) -> list[dict]:
+    reference = work.reference()
+    specs = []
+    scores = [
+        {"level": level, "score": score, "share": n * 100.0 / max(1, sum(f["scores"]))}
+        for level, f in drawn.items()
+        if "scores" in f
+        for score, n in enumerate(f["scores"])
+    ]
+    if scores:
+        cuts = reference.cuts if reference else None
+        specs.append(("scores", _("Distribution of primary scores"), charts.scores_chart(scores, cuts)))
+    tasks = _task_values(reference, drawn)
+    if tasks:
+        specs.append(("tasks", _("Completion of tasks"), charts.tasks_chart(tasks)))
+    history = [
+        {"step": step, "level": level, "percent": percent}
+        for level, f in drawn.items()
+        for step, percent in f.get("history", [])
+    ]
+    if history:
+        specs.append(("history", _("The parallel over the years"), charts.history_chart(history)))
+    return [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
+
+
+def _task_values(reference, drawn: dict[str, dict]) -> list[dict]:
+    columns = reference.columns if reference else []
+    return [
+        {"level": level, "task": task_label(columns[task - 1]), "completion": completion}
+        for level, f in drawn.items()
+        for task, completion in f.get("tasks", [])
+        if task <= len(columns)
+    ]
