@@ -8,8 +8,8 @@ process, with a terminal progress bar).
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction

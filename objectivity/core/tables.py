@@ -20,6 +20,47 @@ from objectivity.core.params import query_text
 from objectivity.core.xlsx import write_table, xlsx_response
 
 
+class KeysFirstPaginator(Paginator):
+    """A page of a sorted queryset in two steps: the page's keys (the sort reads narrow rows), then the full rows of
+    those keys. Sorting a thousand wide rows (a finding's layer texts) to show fifty cost twice as much."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if not isinstance(self.object_list, QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in _rows_of_keys(self.object_list, keys)}
+        return self._get_page([rows[key] for key in keys], number, self)
+
+
+def _rows_of_keys(qs: QuerySet, keys: list) -> QuerySet:
+    """The rows of these keys with what `qs` joins and prefetches. Without `qs`'s filters (the keys came through
+    them), so the database looks the keys up instead of planning around the filters again."""
+    if qs.query.annotations:  # annotations may need the filtered joins
+        return qs.order_by().filter(pk__in=keys)
+    rows = qs.model._default_manager.filter(pk__in=keys)
+    if qs.query.select_related:
+        related = qs.query.select_related
+        rows = rows.select_related(*_related_paths(related)) if isinstance(related, dict) else rows.select_related()
+    names, deferring = qs.query.deferred_loading
+    if names:
+        rows = rows.defer(*names) if deferring else rows.only(*names)
+    return rows.prefetch_related(*getattr(qs, "_prefetch_related_lookups", ()))
+
+
+def _related_paths(tree: dict, prefix: str = "") -> list[str]:
+    """select_related's nested dict ({"school": {"municipality": {}}}) as paths ("school__municipality")."""
+    paths = []
+    for name, below in tree.items():
+        path = f"{prefix}{name}"
+        paths += _related_paths(below, f"{path}__") if below else [path]
+    return paths
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -66,7 +107,7 @@ class TableView(LoginRequiredMixin, View):
         qs, form = self.filtered_queryset()
         if request.GET.get("format") == "xlsx":
             return self.export(qs)
-        page = Paginator(qs, self.page_size).get_page(request.GET.get("page"))
+        page = KeysFirstPaginator(qs, self.page_size).get_page(request.GET.get("page"))
         rows = [self.render_row(obj) for obj in page.object_list]
         context = {
             "title": self.title,
@@ -141,12 +182,27 @@ class TableView(LoginRequiredMixin, View):
 
 def pk_link(url_name: str) -> Callable[[Any], str]:
     """A link builder for rows: one reverse() per process instead of one per row."""
+    return attr_link(url_name, "pk")
+
+
+def attr_link(url_name: str, *attributes: str) -> Callable[[Any], str]:
+    """A link builder from the row's attributes as the URL's arguments (e.g. "run_id", "school_id"): the URL is
+    reversed once, with stand-in values, and then filled in per row (reverse() costs 40 µs a call)."""
     template: list[str] = []
 
     def build(obj) -> str:
+        values = [getattr(obj, name) for name in attributes]
         if not template:
-            marker = uuid.UUID(int=987654321) if isinstance(obj.pk, uuid.UUID) else 987654321
-            template.append(reverse(url_name, args=[marker]).replace(str(marker), "{}"))
-        return template[0].format(obj.pk)
+            markers = [_marker(value, index) for index, value in enumerate(values)]
+            url = reverse(url_name, args=markers)
+            for marker in markers:
+                url = url.replace(str(marker), "{}", 1)
+            template.append(url)
+        return template[0].format(*values)
 
     return build
+
+
+def _marker(value, index: int):
+    number = 987654321 + index
+    return uuid.UUID(int=number) if isinstance(value, uuid.UUID) else number

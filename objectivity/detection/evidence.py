@@ -2,7 +2,7 @@
 
 Per work of the run and per unit (the region, each municipality, each school): participants, the journal
 comparison, the distribution of primary scores, the completion of tasks and the parallel's mean share of the
-maximum over the years. The page then reads a few small rows instead of re-reading pupil files, and it draws
+maximum over the years; with the region, the cut scores and task labels the charts draw. The page then reads a few small rows instead of re-reading pupil files, and it draws
 what the run read even after an import is withdrawn or its files are purged.
 
 Runs made before figures were kept have none: their pages compute the same figures from the rows, unstored
@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from objectivity.analysis import describe
 from objectivity.detection.models import DetectionRun, EvidenceFigures
+from objectivity.results.browse import task_label
 from objectivity.results.models import Assessment
 from objectivity.results.store import rows_of_imports, statistics_rows
 
@@ -69,6 +70,9 @@ def work_figures(run: DetectionRun, work: Assessment) -> dict[str, dict]:
     for unit, points in _history(run, work).items():
         if unit in units:
             units[unit]["history"] = points
+    # What the charts label and mark, as the reference data was when the run read the rows.
+    units[REGION]["cuts"] = list(cuts) if cuts else None
+    units[REGION]["task_labels"] = [task_label(c) for c in reference.columns] if maxima else []
     return units
 
 

@@ -13,11 +13,11 @@ from objectivity.detection.evidence import REGION, figures_of, municipality_unit
 from objectivity.detection.models import DetectionRun, Finding
 from objectivity.orgs.models import School
 from objectivity.results import charts
-from objectivity.results.browse import MIN_CELL, task_label
+from objectivity.results.browse import MIN_CELL
 
 
 def evidence_blocks(run: DetectionRun, findings: list[Finding], school: School, own_school: bool) -> list[dict]:
-    """One block per finding, in the order given (findings with their assessment's references prefetched)."""
+    """One block per finding, in the order given."""
     labels = {
         school_unit(school.pk): school.short_name,
         municipality_unit(school.municipality_id): school.municipality.name,
@@ -27,18 +27,27 @@ def evidence_blocks(run: DetectionRun, findings: list[Finding], school: School, 
     return [_block(f, figures.get(f.assessment_id, {}), labels, own_school) for f in findings]
 
 
+def layers_with_signs(details: dict) -> int:
+    """How many layers signal in a finding's details (kept as Finding.layers_seen: the list reads no details)."""
+    return sum(1 for name in LAYER_NAMES if f"p_{name}" in details and signals(*_p_and_stat(details, name)))
+
+
+def _p_and_stat(details: dict, name: str) -> tuple:
+    return details.get(f"p_{name}"), details.get(f"stat_{name}")
+
+
 def layer_evidence(finding: Finding) -> list[dict]:
     """Each layer's p-value and explanation stored with the finding, in the order of LAYER_NAMES."""
     details = finding.details or {}
     rows = []
     for name in LAYER_NAMES:
         if f"p_{name}" in details:
-            p = details.get(f"p_{name}")
+            p, stat = _p_and_stat(details, name)
             rows.append(
                 {
                     "title": LAYER_TITLES[name],
                     "p": p,
-                    "seen": signals(p, details.get(f"stat_{name}")),
+                    "seen": signals(p, stat),
                     "text": details.get(f"explain_{name}") or "",
                 }
             )
@@ -59,7 +68,7 @@ def _block(finding: Finding, figures: dict[str, dict], labels: dict[str, str], o
     block["layers"] = layer_evidence(finding)
     block["journal"] = [_journal_row(labels[unit], f["journal"]) for unit, f in shown.items() if "journal" in f]
     drawn = {labels[unit]: f for unit, f in shown.items() if unit in (school, REGION)}  # not the municipality
-    block["charts"] = _charts(work, drawn)
+    block["charts"] = _charts(work, drawn, figures.get(REGION, {}))
     return block
 
 
@@ -67,19 +76,18 @@ def _journal_row(level: str, values: list) -> dict:
     return {"level": level, **dict(zip(("n", "lowered", "confirmed", "raised"), values, strict=True))}
 
 
-def _charts(work, drawn: dict[str, dict]) -> list[dict]:
-    reference = work.reference()
+def _charts(work, drawn: dict[str, dict], region: dict) -> list[dict]:
     specs = []
     scores = [
-        {"level": level, "score": score, "share": n * 100.0 / max(1, sum(f["scores"]))}
+        {"level": level, "score": score, "share": round(n * 100.0 / max(1, sum(f["scores"])), 2)}
         for level, f in drawn.items()
         if "scores" in f
         for score, n in enumerate(f["scores"])
     ]
     if scores:
-        cuts = reference.cuts if reference else None
+        cuts = tuple(region["cuts"]) if region.get("cuts") else None
         specs.append(("scores", _("Distribution of primary scores"), charts.scores_chart(scores, cuts)))
-    tasks = _task_values(reference, drawn)
+    tasks = _task_values(region.get("task_labels", []), drawn)
     if tasks:
         specs.append(("tasks", _("Completion of tasks"), charts.tasks_chart(tasks)))
     history = [
@@ -92,11 +100,10 @@ def _charts(work, drawn: dict[str, dict]) -> list[dict]:
     return [{"id": f"{name}-{work.pk}", "title": title, "spec": spec} for name, title, spec in specs]
 
 
-def _task_values(reference, drawn: dict[str, dict]) -> list[dict]:
-    columns = reference.columns if reference else []
+def _task_values(task_labels: list[str], drawn: dict[str, dict]) -> list[dict]:
     return [
-        {"level": level, "task": task_label(columns[task - 1]), "completion": completion}
+        {"level": level, "task": task_labels[task - 1], "completion": round(completion, 1)}
         for level, f in drawn.items()
         for task, completion in f.get("tasks", [])
-        if task <= len(columns)
+        if task <= len(task_labels)
     ]

@@ -116,6 +116,7 @@ class Finding(models.Model):
     risk = models.CharField(_("risk"), max_length=10)
     flagged = models.BooleanField(_("signs found"), default=False)
     reasons = models.TextField(_("reasons"), blank=True)
+    layers_seen = models.PositiveSmallIntegerField(_("layers with signs"), default=0)  # counted from details
     details = models.JSONField(default=dict)  # the numbers behind the markers, for the school page
 
     scope_paths = ScopePaths(region="run__region", municipality="school__municipality", school="school")
@@ -123,7 +124,8 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["school__municipality__name", "school__short_name"]
-        indexes = [models.Index(fields=["run", "assessment", "flagged"])]
+        # A work's list of a run (with its filter) and a school's evidence page (every work of one school).
+        indexes = [models.Index(fields=["run", "assessment", "flagged"]), models.Index(fields=["run", "school"])]
         constraints = [models.UniqueConstraint(fields=["run", "assessment", "school"], name="unique_finding")]
 
     def __str__(self) -> str:

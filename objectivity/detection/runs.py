@@ -17,6 +17,7 @@ from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
 from objectivity.detection.evidence import run_figures
+from objectivity.detection.evidence_page import layers_with_signs
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.detection.pipeline import (
     MaxTotals,
@@ -174,6 +175,7 @@ def _detail_columns(columns: list[str]) -> list[str]:
 
 
 def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict[str, int], details: list[str]) -> Finding:
+    kept = {c: _plain(row.get(c)) for c in details}
     return Finding(
         run=run,
         assessment=keys[(row["year"], row["period"], row["grade"], row["subject"])],
@@ -187,7 +189,8 @@ def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict[str, int], 
         risk=row["risk"],
         flagged=bool(row["flagged"]),
         reasons=row["reasons"] or "",
-        details={c: _plain(row.get(c)) for c in details},
+        layers_seen=layers_with_signs(kept),
+        details=kept,
     )
 
 

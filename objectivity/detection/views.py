@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -18,9 +17,9 @@ from objectivity.access.policy import decide, region_where, require
 from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
 from objectivity.core import jobs
 from objectivity.core.params import year_arg
-from objectivity.core.tables import Column, TableView, pk_link
+from objectivity.core.tables import Column, TableView, attr_link, pk_link
 from objectivity.detection.actions import save_thresholds
-from objectivity.detection.evidence_page import evidence_blocks, layer_evidence
+from objectivity.detection.evidence_page import evidence_blocks
 from objectivity.detection.forms import RunForm, ThresholdsForm
 from objectivity.detection.jobs import DETECTION_RUN
 from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
@@ -160,7 +159,7 @@ class WorkFindingsView(TableView):
             _l("School"),
             lambda f: f.school.short_name,
             "school__short_name",
-            link=lambda f: reverse("school-findings", args=[f.run_id, f.school_id]),
+            link=attr_link("school-findings", "run_id", "school_id"),
         ),
         Column("login", _l("Login"), lambda f: f.school.login, "school__login"),
         Column("n", _l("Participants"), lambda f: f.n, "n", numeric=True),
@@ -168,7 +167,7 @@ class WorkFindingsView(TableView):
         Column(
             "layers",
             _l("Layers with signs"),
-            lambda f: sum(1 for e in layer_evidence(f) if e["seen"]) or "",
+            lambda f: f.layers_seen or "",
             None,
             numeric=True,
         ),
@@ -211,7 +210,8 @@ class WorkFindingsView(TableView):
         return qs
 
     def base_queryset(self):
-        return _findings(self.request, self.run).filter(assessment=self.work).select_related("school__municipality")
+        rows = _findings(self.request, self.run).filter(assessment=self.work).select_related("school__municipality")
+        return rows.defer("details")  # the layer texts (8 KB a row); the list shows only layers_seen
 
     def extra_context(self):
         item = next((w for w in self.run.summary.get("works", []) if w["assessment"] == self.work.pk), {})

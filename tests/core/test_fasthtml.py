@@ -1,6 +1,8 @@
 """Table cells built in plain Python read like the templates: escaped text, Russian decimal commas."""
 
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from objectivity.core.fasthtml import table_rows
 
@@ -22,3 +24,35 @@ def test_subject_codes_read_as_words_in_reports():
     from objectivity.core.templatetags.ru import subject_name
 
     assert subject_name("ma") == "математика" and subject_name("ru") == "русский язык" and subject_name("xx") == "xx"
+
+
+@given(
+    value=st.one_of(
+        # floatformat gives up on magnitudes below about 1e-100 (it returns the repr); `fixed` writes 0,0
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6).filter(
+            lambda v: v == 0 or abs(v) > 1e-12
+        ),
+        st.integers(-999, 999),
+    ),
+    digits=st.sampled_from([1, 2, 4]),
+)
+def test_fixed_writes_numbers_exactly_as_floatformat_does_in_russian(value, digits):
+    from django.template.defaultfilters import floatformat
+
+    from objectivity.core.templatetags.ru import fixed
+
+    with translation.override("ru"):
+        assert fixed(value, digits) == floatformat(value, digits)
+
+
+def test_chart_json_keeps_cyrillic_and_never_closes_its_script_element():
+    import json
+    import re
+
+    from objectivity.core.templatetags.charts import chart_json
+
+    spec = {"title": "МБОУ «СОШ № 1» </script><script>alert(1)</script> & <!--", "values": [{"share": 12.5}]}
+    html = chart_json(spec, "chart-1")
+    body = re.fullmatch(r'<script id="chart-1" type="application/json">(.*)</script>', html, re.S).group(1)
+    assert "МБОУ «СОШ № 1»" in body and "<" not in body and ">" not in body and "&" not in body
+    assert json.loads(body) == spec

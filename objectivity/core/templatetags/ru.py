@@ -1,5 +1,7 @@
 """Russian plural forms and dates for templates."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
@@ -76,3 +78,13 @@ def subject_name(code: str) -> str:
     """«ma» → «математика»: a subject code as words in a sentence."""
     subject = SUBJECT_BY_CODE.get(code)
     return subject.name.lower() if subject else code
+
+
+@register.filter
+def fixed(value, digits=1) -> str:
+    """A number with `digits` decimals and a decimal comma («12,5»), rounded half up as `floatformat:digits` writes it
+    in Russian, at a fraction of its cost (the evidence page shows hundreds of numbers)."""
+    if value is None or value == "":
+        return ""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(digits)), ROUND_HALF_UP)
+    return f"{rounded + 0:f}".replace(".", ",")  # + 0 turns −0 into 0
