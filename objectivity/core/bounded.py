@@ -182,15 +182,15 @@ def check_text_table(data: bytes, name: str, delimiter: str) -> None:
 
 
 def widest_line(data: bytes, mark: bytes) -> int:
-    """The most `mark` bytes (a one-byte delimiter) on one line, counted with arrays: a Python loop over the
-    lines of a 300,000-line file takes a fifth of a second."""
+    """The most `mark` bytes (a one-byte delimiter) on one line, from the positions of the delimiters and line
+    ends (a Python loop over the lines of a 300,000-line file takes a fifth of a second)."""
     if not data:
         return 0
     codes = np.frombuffer(data, dtype=np.uint8)
-    marks_before = np.cumsum(codes == mark[0], dtype=np.int64)
-    ends = np.append(np.flatnonzero(codes == ord("\n")), codes.size - 1)
-    per_line = np.diff(marks_before[ends], prepend=0)
-    return int(per_line.max()) if per_line.size else 0
+    marks = np.flatnonzero(codes == mark[0])
+    ends = np.append(np.flatnonzero(codes == ord("\n")), codes.size)
+    per_line = np.diff(np.searchsorted(marks, ends), prepend=0)
+    return int(per_line.max())
 
 
 # ---- reading in a child process ----------------------------------------------------------------------------

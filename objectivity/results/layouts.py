@@ -239,7 +239,7 @@ def _check_repeated_columns(layout: Layout, sheet: RawSheet, labels: list[str]) 
 
 def _check_rows_under_header(layout: Layout, sheet: RawSheet) -> None:
     """A header with nothing under it is no results file: imported, it would replace the work's rows with none."""
-    if body(sheet, layout).is_empty():
+    if not _has_rows_under_header(sheet, layout):
         raise FileRejected(
             _("File “%(name)s”, row %(row)d: a header and no rows under it")
             % {"name": sheet.name, "row": sheet.line_of(layout.header_row)}
@@ -293,10 +293,21 @@ def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
     start = layout.header_row + 1
     frame = sheet.frame.slice(start).with_row_index("source_row", offset=sheet.line_of(start))
     cells = [c for c in frame.columns if c != "source_row"]
-    filled = (
-        pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in cells) if cells else pl.lit(True)
-    )
-    return frame.filter(filled).with_columns(pl.col("source_row").cast(pl.Int32))
+    return frame.filter(_filled(cells)).with_columns(pl.col("source_row").cast(pl.Int32))
+
+
+def _filled(cells: list[str]) -> pl.Expr:
+    """A row with a cell holding anything but spaces."""
+    return pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in cells) if cells else pl.lit(True)
+
+
+def _has_rows_under_header(sheet: RawSheet, layout: Layout, chunk: int = 1000) -> bool:
+    """body() is not empty, looked for a chunk at a time (the first chunk answers for any real file)."""
+    filled = _filled(sheet.frame.columns)
+    for offset in range(layout.header_row + 1, sheet.frame.height, chunk):
+        if sheet.frame.slice(offset, chunk).select(filled.any()).item():
+            return True
+    return False
 
 
 # ---- footer lines --------------------------------------------------------------------------------
