@@ -1,5 +1,8 @@
 """Users, their role memberships (role × scope) and failed logins for throttling."""
 
+import functools
+import operator
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +44,17 @@ class User(AbstractUser):
         return " ".join(p for p in parts if p) or self.username
 
 
+def _scope_matches_level() -> models.Q:
+    scopes = ("region", "municipality", "school")
+    return functools.reduce(
+        operator.or_,
+        (
+            models.Q(level=level, **{f"{scope}__isnull": scope != level for scope in scopes})
+            for level in ("federal", *scopes)
+        ),
+    )
+
+
 class Membership(models.Model):
     """A role held by a user in a scope: federal, a region, a municipality or a school."""
 
@@ -58,7 +72,10 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "role", "level", "region", "municipality", "school"],
                 name="unique_membership",
-            )
+            ),
+            # The scope object of the level, and only it: a school membership without a school would otherwise
+            # pass validation done elsewhere and reach the row gate.
+            models.CheckConstraint(condition=_scope_matches_level(), name="membership_scope_matches_level"),
         ]
 
     def __str__(self) -> str:

@@ -31,9 +31,9 @@ def scope_q(user, paths: ScopePaths) -> Q | None:
     for membership in user.active_memberships():
         if membership.level == "federal":
             return None
-        path = paths.path(membership.level)
-        if path:
-            q |= Q(**{path: membership.scope_id})
+        path, scope_id = paths.path(membership.level), membership.scope_id
+        if path and scope_id is not None:  # a scope of None would match every row whose path is empty
+            q |= Q(**{path: scope_id})
     return q
 
 

@@ -60,3 +60,27 @@ def test_audit_rows_follow_the_same_gate(world):
     AuditEvent.objects.create(action="update", region=world.foreign_region)
     assert AuditEvent.objects.visible_to(world.users["region_admin"]).count() == 1
     assert AuditEvent.objects.visible_to(world.users["municipal_coordinator"]).count() == 0
+
+
+def test_a_membership_without_its_scope_object_cannot_exist_nor_see_rows(world):
+    """A school membership whose school is empty matched every row whose school is empty (in any region): the
+    database refuses such a membership, and the gate gives it nothing even if one were built in memory."""
+    import pytest
+    from django.db import IntegrityError, transaction
+
+    from objectivity.access.models import Membership
+
+    user = world.users["expert"]
+    AuditEvent.objects.create(action="update", region=world.foreign_region)  # no school: what the leak showed
+    for level, scope in [
+        ("school", {}),
+        ("municipality", {}),
+        ("region", {}),
+        ("school", {"region": world.region}),
+        ("federal", {"region": world.region}),
+        ("region", {"region": world.region, "school": School.objects.first()}),
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Membership.objects.create(user=user, role="expert", level=level, **scope)
+    user._memberships_cache = [Membership(user=user, role="expert", level="school", school=None)]
+    assert not AuditEvent.objects.visible_to(user).exists() and not School.objects.visible_to(user).exists()
