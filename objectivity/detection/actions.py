@@ -1,5 +1,7 @@
 """Write actions of detection: atomic, audited, `by=` the acting user."""
 
+from django.utils.translation import gettext as _
+
 from objectivity.audit.log import Action, record
 from objectivity.core.actions import action
 from objectivity.detection.models import DetectionSettings
@@ -15,3 +17,13 @@ def save_thresholds(*, by, region, year: int, values: dict) -> DetectionSettings
     )
     record(by=by, action=Action.UPDATE, obj=saved, before=current.values, after=saved.values)
     return saved
+
+
+@action
+def stored_settings(*, by, region, year: int) -> DetectionSettings:
+    """The version a run uses: the newest stored one, else the published defaults stored now as version 1."""
+    current = current_settings(region, year)
+    if current.pk is None:
+        current = DetectionSettings.objects.create(region=region, year=year, version=1, values=current.values)
+        record(by=by, action=Action.CREATE, obj=current, after=current.values, note=_("the published defaults"))
+    return current

@@ -62,7 +62,8 @@ def work_figures(run: DetectionRun, work: Assessment) -> dict[str, dict]:
     reference = work.reference()
     cuts = reference.cuts if reference else None
     top = reference.max_total if reference else None
-    maxima = [int(c["max"]) for c in reference.columns] if reference and reference.columns else []
+    columns = reference.columns if reference and reference.columns else []
+    maxima = [int(c["max"]) for c in columns]
     units: dict[str, dict] = {}
     for by, unit_of in (("school_id", school_unit), ("municipality_id", municipality_unit), (None, lambda _: REGION)):
         for key, figures in _unit_figures(rows, by, cuts=cuts, top=top, maxima=maxima).items():
@@ -72,7 +73,7 @@ def work_figures(run: DetectionRun, work: Assessment) -> dict[str, dict]:
             units[unit]["history"] = points
     # What the charts label and mark, as the reference data was when the run read the rows.
     units[REGION]["cuts"] = list(cuts) if cuts else None
-    units[REGION]["task_labels"] = [task_label(c) for c in reference.columns] if maxima else []
+    units[REGION]["task_labels"] = [task_label(c) for c in columns]
     return units
 
 

@@ -16,6 +16,7 @@ from objectivity.analysis.weights import combination_method
 from objectivity.audit.log import record
 from objectivity.audit.models import Action
 from objectivity.core.bulk import bulk_insert
+from objectivity.detection.actions import stored_settings
 from objectivity.detection.evidence import run_figures
 from objectivity.detection.evidence_page import layers_with_signs
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
@@ -27,7 +28,7 @@ from objectivity.detection.pipeline import (
     progress_step,
     write_findings_csv,
 )
-from objectivity.detection.thresholds import current_settings, params_of
+from objectivity.detection.thresholds import params_of
 from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, ControlSample, Procedure
 from objectivity.results.store import current_pupils, imports_in_use, registry_frame
@@ -56,7 +57,7 @@ def works_of_year(region, year: int):
 
 def create_run(*, region, year: int, assessments, by) -> DetectionRun:
     run = DetectionRun.objects.create(
-        region=region, year=year, thresholds=current_settings(region, year), created_by=by
+        region=region, year=year, thresholds=stored_settings(by=by, region=region, year=year), created_by=by
     )
     run.assessments.set(assessments)
     return run

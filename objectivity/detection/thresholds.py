@@ -50,9 +50,10 @@ def params_of(values: dict) -> Params:
 
 
 def current_settings(region, year: int) -> DetectionSettings:
-    """The newest version for the year; the published defaults when nobody has changed anything."""
+    """The newest version for the year; when nobody has saved one, the published defaults as an unsaved version 0
+    (reading never writes: the first run or the first save stores a version)."""
     found = DetectionSettings.objects.filter(region=region, year=year).order_by("-version").first()
-    return found or DetectionSettings.objects.create(region=region, year=year, version=1, values=defaults())
+    return found or DetectionSettings(region=region, year=year, version=0, values=defaults())
 
 
 def threshold_rows(values: dict) -> list[tuple[Threshold, float]]:

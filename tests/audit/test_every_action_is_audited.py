@@ -8,7 +8,7 @@ from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
 from objectivity.core.actions import REGISTRY
 from objectivity.core.tabular import RawTable
-from objectivity.detection.actions import save_thresholds
+from objectivity.detection.actions import save_thresholds, stored_settings
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
 from objectivity.results import actions as results_actions
@@ -75,6 +75,7 @@ def _call(name, world):
             assessment=Assessment.objects.first(),
         ),
         "save_thresholds": lambda: save_thresholds(by=admin, region=world.region, year=2025, values={"min_n": 10}),
+        "stored_settings": lambda: stored_settings(by=admin, region=world.region, year=2031),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
             entries=parse_catalogue(

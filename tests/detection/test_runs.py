@@ -137,11 +137,13 @@ def test_thresholds_page_saves_a_new_version(world, client):
 
     client.force_login(world.users["region_admin"])
     page = client.get(reverse("thresholds", args=[2025])).content.decode()
-    assert "[ФИОКО]" in page and "[собственный]" in page
+    assert "[ФИОКО]" in page and "[собственный]" in page and 'data-test="no-versions"' in page
+    assert not DetectionSettings.objects.exists(), "opening the page writes nothing"
     values = {"z": 1.96, "iqr_k": 3, "spearman_below": 0, "min_n": 10, "risk_high": 0.66}
     assert client.post(reverse("thresholds", args=[2025]), values).status_code == 302
+    assert client.post(reverse("thresholds", args=[2025]), values | {"min_n": 12}).status_code == 302
     latest = DetectionSettings.objects.filter(region=world.region, year=2025).order_by("-version").first()
-    assert latest.version == 2 and latest.values["min_n"] == 10
+    assert latest.version == 2 and latest.values["min_n"] == 12
     client.force_login(world.users["region_analyst"])
     assert client.post(reverse("thresholds", args=[2025]), values).status_code == 403
 
