@@ -86,14 +86,14 @@ def _schedule_entry(world):
 
 def _run(world, *, with_school=False, with_work=False):
     from objectivity.detection.models import DetectionRun, Finding
-    from objectivity.detection.thresholds import current_settings
+    from objectivity.detection.actions import stored_settings
     from objectivity.results.models import Assessment
 
     work = Assessment.objects.get(year=2021, grade=4, subject="ma")
     run = DetectionRun.objects.create(
         region=world.region,
         year=2021,
-        thresholds=current_settings(world.region, 2021),
+        thresholds=stored_settings(by=world.users["region_admin"], region=world.region, year=2021),
         status="done",
         summary={
             "works": [{"assessment": work.pk, "work": str(work), "schools": 1, "ok": 1, "flagged": 1, "index": 0.0}],

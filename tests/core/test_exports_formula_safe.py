@@ -19,7 +19,7 @@ from objectivity.core.models import Job
 from objectivity.core.tables import TableView
 from objectivity.core.xlsx import write_table
 from objectivity.detection.models import DetectionRun, Finding
-from objectivity.detection.thresholds import current_settings
+from objectivity.detection.actions import stored_settings
 from objectivity.results.importer import import_results
 from objectivity.results.models import Assessment, ControlSample, ReferenceVersion, ResultImport, ScheduleEntry
 from tests.factories import (
@@ -65,7 +65,7 @@ def hostile(world, tmp_path) -> Hostile:
     region, admin = world.region, world.users["region_admin"]
     work = Assessment.objects.get(year=2021, grade=4, subject="ma")
     run = DetectionRun.objects.create(
-        region=region, year=2021, thresholds=current_settings(region, 2021), status="done"
+        region=region, year=2021, thresholds=stored_settings(by=admin, region=region, year=2021), status="done"
     )
     run.assessments.set([work])
     import_id = ""
