@@ -227,17 +227,12 @@ def signal_expr(name: str, columns: Sequence[str]) -> pl.Expr:
 
 
 def benjamini_hochberg(p: Array, q: float = 0.05) -> Array:
-    """Boolean array: rejected at FDR q (NaN never rejected)."""
+    """Boolean array: rejected at FDR q by Benjamini-Hochberg (SciPy's adjusted p-values); NaN never rejected."""
     valid = ~np.isnan(p)
-    order = np.argsort(np.where(valid, p, np.inf))
-    m = int(valid.sum())
-    ranked = np.where(valid, p, np.inf)[order]
-    passed = ranked <= q * np.arange(1, p.size + 1) / max(m, 1)
-    cutoff = np.max(np.nonzero(passed)[0]) if passed.any() else -1
     rejected = np.zeros(p.size, dtype=bool)
-    rejected[order[: cutoff + 1]] = True
-    result: Array = rejected & valid
-    return result
+    if valid.any():
+        rejected[valid] = stats.false_discovery_control(p[valid], method="bh") <= q
+    return rejected
 
 
 def combine(
