@@ -169,7 +169,8 @@ def _school_of(layout: Layout, region: Region, sheet: RawSheet) -> School | None
 
 
 def _single_login(sheet: RawSheet, layout: Layout) -> str | None:
-    logins = body(sheet, layout).get_column(layout.columns["school_login"]).drop_nulls().str.to_lowercase().unique()
+    cells = body(sheet, layout).get_column(layout.columns["school_login"])
+    logins = cells.filter(cells != "").str.to_lowercase().unique()
     return logins[0] if logins.len() == 1 else None
 
 

@@ -288,12 +288,15 @@ def _expected_label(kind: str, key: str) -> str:
 
 
 def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
-    """The data rows under the header, with their spreadsheet line numbers in `source_row`; blank rows (no cell
-    with anything but spaces) are no pupils and are left out, their numbers kept by the rows that follow."""
+    """The data rows under the header, with their spreadsheet line numbers in `source_row`, every cell as text without
+    surrounding spaces (an empty cell as ""); blank rows are no pupils and are left out, their numbers kept by the
+    rows that follow."""
     start = layout.header_row + 1
-    frame = sheet.frame.slice(start).with_row_index("source_row", offset=sheet.line_of(start))
-    cells = [c for c in frame.columns if c != "source_row"]
-    return frame.filter(_filled(cells)).with_columns(pl.col("source_row").cast(pl.Int32))
+    cells = sheet.frame.columns
+    frame = sheet.frame.slice(start).with_columns(pl.col(cells).str.strip_chars().fill_null(""))
+    frame = frame.with_row_index("source_row", offset=sheet.line_of(start))
+    blank = pl.all_horizontal(pl.col(c) == "" for c in cells) if cells else pl.lit(False)
+    return frame.filter(~blank).with_columns(pl.col("source_row").cast(pl.Int32))
 
 
 def _filled(cells: list[str]) -> pl.Expr:

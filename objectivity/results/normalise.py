@@ -70,7 +70,7 @@ class Normalised:
 
 
 def _text(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars().fill_null("")
+    return pl.col(name).fill_null("")  # body() has already stripped the cells
 
 
 def _int(expr: pl.Expr) -> pl.Expr:
