@@ -85,8 +85,8 @@ def _schedule_entry(world):
 
 
 def _run(world, *, with_school=False, with_work=False):
-    from objectivity.detection.models import DetectionRun, Finding
     from objectivity.detection.actions import stored_settings
+    from objectivity.detection.models import DetectionRun, Finding
     from objectivity.results.models import Assessment
 
     work = Assessment.objects.get(year=2021, grade=4, subject="ma")

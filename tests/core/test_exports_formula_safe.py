@@ -18,8 +18,8 @@ from objectivity.analysis.synth_write import write_text_workbook
 from objectivity.core.models import Job
 from objectivity.core.tables import TableView
 from objectivity.core.xlsx import write_table
-from objectivity.detection.models import DetectionRun, Finding
 from objectivity.detection.actions import stored_settings
+from objectivity.detection.models import DetectionRun, Finding
 from objectivity.results.importer import import_results
 from objectivity.results.models import Assessment, ControlSample, ReferenceVersion, ResultImport, ScheduleEntry
 from tests.factories import (
