@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "objectivity.audit",
     "objectivity.results",
     "objectivity.detection",
+    "objectivity.home",
 ]
 
 MIDDLEWARE = [

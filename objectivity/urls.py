@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("objectivity.home.urls")),
     path("", include("objectivity.core.urls")),
     path("", include("objectivity.access.urls")),
     path("orgs/", include("objectivity.orgs.urls")),

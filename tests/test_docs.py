@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from objectivity.access.roles import ROLES
+from objectivity.authz.roles import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = sorted((ROOT / "objectivity").glob("*/management/commands"))

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from objectivity.access.roles import ROLES, role_label
+from objectivity.authz.roles import ROLES, role_label
 
 LEVEL_CHOICES = [
     ("federal", _("federal")),

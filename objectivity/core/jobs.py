@@ -22,6 +22,7 @@ from objectivity.core.models import Job, JobStatus
 log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 HANDLERS: dict[str, Callable[[Job, Progress], dict]] = {}
+RESULT_TEMPLATES: dict[str, str] = {}  # job kind → the template that shows its result on the job's page
 # Clean-ups a starting worker runs after failing orphaned jobs: each removes what a killed job left and says
 # how many things it removed (registered by the apps in AppConfig.ready()).
 STARTUP_SWEEPS: dict[Any, Callable[[], int]] = {}  # label (a lazy translation) → clean-up
@@ -31,9 +32,13 @@ class JobError(Exception):
     """A failure whose message is meant for the user (already in Russian)."""
 
 
-def handler(kind: str):
+def handler(kind: str, *, result_template: str = ""):
+    """Register the function that runs jobs of `kind`, and the template (if any) that shows their result."""
+
     def register(func):
         HANDLERS[kind] = func
+        if result_template:
+            RESULT_TEMPLATES[kind] = result_template
         return func
 
     return register

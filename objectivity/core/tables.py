@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from objectivity.access.policy import decide
+from objectivity.authz.policy import decide
 from objectivity.core.fasthtml import filter_controls, table_rows
 from objectivity.core.params import query_text
 from objectivity.core.xlsx import write_table, xlsx_response

@@ -3,7 +3,6 @@ from django.urls import path
 from objectivity.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("jobs/", views.JobListView.as_view(), name="job-list"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
     path("jobs/<uuid:pk>/status/", views.job_status, name="job-status"),

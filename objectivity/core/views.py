@@ -5,24 +5,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import can
-from objectivity.access.roles import VIEW_ALL_JOBS
+from objectivity.authz.policy import can
+from objectivity.authz.roles import VIEW_ALL_JOBS
+from objectivity.core.jobs import RESULT_TEMPLATES
 from objectivity.core.models import Job
-from objectivity.core.startpages import SUMMARIES, start_page_kind
 from objectivity.core.tables import Column, TableView, pk_link
-
-JOB_RESULT_TEMPLATES = {
-    "orgs.registry_import": "orgs/registry_result.html",
-    "results.import": "results/import_result.html",
-    "detection.run": "detection/run_result.html",
-}
-
-
-@login_required
-def home(request):
-    kind = start_page_kind(request.user)
-    context = {"kind": kind, **SUMMARIES[kind](request.user)}
-    return render(request, f"core/start_{kind}.html", context)
 
 
 def visible_jobs(user):
@@ -57,7 +44,7 @@ class JobListView(TableView):
 @login_required
 def job_detail(request, pk):
     job = get_object_or_404(visible_jobs(request.user), pk=pk)
-    return render(request, "core/job_detail.html", {"job": job, "result_template": JOB_RESULT_TEMPLATES.get(job.kind)})
+    return render(request, "core/job_detail.html", {"job": job, "result_template": RESULT_TEMPLATES.get(job.kind)})
 
 
 @login_required

@@ -7,7 +7,7 @@ from objectivity.detection.models import DetectionRun
 DETECTION_RUN = "detection.run"
 
 
-@handler(DETECTION_RUN)
+@handler(DETECTION_RUN, result_template="detection/run_result.html")
 def run_detection(job, progress) -> dict:
     run = DetectionRun.objects.get(pk=job.params["run_id"])
     summary = runs.execute(run, progress)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where, require
-from objectivity.access.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
+from objectivity.authz.policy import decide, region_where, require
+from objectivity.authz.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
 from objectivity.core import jobs
 from objectivity.core.params import year_arg
 from objectivity.core.tables import Column, TableView, attr_link, pk_link

@@ -7,4 +7,13 @@ class OrgsConfig(AppConfig):
     verbose_name = "orgs"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from objectivity.authz.roles import IMPORT_REGISTRY, VIEW_ORGS
+        from objectivity.core.navigation import add_section
+
+        add_section(10, _("Schools"), "school-list", VIEW_ORGS)
+        add_section(11, _("Municipalities"), "municipality-list", VIEW_ORGS)
+        add_section(12, _("Bodies"), "body-list", VIEW_ORGS)
+        add_section(40, _("Registry import"), "registry-import", IMPORT_REGISTRY)
         from objectivity.orgs import jobs  # noqa: F401  (registers job handlers)

@@ -13,7 +13,7 @@ from objectivity.orgs.registry import import_registry
 REGISTRY_IMPORT = "orgs.registry_import"
 
 
-@handler(REGISTRY_IMPORT)
+@handler(REGISTRY_IMPORT, result_template="orgs/registry_result.html")
 def run_registry_import(job, progress) -> dict:
     params = job.params
     region = Region.objects.get(pk=params["region_id"])

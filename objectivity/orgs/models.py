@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from objectivity.access.scope import ScopedQuerySet, ScopePaths
+from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
 
 class SchoolType(models.TextChoices):

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where
-from objectivity.access.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
+from objectivity.authz.policy import decide, region_where
+from objectivity.authz.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.core import jobs
 from objectivity.core.models import Job
 from objectivity.core.tables import Column, TableView, pk_link

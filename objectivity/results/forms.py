@@ -277,8 +277,8 @@ class ScheduleEntryForm(forms.Form):
 
     def __init__(self, data=None, *, user):
         super().__init__(data)
-        from objectivity.access.policy import can
-        from objectivity.access.roles import EDIT_SCHEDULE
+        from objectivity.authz.policy import can
+        from objectivity.authz.roles import EDIT_SCHEDULE
 
         visible = School.objects.visible_to(user).select_related("municipality")
         allowed = [s.pk for s in visible if can(user, EDIT_SCHEDULE, s)]

@@ -25,7 +25,7 @@ def remove_unrecorded_files(older_than_seconds: float = UNRECORDED_GRACE_SECONDS
     return len(files)
 
 
-@handler(RESULTS_IMPORT)
+@handler(RESULTS_IMPORT, result_template="results/import_result.html")
 def run_results_import(job, progress) -> dict:
     """params: region_id, user_id, hint {year, grade, subject, procedure, period}, files [{path, name, staged}]."""
     params = job.params

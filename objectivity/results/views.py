@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where, require, user_regions
-from objectivity.access.roles import EDIT_REFERENCE, IMPORT_REGISTRY, IMPORT_RESULTS, VIEW_RESULTS
+from objectivity.authz.policy import decide, region_where, require, user_regions
+from objectivity.authz.roles import EDIT_REFERENCE, IMPORT_REGISTRY, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core import jobs
 from objectivity.core.params import query_id, query_text
 from objectivity.core.tables import Column, TableView, pk_link

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.access.policy import decide, region_where, require
-from objectivity.access.roles import EDIT_REFERENCE, EDIT_SCHEDULE, IMPORT_RESULTS, VIEW_RESULTS
+from objectivity.authz.policy import decide, region_where, require
+from objectivity.authz.roles import EDIT_REFERENCE, EDIT_SCHEDULE, IMPORT_RESULTS, VIEW_RESULTS
 from objectivity.core.tables import Column, TableView
 from objectivity.core.tabular import TableFileError, read_table
 from objectivity.core.uploads import store_upload

@@ -1,8 +1,8 @@
 """The row gate (visible_to) and the decision function with its reasons."""
 
-from objectivity.access.policy import decide
-from objectivity.access.roles import IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.audit.models import AuditEvent
+from objectivity.authz.policy import decide
+from objectivity.authz.roles import IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.orgs.models import Municipality, Region, School
 
 

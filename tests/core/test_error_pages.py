@@ -59,7 +59,7 @@ def test_server_error(world, monkeypatch):
     def boom(user):
         raise RuntimeError("/srv/objectivity/secret.py: database password is wrong")
 
-    monkeypatch.setattr("objectivity.core.views.start_page_kind", boom)
+    monkeypatch.setattr("objectivity.home.views.start_page_kind", boom)
     client = Client(raise_request_exception=False)
     client.force_login(world.users["region_admin"])
     page = _page(client.get(reverse("home")), 500, "Что-то пошло не так")

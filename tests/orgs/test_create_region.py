@@ -10,9 +10,9 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from objectivity.access.models import User
-from objectivity.access.policy import decide
-from objectivity.access.roles import IMPORT_REGISTRY
 from objectivity.audit.models import AuditEvent
+from objectivity.authz.policy import decide
+from objectivity.authz.roles import IMPORT_REGISTRY
 from objectivity.orgs.models import Region
 
 

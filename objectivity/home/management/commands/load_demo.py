@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from objectivity.access.roles import role_label
 from objectivity.access.system import system_user
+from objectivity.authz.roles import role_label
 from objectivity.orgs.demo import DEMO_PASSWORD, REGION_CODE, load_demo
 from objectivity.orgs.models import Region, School
 

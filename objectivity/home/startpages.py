@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Q
 
-from objectivity.access.policy import can
-from objectivity.access.roles import IMPORT_REGISTRY, IMPORT_RESULTS, ROLES, START_PAGE_PRIORITY
+from objectivity.authz.policy import can
+from objectivity.authz.roles import IMPORT_REGISTRY, IMPORT_RESULTS, ROLES, START_PAGE_PRIORITY
 from objectivity.core.models import Job
 from objectivity.orgs.models import Body, Municipality, School
 

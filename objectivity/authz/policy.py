@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from objectivity.access.roles import PERMISSION_LABELS, ROLES
+from objectivity.authz.roles import PERMISSION_LABELS, ROLES
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from objectivity.home.startpages import SUMMARIES, start_page_kind
+
+
+@login_required
+def home(request):
+    kind = start_page_kind(request.user)
+    context = {"kind": kind, **SUMMARIES[kind](request.user)}
+    return render(request, f"core/start_{kind}.html", context)
