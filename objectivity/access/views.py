@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from objectivity.access import actions, throttle
 from objectivity.access.forms import PasswordChangeForm, RoleScopeForm, SchoolAccountsForm, UserCreateForm
@@ -179,6 +179,7 @@ class UserListView(TableView):
         return {"can_manage": bool(decide(self.request.user, MANAGE_USERS))}
 
 
+@require_safe
 @login_required
 def user_detail(request, pk: int):
     user = get_object_or_404(visible_users(request.user), pk=pk)

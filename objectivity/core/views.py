@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import can
 from objectivity.authz.roles import VIEW_ALL_JOBS
@@ -41,12 +42,14 @@ class JobListView(TableView):
         return visible_jobs(self.request.user)
 
 
+@require_safe
 @login_required
 def job_detail(request, pk):
     job = get_object_or_404(visible_jobs(request.user), pk=pk)
     return render(request, "core/job_detail.html", {"job": job, "result_template": RESULT_TEMPLATES.get(job.kind)})
 
 
+@require_safe
 @login_required
 def job_status(request, pk):
     job = get_object_or_404(visible_jobs(request.user), pk=pk)

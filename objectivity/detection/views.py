@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import decide, region_where, require
 from objectivity.authz.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
@@ -90,6 +91,7 @@ def _findings(request, run: DetectionRun):
     return Finding.objects.visible_to(request.user).filter(run=run)
 
 
+@require_safe
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
@@ -218,6 +220,7 @@ class WorkFindingsView(TableView):
         return {"run": self.run, "work": self.work, "item": item}
 
 
+@require_safe
 @login_required
 def school_findings(request, pk, school):
     run = _visible_run(request, pk)

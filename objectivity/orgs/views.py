@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import decide, region_where
 from objectivity.authz.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
@@ -126,6 +127,7 @@ class BodyListView(TableView):
         return {"can_edit": bool(decide(self.request.user, EDIT_ORGS))}
 
 
+@require_safe
 @login_required
 def school_detail(request, pk: int):
     school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
@@ -217,6 +219,7 @@ def _sample(table, index: int, n: int = 2) -> str:
     return ", ".join(v[:40] for v in values[:n])
 
 
+@require_safe
 @login_required
 def registry_problems(request, pk):
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk, kind=REGISTRY_IMPORT)
@@ -228,6 +231,7 @@ def registry_problems(request, pk):
     return xlsx_response(f"registry-problems-{job.pk}.xlsx", write_table(headers, rows, sheet=_("Problems")))
 
 
+@require_safe
 @login_required
 def registry_template(request):
     """An empty registry file with every column, to fill in."""

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import decide, region_where, require, user_regions
 from objectivity.authz.roles import EDIT_REFERENCE, IMPORT_REGISTRY, IMPORT_RESULTS, VIEW_RESULTS
@@ -149,6 +150,7 @@ def _visible_import(request, pk) -> ResultImport:
     return found
 
 
+@require_safe
 @login_required
 def import_detail(request, pk):
     found = _visible_import(request, pk)
@@ -180,6 +182,7 @@ def _files_kept(found: ResultImport) -> bool:
     return bool(found.parquet) and absolute(found.parquet).exists()
 
 
+@require_safe
 @login_required
 def import_quality(request, pk):
     found = _visible_import(request, pk)
@@ -188,6 +191,7 @@ def import_quality(request, pk):
     return xlsx_response(f"quality-{found.pk}.xlsx", quality_workbook(found))
 
 
+@require_safe
 @login_required
 def import_original(request, pk):
     found = _visible_import(request, pk)
@@ -268,6 +272,7 @@ def _source_text(ref) -> str:
     return ref.source if ref is not None else ""
 
 
+@require_safe
 @login_required
 def catalogue_export(request):
     require(request.user, VIEW_RESULTS)
@@ -279,6 +284,7 @@ def catalogue_export(request):
     return response
 
 
+@require_safe
 @login_required
 def catalogue_export_xlsx(request):
     require(request.user, VIEW_RESULTS)
@@ -345,6 +351,7 @@ def reference_detail(request, pk):
 # ---- the ФИС ОКО tables of a work ---------------------------------------------------------------
 
 
+@require_safe
 @login_required
 def work_detail(request, pk):
     require(request.user, VIEW_RESULTS)
