@@ -293,22 +293,26 @@ def body(sheet: RawSheet, layout: Layout) -> pl.DataFrame:
     rows that follow."""
     start = layout.header_row + 1
     cells = sheet.frame.columns
-    frame = sheet.frame.slice(start).with_columns(pl.col(cells).str.strip_chars().fill_null(""))
+    frame = sheet.frame.slice(start).with_columns(_stripped(cells))
     frame = frame.with_row_index("source_row", offset=sheet.line_of(start))
-    blank = pl.all_horizontal(pl.col(c) == "" for c in cells) if cells else pl.lit(False)
-    return frame.filter(~blank).with_columns(pl.col("source_row").cast(pl.Int32))
+    return frame.filter(_filled(cells)).with_columns(pl.col("source_row").cast(pl.Int32))
+
+
+def _stripped(cells: list[str]) -> list[pl.Expr]:
+    return [pl.col(c).str.strip_chars().fill_null("") for c in cells]
 
 
 def _filled(cells: list[str]) -> pl.Expr:
-    """A row with a cell holding anything but spaces."""
-    return pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in cells) if cells else pl.lit(True)
+    """A row with a cell holding anything (cells already stripped)."""
+    return pl.any_horizontal(pl.col(c) != "" for c in cells) if cells else pl.lit(True)
 
 
 def _has_rows_under_header(sheet: RawSheet, layout: Layout, chunk: int = 1000) -> bool:
     """body() is not empty, looked for a chunk at a time (the first chunk answers for any real file)."""
-    filled = _filled(sheet.frame.columns)
+    cells = sheet.frame.columns
     for offset in range(layout.header_row + 1, sheet.frame.height, chunk):
-        if sheet.frame.slice(offset, chunk).select(filled.any()).item():
+        rows = sheet.frame.slice(offset, chunk).with_columns(_stripped(cells))
+        if rows.select(_filled(cells).any()).item():
             return True
     return False
 
