@@ -1,11 +1,13 @@
+"""Every installed app that declares `url_prefix` on its AppConfig brings its `urls` module under that prefix:
+adding an app edits no URL list."""
+
+from django.apps import apps
 from django.urls import include, path
 
-urlpatterns = [
-    path("", include("objectivity.home.urls")),
-    path("", include("objectivity.core.urls")),
-    path("", include("objectivity.access.urls")),
-    path("orgs/", include("objectivity.orgs.urls")),
-    path("audit/", include("objectivity.audit.urls")),
-    path("results/", include("objectivity.results.urls")),
-    path("detection/", include("objectivity.detection.urls")),
-]
+
+def _app_urls() -> list:
+    prefixes = {config.name: getattr(config, "url_prefix", None) for config in apps.get_app_configs()}
+    return [path(prefix, include(f"{name}.urls")) for name, prefix in prefixes.items() if prefix is not None]
+
+
+urlpatterns = _app_urls()

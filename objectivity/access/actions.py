@@ -2,11 +2,15 @@
 
 import secrets
 import string
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
 
 from objectivity.access.hashers import hash_temporary
 from objectivity.access.models import Membership, User
-from objectivity.audit.log import Action, changed, event, record, record_many, snapshot
 from objectivity.core.actions import action
+from objectivity.core.auditing import Action, changed, event, record, record_many, snapshot
+from objectivity.orgs.models import Region
 
 USER_FIELDS = (
     "username",
@@ -162,3 +166,68 @@ def create_school_accounts(*, by, schools) -> list[tuple]:
 def _home_scope(user: User):
     memberships = user.active_memberships()
     return memberships[0].scope_object if memberships else None
+
+
+REGION_FIELDS = ("code", "name")
+
+
+@dataclass
+class RegionSetup:
+    """What `create_region` did: each part is either created now or found as it was."""
+
+    region: Region
+    region_created: bool
+    admin: User | None = None
+    admin_created: bool = False
+    admin_role_added: bool = False
+    password: str = ""  # the temporary password of a new administrator, to hand over once; else ""
+
+
+@action
+def create_region(
+    *, by, code: str, name: str, admin: str = "", password: str = "", note: str = "", **profile
+) -> RegionSetup:
+    """Create a region and its regional administrator; whatever already exists is kept as it is.
+
+    A new administrator gets `password` if given (checked by the password validators), else a
+    generated temporary one to be changed at the first login. Every creation is audited.
+    """
+    if admin and password and not User.objects.filter(username=admin).exists():
+        validate_password(password, User(username=admin, **profile))  # before anything is written
+    region = Region.objects.filter(code=code).first()
+    setup = RegionSetup(region=region or Region(code=code, name=name), region_created=region is None)
+    if region is None:
+        setup.region.full_clean()
+        setup.region.save()
+        record(by=by, action=Action.CREATE, obj=setup.region, after=snapshot(setup.region, REGION_FIELDS), note=note)
+    if not admin:
+        return setup
+    user = User.objects.filter(username=admin).first()
+    if user is None:
+        user, temporary = create_user(
+            by=by, username=admin, role="region_admin", level="region", scope=setup.region, **profile
+        )
+        setup.admin_created, setup.admin_role_added = True, True
+        setup.password = _own_password(by, user, password, setup.region) if password else temporary
+    elif not user.memberships.filter(role="region_admin", region=setup.region).exists() and setup.region_created:
+        add_membership(by=by, user=user, role="region_admin", level="region", scope=setup.region)
+        setup.admin_role_added = True
+    setup.admin = user
+    return setup
+
+
+def _own_password(by, user, password: str, region: Region) -> str:
+    """The operator's own password (validated above) replaces the temporary one; nothing to hand over."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    record(
+        by=by,
+        action=Action.PASSWORD,
+        obj=user,
+        before={"must_change_password": True},
+        after={"must_change_password": False},
+        note="set by the operator at creation",
+        scope=region,
+    )
+    return ""

@@ -3,8 +3,8 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.access.models import User
-from objectivity.access.system import is_reserved
 from objectivity.authz.roles import ROLES
+from objectivity.core.actors import is_reserved
 from objectivity.orgs.models import Municipality, Region, School
 
 

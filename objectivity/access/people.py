@@ -3,7 +3,9 @@
 from django.db.models import Q
 
 from objectivity.access.models import User
-from objectivity.audit.log import Action, record
+from objectivity.authz.policy import decide
+from objectivity.authz.roles import VIEW_PEOPLE
+from objectivity.core.auditing import Action, record
 
 
 def visible_users(viewer):
@@ -46,3 +48,10 @@ def school_people(school, *, viewer) -> list[User]:
     people = list(User.objects.filter(memberships__school=school).distinct().order_by("username"))
     note_personal_view(viewer, people, where=f"school {school.login}", scope=school)
     return people
+
+
+def school_people_panel(request, school) -> dict | None:
+    """The school card's panel of the school's accounts, for who may see people there."""
+    if not decide(request.user, VIEW_PEOPLE, school):
+        return None
+    return {"people": school_people(school, viewer=request.user)}

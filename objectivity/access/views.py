@@ -19,9 +19,9 @@ from objectivity.access import actions, throttle
 from objectivity.access.forms import PasswordChangeForm, RoleScopeForm, SchoolAccountsForm, UserCreateForm
 from objectivity.access.models import Membership, User
 from objectivity.access.people import note_personal_view, visible_users
-from objectivity.audit.log import Action, record
 from objectivity.authz.policy import decide
 from objectivity.authz.roles import MANAGE_USERS, VIEW_PEOPLE, role_label
+from objectivity.core.auditing import Action, record
 from objectivity.core.params import clean_text
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.orgs.models import Region, School

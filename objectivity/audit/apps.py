@@ -3,13 +3,18 @@ from django.apps import AppConfig
 
 class AuditConfig(AppConfig):
     name = "objectivity.audit"
+    url_prefix = "audit/"  # objectivity/urls.py includes this app's urls here
     label = "audit"
     verbose_name = "audit"
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from objectivity.audit.models import AuditEvent
         from objectivity.authz.roles import VIEW_AUDIT
+        from objectivity.core.auditing import Sink, register_sink
+        from objectivity.core.bulk import bulk_insert
         from objectivity.core.navigation import add_section
 
+        register_sink(Sink(build=AuditEvent, save_many=bulk_insert))
         add_section(60, _("Audit log"), "audit-list", VIEW_AUDIT)

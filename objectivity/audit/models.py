@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
+from objectivity.core.auditing import Action
 
 
 class ValuesJSONField(models.JSONField):
@@ -17,18 +18,6 @@ class ValuesJSONField(models.JSONField):
 
     def get_placeholder(self, value, compiler, connection) -> str:
         return "%s"
-
-
-class Action(models.TextChoices):
-    CREATE = "create", _("created")
-    UPDATE = "update", _("changed")
-    DELETE = "delete", _("deleted")
-    IMPORT = "import", _("imported")
-    VIEW_PERSONAL = "view_personal", _("viewed personal data")
-    LOGIN = "login", _("logged in")
-    LOGIN_FAILED = "login_failed", _("failed login")
-    LOGOUT = "logout", _("logged out")
-    PASSWORD = "password", _("password changed or reset")
 
 
 class AuditEvent(models.Model):

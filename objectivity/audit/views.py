@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.people import note_personal_ids
 from objectivity.audit.models import Action, AuditEvent
-from objectivity.audit.personal import personal_keys
 from objectivity.authz.policy import decide
 from objectivity.authz.roles import VIEW_AUDIT, VIEW_PEOPLE
+from objectivity.core.auditing import personal_keys
 from objectivity.core.tables import Column, TableView
 from objectivity.orgs.models import Municipality
 

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     name = "objectivity.core"
+    url_prefix = ""  # objectivity/urls.py includes this app's urls here
     label = "core"
     verbose_name = "core"
 

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
-from objectivity.audit.log import Action, record
 from objectivity.core.actions import action
+from objectivity.core.auditing import Action, record
 from objectivity.detection.models import DetectionSettings
 from objectivity.detection.thresholds import current_settings
 

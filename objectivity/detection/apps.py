@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class DetectionConfig(AppConfig):
     name = "objectivity.detection"
+    url_prefix = "detection/"  # objectivity/urls.py includes this app's urls here
     verbose_name = "Detection"
 
     def ready(self) -> None:
@@ -12,4 +13,8 @@ class DetectionConfig(AppConfig):
         from objectivity.core.navigation import add_section
 
         add_section(30, _("Signs"), "run-list", VIEW_FINDINGS)
+        from objectivity.core.demo import add_demo_step
         from objectivity.detection import jobs  # noqa: F401  (registers the job handlers)
+        from objectivity.detection.demo import load_detection
+
+        add_demo_step(40, "detection", load_detection)

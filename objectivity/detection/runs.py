@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from objectivity.analysis.markers.fioco import objectivity_index
 from objectivity.analysis.schema import with_test_key
 from objectivity.analysis.weights import combination_method
-from objectivity.audit.log import record
-from objectivity.audit.models import Action
+from objectivity.core.auditing import Action, record
 from objectivity.core.bulk import bulk_insert
 from objectivity.detection.actions import stored_settings
 from objectivity.detection.evidence import run_figures

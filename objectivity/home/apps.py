@@ -5,6 +5,7 @@ class HomeConfig(AppConfig):
     """The start pages and the demo loader: the one app that may use every other (none uses it)."""
 
     name = "objectivity.home"
+    url_prefix = ""  # objectivity/urls.py includes this app's urls here
     label = "home"
     verbose_name = "home"
 

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 
 from objectivity.authz.policy import can
-from objectivity.authz.roles import IMPORT_REGISTRY, IMPORT_RESULTS, ROLES, START_PAGE_PRIORITY
+from objectivity.authz.roles import IMPORT_REGISTRY, ROLES, START_PAGE_PRIORITY
 from objectivity.core.models import Job
 from objectivity.orgs.models import Body, Municipality, School
 
@@ -32,18 +32,6 @@ def region_summary(user) -> dict:
         "max_in_municipality": max((m.n for m in municipalities), default=0),
         "jobs": Job.objects.visible_to(user)[:5],
         "can_import": can(user, IMPORT_REGISTRY),
-        **_results_summary(user),
-    }
-
-
-def _results_summary(user) -> dict:
-    from objectivity.results.models import ImportStatus, ResultImport
-
-    in_use = ResultImport.objects.visible_to(user).filter(status=ImportStatus.ACTIVE)
-    return {
-        "works_with_results": in_use.values("assessment").distinct().count(),
-        "recent_imports": in_use.select_related("assessment")[:6],
-        "can_import_results": can(user, IMPORT_RESULTS),
     }
 
 

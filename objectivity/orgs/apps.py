@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class OrgsConfig(AppConfig):
     name = "objectivity.orgs"
+    url_prefix = "orgs/"  # objectivity/urls.py includes this app's urls here
     label = "orgs"
     verbose_name = "orgs"
 
@@ -16,4 +17,8 @@ class OrgsConfig(AppConfig):
         add_section(11, _("Municipalities"), "municipality-list", VIEW_ORGS)
         add_section(12, _("Bodies"), "body-list", VIEW_ORGS)
         add_section(40, _("Registry import"), "registry-import", IMPORT_REGISTRY)
+        from objectivity.core.demo import add_demo_step
         from objectivity.orgs import jobs  # noqa: F401  (registers job handlers)
+        from objectivity.orgs.demo import load_orgs
+
+        add_demo_step(10, "orgs", load_orgs)

@@ -1,19 +1,17 @@
-"""A realistic demo region: municipalities, ~300 schools, bodies and a user for every role.
+"""The organisations of the demo region: municipalities, ~300 schools and bodies (the demo loader's first step).
 
 Names are invented but shaped like real ones; logins follow ФИС ОКО (sch + region code + number).
 """
 
 import random
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext
 
-from objectivity.access.models import Membership, User
-from objectivity.audit.log import Action, event, record_many, snapshot
+from objectivity.core.auditing import Action, event, record_many, snapshot
+from objectivity.core.demo import DemoContext
 from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School, SchoolType, Settlement
 
-DEMO_PASSWORD = "demo-password-2026"
 REGION_CODE, REGION_NAME = "22", "Демонстрационный край"
 
 # (name, kind, number of schools, main town)
@@ -78,14 +76,6 @@ KIND_WORDS = {
     SchoolType.OOSH: ("ООШ", "основная общеобразовательная школа"),
     SchoolType.NOSH: ("НОШ", "начальная общеобразовательная школа"),
 }
-
-
-@dataclass
-class DemoUser:
-    username: str
-    role: str
-    scope: Region | Municipality | School
-    name: tuple[str, str, str]
 
 
 def _grade_sizes(rng: random.Random, school_type: str, settlement: str, small: bool) -> dict[str, int]:
@@ -184,27 +174,9 @@ def build_schools(rng: random.Random, municipalities: list[Municipality]) -> lis
     return schools
 
 
-def demo_users(region: Region, municipalities: list[Municipality], schools: list[School]) -> list[DemoUser]:
-    first_school = schools[0]
-    m0 = municipalities[0]
-    return [
-        DemoUser("admin", "region_admin", region, ("Соколова", "Ирина", "Павловна")),
-        DemoUser("analyst", "region_analyst", region, ("Лебедев", "Андрей", "Николаевич")),
-        DemoUser("oiv", "oiv_official", region, ("Кузнецова", "Елена", "Викторовна")),
-        DemoUser("coko", "methodologist", region, ("Морозов", "Сергей", "Иванович")),
-        DemoUser("mun", "municipal_coordinator", m0, ("Волкова", "Наталья", "Сергеевна")),
-        DemoUser("mms", "mms_methodologist", m0, ("Павлов", "Дмитрий", "Олегович")),
-        DemoUser(first_school.login, "school_admin", first_school, ("Новикова", "Ольга", "Андреевна")),
-        DemoUser("observer", "public_observer", m0, ("Фёдоров", "Алексей", "Михайлович")),
-        DemoUser("indep", "independent_observer", region, ("Смирнова", "Татьяна", "Юрьевна")),
-        DemoUser("expert", "expert", region, ("Егоров", "Павел", "Александрович")),
-    ]
-
-
-def load_demo(seed: int = 2026, *, by=None) -> tuple[Region, list[DemoUser]]:
-    """Create the demo region; refuse if it exists (the caller decides whether to reset). With `by`, every
-    created row is in the audit log."""
-    rng = random.Random(seed)
+def load_orgs(context: DemoContext) -> None:
+    """Create the demo region with its municipalities, schools and bodies, every row in the audit log."""
+    rng = random.Random(context.seed)
     with transaction.atomic():
         region = Region.objects.create(code=REGION_CODE, name=REGION_NAME)
         municipalities = [
@@ -213,27 +185,14 @@ def load_demo(seed: int = 2026, *, by=None) -> tuple[Region, list[DemoUser]]:
         ]
         schools = School.objects.bulk_create(build_schools(rng, municipalities))
         bodies = _create_bodies(region, municipalities)
-        users = demo_users(region, municipalities, schools)
-        memberships = [_create_user(demo) for demo in users]
-        if by is not None:
-            record_many(_audit(by, [region, *municipalities, *schools, *bodies], memberships))
-    return region, users
-
-
-def _audit(by, created: list, memberships: list[Membership]) -> list:
-    """Audit rows of the demo's creation: every organisation, user and role."""
-    from objectivity.access.actions import USER_FIELDS
-
-    note = gettext("demo data")
-    rows = [event(by=by, action=Action.CREATE, obj=obj, after=snapshot(obj), note=note) for obj in created]
-    for membership in memberships:
-        scope, user = membership.scope_object, membership.user
-        rows.append(
-            event(by=by, action=Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS), note=note, scope=scope)
+        note = gettext("demo data")
+        created = [region, *municipalities, *schools, *bodies]
+        record_many(
+            [event(by=context.by, action=Action.CREATE, obj=obj, after=snapshot(obj), note=note) for obj in created]
         )
-        after = {"user": user.username, "role": membership.role, "level": membership.level, "scope": str(scope)}
-        rows.append(event(by=by, action=Action.CREATE, obj=membership, after=after, note=note, scope=scope))
-    return rows
+    context.region = region
+    context.shared.update(municipalities=municipalities, schools=schools)
+    context.say(gettext("Loaded the demo region «%(name)s»: %(n)d schools.") % {"name": region.name, "n": len(schools)})
 
 
 def _create_bodies(region: Region, municipalities: list[Municipality]) -> list[Body]:
@@ -269,18 +228,3 @@ def _create_bodies(region: Region, municipalities: list[Municipality]) -> list[B
             )
         ]
     )
-
-
-def _create_user(demo: DemoUser) -> Membership:
-    last, first, middle = demo.name
-    user = User(
-        username=demo.username,
-        last_name=last,
-        first_name=first,
-        middle_name=middle,
-        email=f"{demo.username}@demo.invalid",
-    )
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    level = str(demo.scope._meta.model_name)
-    return Membership.objects.create(user=user, role=demo.role, level=level, **{level: demo.scope})

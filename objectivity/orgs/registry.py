@@ -13,8 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from objectivity.audit.log import event, record_many
-from objectivity.audit.models import Action
+from objectivity.core.auditing import Action, event, record_many
 from objectivity.core.tabular import RawTable, column_letters, read_table
 from objectivity.orgs.models import Municipality, Region, School, SchoolType, Settlement
 from objectivity.orgs.registry_columns import describe

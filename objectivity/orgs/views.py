@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import decide, region_where
-from objectivity.authz.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
+from objectivity.authz.roles import EDIT_ORGS, IMPORT_REGISTRY, VIEW_ORGS
 from objectivity.core import jobs
 from objectivity.core.models import Job
+from objectivity.core.panels import SCHOOL_CARD, render_panels
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.core.tabular import TableFileError, read_table
 from objectivity.core.uploads import store_upload
@@ -132,19 +133,13 @@ class BodyListView(TableView):
 def school_detail(request, pk: int):
     school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
     grades = sorted(((int(g), n) for g, n in school.pupils_by_grade.items()))
-    people = []
-    if decide(request.user, VIEW_PEOPLE, school):
-        from objectivity.access.people import school_people
-
-        people = school_people(school, viewer=request.user)
     return render(
         request,
         "orgs/school_detail.html",
         {
             "school": school,
             "grades": grades,
-            "people": people,
-            "can_see_people": bool(decide(request.user, VIEW_PEOPLE, school)),
+            "panels": render_panels(SCHOOL_CARD, request, school),  # what other apps show on the card
             "can_edit": bool(decide(request.user, EDIT_ORGS, school)),
         },
     )

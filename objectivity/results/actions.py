@@ -6,8 +6,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from objectivity.audit.log import Action, event, record, record_many, snapshot
 from objectivity.core.actions import action
+from objectivity.core.auditing import Action, event, record, record_many, snapshot
 from objectivity.orgs.models import Municipality, School
 from objectivity.orgs.registry import new_login_problem
 from objectivity.results import reference as refdata

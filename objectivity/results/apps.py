@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class ResultsConfig(AppConfig):
     name = "objectivity.results"
+    url_prefix = "results/"  # objectivity/urls.py includes this app's urls here
     verbose_name = "Results"
 
     def ready(self) -> None:
@@ -13,4 +14,12 @@ class ResultsConfig(AppConfig):
 
         add_section(20, _("Results"), "results-home", VIEW_RESULTS)
         add_section(21, _("Import results"), "results-import", IMPORT_RESULTS)
+        from objectivity.core.demo import add_demo_step
         from objectivity.results import jobs  # noqa: F401  (registers the job handlers)
+        from objectivity.results.demo import load_results
+
+        add_demo_step(30, "results", load_results)
+        from objectivity.core.panels import START_REGION, add_panel
+        from objectivity.results.panels import region_start_panel
+
+        add_panel(START_REGION, "results", order=20, template="results/start_panel.html", context=region_start_panel)

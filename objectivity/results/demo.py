@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
+from django.utils.translation import gettext
 
 from objectivity.analysis.synth import generate_region, write_region
+from objectivity.core.demo import DemoContext
 from objectivity.orgs.models import Region, School
 from objectivity.results.actions import import_catalogue
 from objectivity.results.importer import Outcome, import_results
@@ -70,3 +72,18 @@ def _import(path: Path, region: Region, by, progress, n: int, total: int) -> Out
     if progress:
         progress(int(100 * n / total), path.name)
     return import_results(path, path.name, region=region, by=by)
+
+
+def load_results(context: DemoContext) -> None:
+    """The demo loader's step: generate and import the results of the demo years."""
+    years = demo_years()
+    context.say(gettext("Generating and importing ВПР results of %(years)s…") % {"years": ", ".join(map(str, years))})
+    outcomes = load_demo_results(context.region, by=context.by, seed=context.seed, progress=context.progress)
+    context.progress(100, "")
+    imported = [o for o in outcomes if o.status == "imported"]
+    pupils = sum(o.summary["present"] for o in imported)
+    context.say(
+        gettext("Results imported: %(files)d files, %(pupils)d participants present.")
+        % {"files": len(imported), "pupils": pupils}
+    )
+    context.shared["years"] = years

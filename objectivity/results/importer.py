@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.layout import TestName, parse_test_name
-from objectivity.audit.log import record
-from objectivity.audit.models import Action
+from objectivity.core.auditing import Action, record
 from objectivity.orgs.models import Region, School
 from objectivity.results import reference as refdata
 from objectivity.results.actions import keep_until

@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import PROCEDURE_KINDS, parse_test_name
-from objectivity.audit.log import event, record_many, snapshot
-from objectivity.audit.models import Action, AuditEvent
+from objectivity.core.auditing import Action, event, record_many, snapshot
 from objectivity.core.tabular import RawTable
 from objectivity.orgs.models import Region, School
 from objectivity.orgs.registry import RowProblem, normalise
@@ -226,7 +225,7 @@ SCHEDULE_FIELDS = ("school_id", "assessment_id", "class_label", "date")
 def _save_schedule(report: ListReport, parsed: list, *, by, region: Region) -> None:
     """Save in bulk (new lines inserted, changed dates updated), with an audit row for every work, line and date
     the file creates or changes, and one summing up the file."""
-    audit: list[AuditEvent] = []
+    audit: list = []
     works = _works_for(parsed, by=by, region=region, note=report.file, audit=audit)
     new, changed = _plan_lines(report, parsed, works, region)
     ScheduleEntry.objects.bulk_create(new, batch_size=2000)
@@ -301,7 +300,7 @@ def _works_for(parsed: list, *, by, region: Region, note: str, audit: list) -> d
     return works
 
 
-def _row_event(by, action: str, row, before, after, region: Region, note: str) -> AuditEvent:
+def _row_event(by, action: str, row, before, after, region: Region, note: str):
     """The audit row of a schedule line or a sample entry, filed at its school without a query per row."""
     entry = event(by=by, action=action, obj=row, before=before, after=after, note=note, scope=region)
     entry.municipality_id, entry.school_id = row.school.municipality_id, row.school_id

@@ -17,10 +17,10 @@ from django.urls import reverse
 from objectivity.access import actions as access_actions
 from objectivity.access.forms import UserCreateForm
 from objectivity.access.models import User
-from objectivity.access.system import SYSTEM_USERNAME, system_user
 from objectivity.audit.models import AuditEvent
 from objectivity.audit.views import HIDDEN
 from objectivity.authz.roles import ROLES, VIEW_PEOPLE
+from objectivity.core.actors import SYSTEM_USERNAME, system_user
 from objectivity.core.tabular import RawTable
 from objectivity.results import actions as results_actions
 from objectivity.results.models import Assessment, ControlSample, ImportStatus, ResultImport, ScheduleEntry

@@ -32,7 +32,7 @@ def _call(name, world):
         "change_own_password": lambda: access_actions.change_own_password(by=expert, new_password="a-new-long-pass"),
         "create_school_accounts": lambda: access_actions.create_school_accounts(by=admin, schools=[world.other_school]),
         "update_school": lambda: orgs_actions.update_school(by=admin, school=world.school, is_small=True),
-        "create_region": lambda: orgs_actions.create_region(
+        "create_region": lambda: access_actions.create_region(
             by=admin, code="23", name="Краснодарский край", admin="kuban-admin", password="Ясный-пароль-2026"
         ),
         "save_body": lambda: orgs_actions.save_body(by=admin, body=Body(kind="rcoi", name="РЦОИ", region=world.region)),

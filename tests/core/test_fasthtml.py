@@ -20,12 +20,6 @@ def test_cells_are_escaped_linked_and_fractions_have_a_decimal_comma():
     assert '<td class="num">56,3</td>' in html and "<td></td>" in html and '<td class="num">12</td>' in html
 
 
-def test_subject_codes_read_as_words_in_reports():
-    from objectivity.core.templatetags.ru import subject_name
-
-    assert subject_name("ma") == "математика" and subject_name("ru") == "русский язык" and subject_name("xx") == "xx"
-
-
 @given(
     value=st.one_of(
         # floatformat gives up on magnitudes below about 1e-100 (it returns the repr); `fixed` writes 0,0

@@ -249,8 +249,8 @@ def test_a_run_overtaken_by_new_data_says_so_and_draws_the_data_it_read(world, g
 
 
 def test_detect_without_by_is_recorded_under_the_system_account(world, generated):
-    from objectivity.access.system import system_user
     from objectivity.audit.models import AuditEvent
+    from objectivity.core.actors import system_user
 
     start = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     run = detect(world, 2025)

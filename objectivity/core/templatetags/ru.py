@@ -6,8 +6,6 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
-from objectivity.analysis.layout import SUBJECT_BY_CODE
-
 register = template.Library()
 
 
@@ -71,13 +69,6 @@ def index_by_level(rows: list[dict], label: str) -> dict | None:
 @register.filter
 def get_item(mapping: dict, key):
     return (mapping or {}).get(key)
-
-
-@register.filter
-def subject_name(code: str) -> str:
-    """«ma» → «математика»: a subject code as words in a sentence."""
-    subject = SUBJECT_BY_CODE.get(code)
-    return subject.name.lower() if subject else code
 
 
 @register.filter

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import system_user
-from objectivity.audit.log import Action, record
+from objectivity.core.actors import system_user
+from objectivity.core.auditing import Action, record
 from objectivity.core.backup import BackupError, restore
 
 

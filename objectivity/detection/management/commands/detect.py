@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import command_actor
 from objectivity.core import jobs
+from objectivity.core.actors import command_actor
 from objectivity.core.models import Job, JobStatus
 from objectivity.detection.jobs import DETECTION_RUN
 from objectivity.detection.runs import create_run, works_of_year

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from objectivity.access.system import command_actor
 from objectivity.core import jobs
+from objectivity.core.actors import command_actor
 from objectivity.core.models import Job, JobStatus
 from objectivity.core.tabular import TableFileError, read_table
 from objectivity.orgs.commands import region_option

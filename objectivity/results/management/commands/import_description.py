@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import command_actor
 from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.core.actors import command_actor
 from objectivity.results.actions import import_catalogue
 from objectivity.results.descriptions import read_description
 from objectivity.results.reference import ReferenceError, parse_entries

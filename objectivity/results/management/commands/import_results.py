@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import command_actor
 from objectivity.analysis.layout import SUBJECT_BY_CODE
 from objectivity.core import jobs
+from objectivity.core.actors import command_actor
 from objectivity.core.models import Job, JobStatus
 from objectivity.orgs.commands import region_option, registry_warning
 from objectivity.orgs.models import Region

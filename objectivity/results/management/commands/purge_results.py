@@ -2,9 +2,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import command_actor
-from objectivity.audit.log import record
-from objectivity.audit.models import Action
+from objectivity.core.actors import command_actor
+from objectivity.core.auditing import Action, record
 from objectivity.results.models import ImportStatus, ResultImport
 from objectivity.results.storage import absolute
 

@@ -1,14 +1,52 @@
-"""Writing audit events. Call inside the same transaction as the change it records."""
+"""Audit hooks of the kernel: what every app calls to record a change, without importing the audit app.
+
+Apps build and record events here; the audit app registers where they go (its model) in `AppConfig.ready()`.
+Call inside the same transaction as the change recorded. Apps also register here which fields of their audit
+rows hold a person's name or contact (152-ФЗ), so the audit log can hide them from who may not see people.
+"""
 
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from objectivity.audit.models import Action, AuditEvent
-from objectivity.core.bulk import bulk_insert
+
+class Action(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    IMPORT = "import", _("imported")
+    VIEW_PERSONAL = "view_personal", _("viewed personal data")
+    LOGIN = "login", _("logged in")
+    LOGIN_FAILED = "login_failed", _("failed login")
+    LOGOUT = "logout", _("logged out")
+    PASSWORD = "password", _("password changed or reset")
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Where events go: `build(**fields)` makes an unsaved event, `save_many(events)` stores events at once."""
+
+    build: Callable[..., Any]
+    save_many: Callable[[list], None]
+
+
+_sink: list[Sink] = []
+
+
+def register_sink(sink: Sink) -> None:
+    _sink[:] = [sink]
+
+
+def _the_sink() -> Sink:
+    if not _sink:  # a change nobody records must not happen silently
+        raise RuntimeError("No audit sink is registered: is the audit app in INSTALLED_APPS?")
+    return _sink[0]
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
@@ -58,10 +96,10 @@ def event(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
-) -> AuditEvent:
+) -> Any:
     """Build (unsaved) an audit event; `scope` is an object with scope_chain() when obj has none."""
     actor = by if getattr(by, "is_authenticated", False) else None
-    return AuditEvent(
+    return _the_sink().build(
         actor=actor,
         actor_username=getattr(by, "username", "") or "",
         ip=ip or getattr(by, "_request_ip", None),
@@ -76,14 +114,26 @@ def event(
     )
 
 
-def record(**kwargs) -> AuditEvent:
+def record(**kwargs) -> Any:
     entry = event(**kwargs)
     entry.save()
     return entry
 
 
-def record_many(entries: list[AuditEvent]) -> None:
-    bulk_insert(entries)
+def record_many(entries: list) -> None:
+    _the_sink().save_many(entries)
 
 
-__all__ = ["Action", "changed", "event", "record", "record_many", "snapshot"]
+PERSON_FIELDS: dict[str, frozenset[str]] = {}
+
+
+def register_person_fields(object_type: str, fields: tuple[str, ...]) -> None:
+    PERSON_FIELDS[object_type] = PERSON_FIELDS.get(object_type, frozenset()) | frozenset(fields)
+
+
+def personal_keys(object_type: str, values: dict | None) -> set[str]:
+    """The keys of `values` holding a person's name or contact (empty values are no data)."""
+    fields = PERSON_FIELDS.get(object_type)
+    if not fields or not isinstance(values, dict):
+        return set()
+    return {k for k, v in values.items() if k in fields and v not in ("", None)}

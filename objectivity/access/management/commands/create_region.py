@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from objectivity.access.system import command_actor, is_reserved, system_user
-from objectivity.orgs.actions import RegionSetup, create_region
+from objectivity.access.actions import RegionSetup, create_region
+from objectivity.core.actors import command_actor, is_reserved, system_user
 
 
 class Command(BaseCommand):
