@@ -4,7 +4,8 @@ A permission is a short string; a role is a set of permissions plus the scope le
 held at and the start page its holder lands on.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -114,3 +115,12 @@ START_PAGE_PRIORITY = ("region", "municipality", "school", "observer", "expert")
 def role_label(code: str) -> str:
     role = ROLES.get(code)
     return str(role.label) if role else code
+
+
+def add_permission(code: str, label: "StrOrPromise", *, granted_to: Iterable[str]) -> None:
+    """An app's own permission, granted to existing roles: called in the app's AppConfig.ready(), so a new app
+    edits no list here (idempotent: ready() may run more than once in tests)."""
+    PERMISSION_LABELS[code] = label
+    for role_code in granted_to:
+        role = ROLES[role_code]
+        ROLES[role_code] = replace(role, permissions=role.permissions | {code})

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from tests.plugin_app import views
+
+urlpatterns = [path("", views.note_list, name="note-list")]
