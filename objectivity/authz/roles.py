@@ -29,7 +29,7 @@ VIEW_FINDINGS = "detection.view"
 RUN_DETECTION = "detection.run"
 EDIT_THRESHOLDS = "detection.edit_thresholds"
 
-PERMISSION_LABELS = {
+PERMISSION_LABELS: dict[str, "StrOrPromise"] = {
     VIEW_ORGS: _("view organisations"),
     EDIT_ORGS: _("edit organisations"),
     IMPORT_REGISTRY: _("import the school registry"),
