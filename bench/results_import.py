@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.utils import timezone
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 XLSX_BAR, CSV_BAR, MEMORY_BAR_MB = 1.3, 300_000, 2048
 
@@ -92,7 +94,7 @@ def timed(func) -> tuple[float, object]:
 def withdraw_all() -> None:
     from objectivity.results.models import ImportStatus, ResultImport
 
-    ResultImport.objects.update(status=ImportStatus.WITHDRAWN)
+    ResultImport.objects.update(status=ImportStatus.WITHDRAWN, withdrawn_at=timezone.now())
 
 
 def run(rows: int, rounds: int) -> int:

@@ -147,6 +147,14 @@ class Body(models.Model):
     class Meta:
         ordering = ["region", "municipality__name", "kind", "name"]
         verbose_name = _("body")
+        constraints = [
+            # A municipal body (МОУО, ММС) belongs to a municipality; a regional one to none.
+            models.CheckConstraint(
+                condition=models.Q(kind__in=sorted(MUNICIPAL_LEVEL_BODIES), municipality__isnull=False)
+                | models.Q(kind__in=sorted(REGION_LEVEL_BODIES), municipality__isnull=True),
+                name="body_municipality_matches_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.name

@@ -227,6 +227,19 @@ class ResultImport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import of results")
+        constraints = [
+            # A school's own export names its school; a file of the region names none (and sees no school's rows).
+            models.CheckConstraint(
+                condition=models.Q(kind="school", school__isnull=False)
+                | (~models.Q(kind="school") & models.Q(school__isnull=True)),
+                name="result_import_school_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="withdrawn", withdrawn_at__isnull=False)
+                | (~models.Q(status="withdrawn") & models.Q(withdrawn_at__isnull=True)),
+                name="result_import_withdrawn_has_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.created_at:%d.%m.%Y %H:%M})"

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from objectivity.access import actions as access_actions
 from objectivity.access.forms import UserCreateForm
@@ -118,7 +119,9 @@ def test_create_region_without_by(db):
 
 def test_purge_results_without_by(world, examples):
     call_command("import_results", str(REGIONAL), "--region", "22", stdout=io.StringIO(), stderr=io.StringIO())
-    ResultImport.objects.update(status=ImportStatus.WITHDRAWN, keep_files_until=datetime.date(2020, 1, 1))
+    ResultImport.objects.update(
+        status=ImportStatus.WITHDRAWN, withdrawn_at=timezone.now(), keep_files_until=datetime.date(2020, 1, 1)
+    )
     start = _last_id()
     call_command("purge_results", stdout=io.StringIO())
     rows = _rows_since(start)

@@ -11,6 +11,7 @@ import pytest
 import xlsxwriter
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from objectivity.analysis.schema import PUPIL_COLUMNS, task_columns
 from objectivity.audit.models import AuditEvent
@@ -156,7 +157,7 @@ def test_withdrawn_import_leaves_the_statistics_but_keeps_files(world, sample_sc
 def test_csv_forms_give_the_same_rows(world, sample_schools, tmp_path, encoding, separator):
     run(REGIONAL, world)
     from_xlsx = current_pupils(world.region, Assessment.objects.get(year=2021, grade=4, subject="ma"))
-    ResultImport.objects.all().update(status=ImportStatus.WITHDRAWN)
+    ResultImport.objects.all().update(status=ImportStatus.WITHDRAWN, withdrawn_at=timezone.now())
     csv_path = tmp_path / REGIONAL.with_suffix(".csv").name
     frame = pl.read_excel(REGIONAL, engine="calamine", infer_schema_length=0)
     csv_path.write_bytes(frame.write_csv(separator=separator).encode(encoding))
