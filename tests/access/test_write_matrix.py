@@ -21,10 +21,10 @@ cannot skip these checks.
 """
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.sessions.models import Session
 
-from objectivity.access.models import LoginFailure
 from objectivity.audit.models import Action, AuditEvent
 from tests.access.test_permission_matrix import EVERYONE, MATRIX, RESULT_IMPORTERS, _url
 
@@ -117,7 +117,7 @@ def _database(*, with_access_log: bool = True) -> dict[str, list]:
     """Every row of every table by model, sessions aside; optionally without the access log."""
     rows = {}
     for model in apps.get_models():
-        if model is Session or not model._meta.managed or (model is LoginFailure and not with_access_log):
+        if model is Session or not model._meta.managed or (model is AccessAttempt and not with_access_log):
             continue
         queryset = model._base_manager.order_by("pk")
         if model is AuditEvent and not with_access_log:
