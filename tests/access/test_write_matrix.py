@@ -76,7 +76,7 @@ WRITERS = {
 
 # URL name -> why its POST needs no right beyond seeing the page.
 READ_ONLY_POSTS = {  # pages that only show something take GET and HEAD only (require_safe): 405 to a POST
-    "login": "checks a password; writes only the access log (the failed try and the throttle's counter)",
+    "login": "checks a password; writes only the access log (the refused try and the lock-out's counter)",
     "logout": "ends one's own session; writes only the access log",
     "password-reset": "e-mails a reset link; writes nothing",
     "password-reset-confirm": "sets a password only with the e-mailed token, which is its guard (here invalid)",
