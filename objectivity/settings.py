@@ -1,5 +1,6 @@
 """Django settings, all from environment variables (see .env.sample for the full list)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "objectivity.core",
     "objectivity.access",
     "objectivity.orgs",
@@ -110,10 +112,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 # Behind nginx every request comes from 127.0.0.1: name the header nginx sets, e.g. HTTP_X_REAL_IP.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
-LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+
+# Login lock-out by django-axes (ADR 0012): failures counted in the database, per login and per address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before any password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per login; an address gets 4 times as many
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "objectivity.access.lockout.LockoutHandler"  # the two limits, and a success forgets the login's
+AXES_USERNAME_CALLABLE = "objectivity.access.lockout.login_key"  # case aside
+AXES_CLIENT_IP_CALLABLE = "objectivity.access.middleware.client_ip"  # the address the audit log records
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a try refused while locked out does not prolong the lock
+AXES_NEVER_LOCKOUT_GET = True  # the login page itself is always shown
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are in the audit log
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]  # masked in the stored POST
+# No AxesMiddleware: the login view answers a locked-out login itself, so the refusal is in the audit log.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
@@ -197,5 +215,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # each failed login and lock-out, not every check and clean-up
+    },
 }

@@ -1,8 +1,9 @@
 """Factories, one per model."""
 
 import factory
+from axes.models import AccessAttempt
 
-from objectivity.access.models import LoginFailure, Membership, User
+from objectivity.access.models import Membership, User
 from objectivity.audit.models import AuditEvent
 from objectivity.core.models import Job
 from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School
@@ -87,9 +88,13 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     object_type = "orgs.School"
 
 
-class LoginFailureFactory(factory.django.DjangoModelFactory):
+class AccessAttemptFactory(factory.django.DjangoModelFactory):
+    """Failed logins as django-axes counts them: one row per login, address and browser."""
+
     class Meta:
-        model = LoginFailure
+        model = AccessAttempt
 
     username = "analyst"
-    ip = "192.0.2.1"
+    ip_address = "192.0.2.1"
+    user_agent = "test"
+    failures_since_start = 1

@@ -106,14 +106,3 @@ class Membership(models.Model):
         if self.level == "school" and self.school is not None:
             return self.school.municipality.region_id
         return None
-
-
-class LoginFailure(models.Model):
-    """A failed login, kept for throttling across server processes."""
-
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

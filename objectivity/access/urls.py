@@ -4,7 +4,7 @@ from django.urls import path
 from objectivity.access import views
 
 urlpatterns = [
-    path("login/", views.login_view, name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/change/", views.password_change, name="password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),

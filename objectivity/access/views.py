@@ -1,6 +1,11 @@
+import math
+from datetime import timedelta
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
@@ -10,13 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
-from objectivity.access import actions, throttle
+from objectivity.access import actions
 from objectivity.access.forms import PasswordChangeForm, RoleScopeForm, SchoolAccountsForm, UserCreateForm
+from objectivity.access.middleware import client_ip
 from objectivity.access.models import Membership, User
 from objectivity.access.people import note_personal_view, visible_users
 from objectivity.authz.policy import decide
@@ -27,35 +33,37 @@ from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.orgs.models import Region, School
 
 
-def login_view(request):
-    error = ""
-    username = clean_text(request.POST.get("username", ""), max_length=150).strip()  # PostgreSQL refuses NUL
-    if request.method == "POST":
-        ip = throttle.client_ip(request)
-        if throttle.is_blocked(username, ip):
-            _record_refusal(username, ip, blocked=True)
-            error = _("Too many failed attempts. Try again in %(m)d minutes.") % {
-                "m": settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-            }
-        else:
-            user = authenticate(request, username=username, password=request.POST.get("password", ""))
-            if user is None:
-                throttle.note_failure(username, ip)
-                _record_refusal(username, ip, blocked=False)
-                error = _("Wrong login or password")
-            else:
-                throttle.forget_failures(username)
-                login(request, user)
-                record(by=user, action=Action.LOGIN, obj=user, ip=ip)
-                target = request.POST.get("next") or ""
-                if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                    target = ""
-                return redirect(target or "home")
-    return render(
-        request,
-        "access/login.html",
-        {"error": error, "username": username, "next": request.GET.get("next", request.POST.get("next", ""))},
-    )
+class LoginView(auth_views.LoginView):
+    """Django's login on the project's page. Axes refuses a locked-out login before any password is checked
+    (ADR 0012); every refused login, locked out or not, is recorded in the audit log."""
+
+    template_name = "access/login.html"
+
+    def post(self, request, *args, **kwargs):
+        if not AxesProxyHandler.is_allowed(request):
+            return self.refuse(self.get_form(), blocked=True)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        record(by=user, action=Action.LOGIN, obj=user, ip=client_ip(self.request))
+        return response
+
+    def form_invalid(self, form):
+        return self.refuse(form, blocked=False)
+
+    def refuse(self, form, *, blocked: bool):
+        username = clean_text(self.request.POST.get("username", ""), max_length=150).strip()  # PostgreSQL refuses NUL
+        _record_refusal(username, client_ip(self.request), blocked=blocked)
+        error = _lockout_message(self.request) if blocked else _("Wrong login or password")
+        return self.render_to_response(self.get_context_data(form=form, error=error))
+
+
+def _lockout_message(request) -> str:
+    cool_off = get_cool_off(request) or timedelta(0)
+    minutes = math.ceil(cool_off.total_seconds() / 60)
+    return _("Too many failed attempts. Try again in %(m)d minutes.") % {"m": minutes}
 
 
 def _record_refusal(username: str, ip: str | None, *, blocked: bool) -> None:
@@ -80,7 +88,7 @@ def _record_refusal(username: str, ip: str | None, *, blocked: bool) -> None:
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
-        record(by=request.user, action=Action.LOGOUT, obj=request.user, ip=throttle.client_ip(request))
+        record(by=request.user, action=Action.LOGOUT, obj=request.user, ip=client_ip(request))
     logout(request)
     return redirect("login")
 

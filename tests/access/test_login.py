@@ -1,15 +1,19 @@
 """Logging in: throttling, audit of logins, forced password change, reset by e-mail, start pages per role."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from objectivity.access.actions import reset_password
 from objectivity.audit.models import AuditEvent
 from tests.conftest import PASSWORD
+from tests.factories import AccessAttemptFactory
 
 START_KIND = {
     "region_admin": "region",
@@ -49,7 +53,7 @@ def test_wrong_password_is_audited_and_throttled(world, client):
     assert AuditEvent.objects.filter(action="login_failed").count() == 6, "the refusal while blocked too"
 
 
-@override_settings(LOGIN_FAILURE_LIMIT=2)
+@override_settings(AXES_FAILURE_LIMIT=2)
 def test_other_users_are_not_blocked(world, client):
     for _ in range(2):
         post_login(client, "analyst", "wrong")
@@ -99,7 +103,7 @@ def test_open_redirect_is_refused(world, client):
     assert response.url == reverse("home")
 
 
-@override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP", LOGIN_FAILURE_LIMIT=1)
+@override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP", AXES_FAILURE_LIMIT=1)
 def test_client_address_comes_from_the_proxy_header(world, client):
     client.post(reverse("login"), {"username": "analyst", "password": "x"}, HTTP_X_REAL_IP="10.1.2.3")
     assert AuditEvent.objects.get(action="login_failed").ip == "10.1.2.3"
@@ -116,14 +120,48 @@ def test_views_of_people_are_filed_in_the_viewers_region(world, client):
 
 
 def test_old_failures_do_not_block(world, client):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from objectivity.access.models import LoginFailure
-    from tests.factories import LoginFailureFactory
-
-    for _ in range(10):
-        LoginFailureFactory(username="analyst")
-    LoginFailure.objects.update(at=timezone.now() - timedelta(hours=1))
+    AccessAttemptFactory(username="analyst", ip_address="127.0.0.1", failures_since_start=10)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(hours=1))
     assert post_login(client, "analyst", PASSWORD).status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_successful_login_forgets_the_failures_of_that_login(world, client):
+    for _ in range(2):
+        post_login(client, "analyst", "wrong")
+    assert post_login(client, "analyst", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(2):
+        post_login(client, "analyst", "wrong")
+    assert post_login(client, "analyst", PASSWORD).status_code == 302, "four failures in all, but never three since"
+
+
+@override_settings(AXES_FAILURE_LIMIT=2, AXES_COOLOFF_TIME=timedelta(minutes=7))
+def test_a_login_counts_whatever_its_case_and_the_refusal_says_when_to_retry(world, client):
+    post_login(client, "ANALYST", "wrong")
+    post_login(client, " Analyst", "wrong")
+    page = post_login(client, "analyst", PASSWORD).content.decode()
+    assert "Слишком много неудачных попыток входа. Повторите попытку через 7 мин." in page
+
+
+@override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP", AXES_FAILURE_LIMIT=1)
+def test_an_address_from_the_proxy_header_may_fail_four_times_as_often_as_a_login(world, client):
+    def attempt(username, password, address):
+        return client.post(reverse("login"), {"username": username, "password": password}, HTTP_X_REAL_IP=address)
+
+    for name in ("nobody1", "nobody2", "nobody3"):
+        attempt(name, "wrong", "10.1.2.3")
+    assert attempt("expert", PASSWORD, "10.1.2.3").status_code == 302, "three failures of other logins are allowed"
+    client.post(reverse("logout"))
+    attempt("nobody4", "wrong", "10.1.2.3")
+    refused = attempt("admin", PASSWORD, "10.1.2.3")
+    assert "Слишком много неудачных попыток" in refused.content.decode() and "_auth_user_id" not in client.session
+    assert attempt("admin", PASSWORD, "10.9.9.9").status_code == 302, "another address behind the same proxy"
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.1.2.3"}
+
+
+@override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+def test_a_header_that_holds_no_address_gives_none(world, client):
+    response = client.post(reverse("login"), {"username": "analyst", "password": "x"}, HTTP_X_REAL_IP="<script>")
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action="login_failed").ip is None

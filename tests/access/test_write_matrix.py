@@ -21,10 +21,10 @@ cannot skip these checks.
 """
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.sessions.models import Session
 
-from objectivity.access.models import LoginFailure
 from objectivity.audit.models import Action, AuditEvent
 from tests.access.test_permission_matrix import EVERYONE, MATRIX, RESULT_IMPORTERS, _url
 
@@ -76,7 +76,7 @@ WRITERS = {
 
 # URL name -> why its POST needs no right beyond seeing the page.
 READ_ONLY_POSTS = {  # pages that only show something take GET and HEAD only (require_safe): 405 to a POST
-    "login": "checks a password; writes only the access log (the failed try and the throttle's counter)",
+    "login": "checks a password; writes only the access log (the refused try and the lock-out's counter)",
     "logout": "ends one's own session; writes only the access log",
     "password-reset": "e-mails a reset link; writes nothing",
     "password-reset-confirm": "sets a password only with the e-mailed token, which is its guard (here invalid)",
@@ -117,7 +117,7 @@ def _database(*, with_access_log: bool = True) -> dict[str, list]:
     """Every row of every table by model, sessions aside; optionally without the access log."""
     rows = {}
     for model in apps.get_models():
-        if model is Session or not model._meta.managed or (model is LoginFailure and not with_access_log):
+        if model is Session or not model._meta.managed or (model is AccessAttempt and not with_access_log):
             continue
         queryset = model._base_manager.order_by("pk")
         if model is AuditEvent and not with_access_log:

@@ -289,7 +289,7 @@ def test_catalogue_import_records_each_work_and_version(world):
 
 
 def test_every_refused_login_is_recorded_even_while_blocked(world, client, settings):
-    settings.LOGIN_FAILURE_LIMIT = 2
+    settings.AXES_FAILURE_LIMIT = 2
     secret = "wrong-secret-Ω"
     for _ in range(2):
         client.post(reverse("login"), {"username": "mun", "password": secret}, REMOTE_ADDR="203.0.113.7")

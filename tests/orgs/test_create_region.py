@@ -8,6 +8,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from objectivity.access.models import User
 from objectivity.audit.models import AuditEvent
@@ -35,12 +36,17 @@ def test_creates_the_region_and_its_administrator_with_a_temporary_password(db):
     assert (membership.role, membership.region) == ("region_admin", region)
     assert decide(admin, IMPORT_REGISTRY, region).allowed
     password = _password_line(out)
-    assert authenticate(username="altai-admin", password=password) == admin
+    assert _logs_in("altai-admin", password) == admin
     assert out.count(password) == 1, "the password is shown once"
     assert "import-registry" in out and "--region 22" in out
     actions = set(AuditEvent.objects.values_list("object_type", "action"))
     assert {("orgs.Region", "create"), ("access.User", "create"), ("access.Membership", "create")} <= actions
     assert all("create-region" in e.note for e in AuditEvent.objects.filter(object_type="orgs.Region"))
+
+
+def _logs_in(username: str, password: str):
+    """The user authenticate() finds, with the request the login lock-out backend requires."""
+    return authenticate(RequestFactory().post("/login/"), username=username, password=password)
 
 
 def _password_line(out: str) -> str:
@@ -59,7 +65,7 @@ def test_password_from_standard_input_for_scripts(db, monkeypatch):
         monkeypatch=monkeypatch,
     )
     admin = User.objects.get(username="root22")
-    assert authenticate(username="root22", password="Длинный-пароль-42") == admin
+    assert _logs_in("root22", "Длинный-пароль-42") == admin
     assert not admin.must_change_password
     assert "Длинный-пароль-42" not in out
 
