@@ -111,6 +111,12 @@ ROLES: dict[str, Role] = {
 START_PAGE_PRIORITY = ("region", "municipality", "school", "observer", "expert")
 
 
+def grants(role_code: str, permission: str) -> bool:
+    """Does a membership in this role grant `permission` over its scope?"""
+    role = ROLES.get(role_code)
+    return role is not None and permission in role.permissions
+
+
 def role_label(code: str) -> str:
     role = ROLES.get(code)
     return str(role.label) if role else code

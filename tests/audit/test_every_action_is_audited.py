@@ -6,6 +6,7 @@ import pytest
 
 from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
+from objectivity.authz.roles import VIEW_AUDIT
 from objectivity.core.actions import REGISTRY
 from objectivity.core.tabular import RawTable
 from objectivity.detection.actions import save_thresholds, stored_settings
@@ -133,6 +134,6 @@ def test_logins_are_visible_to_the_regional_administrator(world, client):
 
     client.post(reverse("login"), {"username": "mun", "password": "wrong"})
     client.post(reverse("login"), {"username": "sch220001", "password": "correct-horse-battery"})
-    visible = AuditEvent.objects.visible_to(world.users["region_admin"])
+    visible = AuditEvent.objects.visible_to(world.users["region_admin"], VIEW_AUDIT)
     assert set(visible.values_list("action", flat=True)) >= {"login_failed", "login"}
-    assert not AuditEvent.objects.visible_to(world.users["outsider"]).filter(action="login").exists()
+    assert not AuditEvent.objects.visible_to(world.users["outsider"], VIEW_AUDIT).filter(action="login").exists()
