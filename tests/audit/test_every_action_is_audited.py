@@ -32,6 +32,10 @@ def _call(name, world):
         "reset_password": lambda: access_actions.reset_password(by=admin, user=expert),
         "change_own_password": lambda: access_actions.change_own_password(by=expert, new_password="a-new-long-pass"),
         "create_school_accounts": lambda: access_actions.create_school_accounts(by=admin, schools=[world.other_school]),
+        "create_assignment": lambda: _assignment(world),
+        "end_assignment": lambda: access_actions.end_assignment(
+            by=admin, assignment=_assignment(world), today=datetime.date(2025, 4, 16)
+        ),
         "update_school": lambda: orgs_actions.update_school(by=admin, school=world.school, is_small=True),
         "create_region": lambda: orgs_actions.create_region(
             by=admin, code="23", name="Краснодарский край", admin="kuban-admin", password="Ясный-пароль-2026"
@@ -87,6 +91,18 @@ def _call(name, world):
         ),
     }
     return calls[name.rsplit(".", 1)[1]]
+
+
+def _assignment(world):
+    return access_actions.create_assignment(
+        by=world.users["region_admin"],
+        user=world.users["expert"],
+        role="expert",
+        school=world.school,
+        assessment=Assessment.objects.first(),
+        starts=datetime.date(2025, 4, 15),
+        ends=datetime.date(2025, 4, 18),
+    )
 
 
 def _schedule_entry(world):
