@@ -1,13 +1,16 @@
 """Write actions on users and roles: atomic, audited, `by=` the acting user."""
 
+import datetime
 import secrets
 import string
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 
+from django.utils import timezone
+
 from objectivity.access.hashers import hash_temporary
-from objectivity.access.models import Membership, User
+from objectivity.access.models import Assignment, AssignmentKind, Membership, User
 from objectivity.core.actions import action
 from objectivity.core.auditing import Action, changed, event, record, record_many, snapshot
 from objectivity.orgs.models import Region
@@ -161,6 +164,53 @@ def create_school_accounts(*, by, schools) -> list[tuple]:
         )
     record_many(audit)
     return out
+
+
+@action
+def create_assignment(
+    *, by, user: User, role: str, school, starts: datetime.date, ends: datetime.date, assessment=None
+) -> Assignment:
+    """Assign `user`, in `role`, to a school (or to a work at it, given `assessment`) from `starts` to `ends`."""
+    kind = AssignmentKind.SCHOOL if assessment is None else AssignmentKind.WORK
+    assignment = Assignment(
+        user=user, role=role, kind=kind, school=school, assessment=assessment, starts=starts, ends=ends, assigned_by=by
+    )
+    assignment.full_clean(exclude=["user", "assigned_by"])
+    assignment.save()
+    user.forget_assignments()
+    record(by=by, action=Action.CREATE, obj=assignment, after=_assignment_values(assignment))
+    return assignment
+
+
+@action
+def end_assignment(*, by, assignment: Assignment, today: datetime.date | None = None) -> None:
+    """Stop an assignment from `today` (default: the current date) on: its last day becomes yesterday, and one that
+    has not begun by then is withdrawn altogether (deleted)."""
+    today = today or timezone.localdate()
+    if assignment.ends < today:
+        raise ValueError("the assignment is already over")
+    before = _assignment_values(assignment)
+    if assignment.starts >= today:
+        record(by=by, action=Action.DELETE, obj=assignment, before=before, note="withdrawn before it began")
+        assignment.delete()
+    else:
+        assignment.ends = today - datetime.timedelta(days=1)
+        assignment.save(update_fields=["ends"])
+        b, a = changed(before, _assignment_values(assignment))
+        record(by=by, action=Action.UPDATE, obj=assignment, before=b, after=a, note="ended")
+    assignment.user.forget_assignments()
+
+
+def _assignment_values(assignment: Assignment) -> dict:
+    return {
+        "user": assignment.user.username,
+        "role": assignment.role,
+        "kind": assignment.kind,
+        "school": assignment.school.login,
+        "assessment": str(assignment.assessment) if assignment.assessment is not None else None,
+        "starts": str(assignment.starts),
+        "ends": str(assignment.ends),
+    }
 
 
 def _home_scope(user: User):

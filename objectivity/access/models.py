@@ -1,5 +1,7 @@
-"""Users, their role memberships (role × scope) and failed logins for throttling."""
+"""Users, their role memberships (role × scope), their assignments (role × school or work × days) and failed
+logins for throttling."""
 
+import datetime
 import functools
 import operator
 
@@ -7,7 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from objectivity.authz.roles import ROLES, role_label
+from objectivity.authz.roles import ASSIGNABLE_ROLES, ROLES, role_label
 
 LEVEL_CHOICES = [
     ("federal", _("federal")),
@@ -37,6 +39,17 @@ class User(AbstractUser):
 
     def forget_memberships(self) -> None:
         self.__dict__.pop("_memberships_cache", None)
+
+    def assignments_on(self, day: datetime.date) -> list["Assignment"]:
+        """The assignments in force on `day` (kept for the request, per day)."""
+        cache = self.__dict__.setdefault("_assignments_cache", {})
+        if day not in cache:
+            found = self.assignments.filter(starts__lte=day, ends__gte=day).select_related("school", "assessment")
+            cache[day] = list(found)
+        return cache[day]
+
+    def forget_assignments(self) -> None:
+        self.__dict__.pop("_assignments_cache", None)
 
     @property
     def display_name(self) -> str:
@@ -106,3 +119,52 @@ class Membership(models.Model):
         if self.level == "school" and self.school is not None:
             return self.school.municipality.region_id
         return None
+
+
+class AssignmentKind(models.TextChoices):
+    SCHOOL = "school", _("a school")
+    WORK = "work", _("a work at a school")
+
+
+class Assignment(models.Model):
+    """A person assigned, in a role, to a school or to a work at a school, from one day to another: an observer's
+    school on the day of a work, an expert's works. The row gate shows the assigned rows on those days only."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(_("role"), max_length=40, choices=[(code, ROLES[code].label) for code in ASSIGNABLE_ROLES])
+    kind = models.CharField(_("assigned to"), max_length=10, choices=AssignmentKind.choices)
+    school = models.ForeignKey("orgs.School", on_delete=models.CASCADE, related_name="+")
+    assessment = models.ForeignKey(
+        "results.Assessment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    starts = models.DateField(_("from"))
+    ends = models.DateField(_("to"))
+    assigned_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts", "user"]
+        constraints = [
+            # A school assignment names no work; a work assignment names its work (at its school). Otherwise the
+            # gate would read a school assignment with a stray work as one work only, or a work one as the school.
+            models.CheckConstraint(
+                condition=models.Q(kind=AssignmentKind.SCHOOL, assessment__isnull=True)
+                | models.Q(kind=AssignmentKind.WORK, assessment__isnull=False),
+                name="assignment_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends__gte=models.F("starts")), name="assignment_ends_after_starts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{role_label(self.role)} — {self.target_label}, {self.starts:%d.%m.%Y}–{self.ends:%d.%m.%Y}"
+
+    @property
+    def target_label(self) -> str:
+        """What is assigned, in words: the school, or the work at the school."""
+        return str(self.school) if self.assessment is None else f"{self.assessment}, {self.school}"
+
+    def scope_chain(self) -> dict[str, int]:
+        return self.school.scope_chain()
+

@@ -26,7 +26,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.fields["municipality"].queryset = Municipality.objects.visible_to(user)
+            self.fields["municipality"].queryset = Municipality.objects.visible_to(user, VIEW_AUDIT)
 
 
 HIDDEN = _l("(personal data hidden)")
@@ -104,7 +104,7 @@ class AuditListView(TableView):
         return AuditFilterForm(data, user=self.request.user)
 
     def base_queryset(self):
-        return AuditEvent.objects.visible_to(self.request.user)
+        return AuditEvent.objects.visible_to(self.request.user, VIEW_AUDIT)
 
     def apply_filters(self, qs, data):
         if data.get("action"):

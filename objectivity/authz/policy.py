@@ -1,11 +1,13 @@
 """One function answers "may this user do X here?" and says why."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from objectivity.authz.roles import PERMISSION_LABELS, ROLES
+from objectivity.authz.roles import PERMISSION_LABELS, ROLES, role_label
+from objectivity.authz.scope import assignments_granting, reaches
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,10 @@ def _covers(membership, target) -> bool:
     return chain.get(membership.level) == membership.scope_id
 
 
-def decide(user, permission: str, target=None) -> Decision:
+def decide(user, permission: str, target=None, *, on: datetime.date | None = None) -> Decision:
+    """May `user` do `permission` on `target` (None: anywhere)? Memberships first, then the assignments in force on
+    `on` (default: today). An assignment answers only for the rows it reaches, never for "anywhere": it opens no
+    page of a whole region's figures."""
     label = PERMISSION_LABELS.get(permission, permission)
     if not getattr(user, "is_authenticated", False):
         return Decision(False, _("Not logged in"))
@@ -39,12 +44,26 @@ def decide(user, permission: str, target=None) -> Decision:
                 _("Role “%(role)s” in “%(scope)s” grants “%(perm)s”")
                 % {"role": role.label, "scope": membership.scope_label, "perm": label},
             )
+    if target is not None:
+        for assignment in assignments_granting(user, permission, on):
+            if reaches(assignment, target):
+                return Decision(True, _assigned_reason(assignment, label))
     where = str(target) if target is not None else _("any scope")
     return Decision(False, _("No role grants “%(perm)s” for “%(where)s”") % {"perm": label, "where": where})
 
 
-def can(user, permission: str, target=None) -> bool:
-    return decide(user, permission, target).allowed
+def _assigned_reason(assignment, label) -> str:
+    return _("Assignment as “%(role)s” to “%(what)s” from %(starts)s to %(ends)s grants “%(perm)s”") % {
+        "role": role_label(assignment.role),
+        "what": assignment.target_label,
+        "starts": f"{assignment.starts:%d.%m.%Y}",
+        "ends": f"{assignment.ends:%d.%m.%Y}",
+        "perm": label,
+    }
+
+
+def can(user, permission: str, target=None, *, on: datetime.date | None = None) -> bool:
+    return decide(user, permission, target, on=on).allowed
 
 
 def user_regions(user) -> list[int]:
@@ -52,9 +71,9 @@ def user_regions(user) -> list[int]:
     return sorted({m.region_id_of_scope for m in user.active_memberships() if m.region_id_of_scope})
 
 
-def require(user, permission: str, target=None) -> Decision:
+def require(user, permission: str, target=None, *, on: datetime.date | None = None) -> Decision:
     """The decision, or PermissionDenied with its reason."""
-    decision = decide(user, permission, target)
+    decision = decide(user, permission, target, on=on)
     if not decision:
         raise PermissionDenied(decision.reason)
     return decision

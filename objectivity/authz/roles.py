@@ -1,7 +1,10 @@
-"""Roles live in code; who holds which role where lives in the database (Membership).
+"""Roles live in code; who holds which role where (Membership) and who is assigned to what and when (Assignment)
+live in the database.
 
 A permission is a short string; a role is a set of permissions plus the scope levels it may be
-held at and the start page its holder lands on.
+held at and the start page its holder lands on. A role may also be assigned: its holder is then
+given a school, or a work at a school, for a period, and holds the role's `assigned` permissions
+there on those days only.
 """
 
 from collections.abc import Iterable
@@ -50,6 +53,8 @@ _VIEWER = frozenset({VIEW_ORGS})
 _READER = frozenset({VIEW_ORGS, VIEW_RESULTS})
 _COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS, VIEW_FINDINGS})
 _ANALYST = _COORDINATOR | {IMPORT_RESULTS, EDIT_SCHEDULE, RUN_DETECTION}
+# What an observer or an expert holds on the school or work assigned to them, on the assigned days.
+_ON_ASSIGNMENT = frozenset({VIEW_ORGS, VIEW_RESULTS})
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Role:
     levels: tuple[str, ...]
     permissions: frozenset[str]
     start_page: str  # federal, region, municipality, school, observer, expert
+    assigned: frozenset[str] = frozenset()  # held on what is assigned to the holder; empty: never assigned
 
 
 ROLES: dict[str, Role] = {
@@ -96,6 +102,7 @@ ROLES: dict[str, Role] = {
             ("region", "municipality", "school"),
             _VIEWER,
             "observer",
+            _ON_ASSIGNMENT,
         ),
         Role(
             "independent_observer",
@@ -103,13 +110,30 @@ ROLES: dict[str, Role] = {
             ("region", "municipality"),
             _VIEWER,
             "observer",
+            _ON_ASSIGNMENT,
         ),
-        Role("expert", _("Expert"), ("region", "municipality"), _VIEWER, "expert"),
+        Role("expert", _("Expert"), ("region", "municipality"), _VIEWER, "expert", _ON_ASSIGNMENT),
     )
 }
 
+ASSIGNABLE_ROLES = tuple(code for code, role in ROLES.items() if role.assigned)
+# Permissions some assignment may grant: the gate asks the database for assignments only for these.
+ASSIGNABLE_PERMISSIONS = frozenset().union(*(role.assigned for role in ROLES.values()))
+
 # Which start page wins when a user holds several roles: the widest view first.
 START_PAGE_PRIORITY = ("region", "municipality", "school", "observer", "expert")
+
+
+def grants(role_code: str, permission: str) -> bool:
+    """Does a membership in this role grant `permission` over its scope?"""
+    role = ROLES.get(role_code)
+    return role is not None and permission in role.permissions
+
+
+def grants_on_assignment(role_code: str, permission: str) -> bool:
+    """Does an assignment in this role grant `permission` on what is assigned?"""
+    role = ROLES.get(role_code)
+    return role is not None and permission in role.assigned
 
 
 def role_label(code: str) -> str:

@@ -14,7 +14,9 @@ from objectivity.core.tables import Column, TableView, pk_link
 
 
 def visible_jobs(user):
-    jobs = Job.objects.visible_to(user) if can(user, VIEW_ALL_JOBS) else Job.objects.filter(created_by=user)
+    jobs = (
+        Job.objects.visible_to(user, VIEW_ALL_JOBS) if can(user, VIEW_ALL_JOBS) else Job.objects.filter(created_by=user)
+    )
     return jobs.select_related("created_by")
 
 

@@ -119,7 +119,13 @@ class Finding(models.Model):
     layers_seen = models.PositiveSmallIntegerField(_("layers with signs"), default=0)  # counted from details
     details = models.JSONField(default=dict)  # the numbers behind the markers, for the school page
 
-    scope_paths = ScopePaths(region="run__region", municipality="school__municipality", school="school")
+    scope_paths = ScopePaths(
+        region="run__region",
+        municipality="school__municipality",
+        school="school",
+        assigned_school="school",
+        assigned_work="assessment",
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

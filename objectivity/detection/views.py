@@ -54,7 +54,7 @@ class RunListView(TableView):
     ]
 
     def base_queryset(self):
-        return DetectionRun.objects.visible_to(self.request.user).select_related("thresholds")
+        return DetectionRun.objects.visible_to(self.request.user, VIEW_FINDINGS).select_related("thresholds")
 
     def extra_context(self):
         return {"can_run": decide(self.request.user, RUN_DETECTION).allowed}
@@ -82,13 +82,15 @@ def run_start(request):
 
 
 def _visible_run(request, pk) -> DetectionRun:
-    run = get_object_or_404(DetectionRun.objects.visible_to(request.user).select_related("thresholds", "region"), pk=pk)
+    run = get_object_or_404(
+        DetectionRun.objects.visible_to(request.user, VIEW_FINDINGS).select_related("thresholds", "region"), pk=pk
+    )
     require(request.user, VIEW_FINDINGS)
     return run
 
 
 def _findings(request, run: DetectionRun):
-    return Finding.objects.visible_to(request.user).filter(run=run)
+    return Finding.objects.visible_to(request.user, VIEW_FINDINGS).filter(run=run)
 
 
 @require_safe
@@ -197,7 +199,7 @@ class WorkFindingsView(TableView):
 
     def filter_form_class(self, data):
         form = FindingFilterForm(data)
-        form.fields["municipality"].queryset = Municipality.objects.visible_to(self.request.user).filter(
+        form.fields["municipality"].queryset = Municipality.objects.visible_to(self.request.user, VIEW_FINDINGS).filter(
             region=self.run.region
         )
         return form
@@ -224,7 +226,9 @@ class WorkFindingsView(TableView):
 @login_required
 def school_findings(request, pk, school):
     run = _visible_run(request, pk)
-    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality"), pk=school)
+    school = get_object_or_404(
+        School.objects.visible_to(request.user, VIEW_FINDINGS).select_related("municipality"), pk=school
+    )
     findings = _findings(request, run).filter(school=school).select_related("assessment")
     findings = list(
         findings.prefetch_related("assessment__references").order_by("assessment__subject", "assessment__grade")

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 
 from objectivity.authz.policy import can
-from objectivity.authz.roles import IMPORT_REGISTRY, ROLES, START_PAGE_PRIORITY
+from objectivity.authz.roles import IMPORT_REGISTRY, ROLES, START_PAGE_PRIORITY, VIEW_ORGS
 from objectivity.core.models import Job
 from objectivity.orgs.models import Body, Municipality, School
 
@@ -14,9 +14,9 @@ def start_page_kind(user) -> str:
 
 
 def region_summary(user) -> dict:
-    schools = School.objects.visible_to(user)
+    schools = School.objects.visible_to(user, VIEW_ORGS)
     municipalities = (
-        Municipality.objects.visible_to(user)
+        Municipality.objects.visible_to(user, VIEW_ORGS)
         .annotate(
             n=Count("schools"),
             small=Count("schools", filter=Q(schools__is_small=True)),
@@ -27,10 +27,10 @@ def region_summary(user) -> dict:
     return {
         "school_count": schools.count(),
         "municipalities": municipalities,
-        "bodies": Body.objects.visible_to(user).filter(municipality__isnull=True),
+        "bodies": Body.objects.visible_to(user, VIEW_ORGS).filter(municipality__isnull=True),
         "by_type": schools.values("school_type").annotate(n=Count("pk")).order_by("-n"),
         "max_in_municipality": max((m.n for m in municipalities), default=0),
-        "jobs": Job.objects.visible_to(user)[:5],
+        "jobs": Job.objects.visible_to(user, VIEW_ORGS)[:5],  # the region's recent work; opening one asks more
         "can_import": can(user, IMPORT_REGISTRY),
     }
 

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from objectivity.authz.roles import VIEW_ORGS
 from objectivity.orgs.models import (
     MUNICIPAL_LEVEL_BODIES,
     REGION_LEVEL_BODIES,
@@ -28,7 +29,9 @@ class SchoolFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.fields["municipality"].queryset = Municipality.objects.visible_to(user).select_related("region")
+            self.fields["municipality"].queryset = Municipality.objects.visible_to(user, VIEW_ORGS).select_related(
+                "region"
+            )
 
 
 class RegistryUploadForm(forms.Form):

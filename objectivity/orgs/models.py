@@ -107,7 +107,9 @@ class School(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope_paths = ScopePaths(region="municipality__region", municipality="municipality", school="pk")
+    scope_paths = ScopePaths(
+        region="municipality__region", municipality="municipality", school="pk", assigned_school="pk"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -60,7 +60,7 @@ class SchoolListView(TableView):
         return SchoolFilterForm(data, user=self.request.user)
 
     def base_queryset(self):
-        return School.objects.visible_to(self.request.user).select_related("municipality")
+        return School.objects.visible_to(self.request.user, VIEW_ORGS).select_related("municipality")
 
     def apply_filters(self, qs, data):
         if data.get("municipality"):
@@ -95,7 +95,7 @@ class MunicipalityListView(TableView):
 
     def base_queryset(self):
         return (
-            Municipality.objects.visible_to(self.request.user)
+            Municipality.objects.visible_to(self.request.user, VIEW_ORGS)
             .select_related("region")
             .annotate(school_count=Count("schools"))
         )
@@ -122,7 +122,7 @@ class BodyListView(TableView):
     template_name = "orgs/body_list.html"
 
     def base_queryset(self):
-        return Body.objects.visible_to(self.request.user).select_related("region", "municipality")
+        return Body.objects.visible_to(self.request.user, VIEW_ORGS).select_related("region", "municipality")
 
     def extra_context(self):
         return {"can_edit": bool(decide(self.request.user, EDIT_ORGS))}
@@ -131,7 +131,9 @@ class BodyListView(TableView):
 @require_safe
 @login_required
 def school_detail(request, pk: int):
-    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
+    school = get_object_or_404(
+        School.objects.visible_to(request.user, VIEW_ORGS).select_related("municipality__region"), pk=pk
+    )
     grades = sorted(((int(g), n) for g, n in school.pupils_by_grade.items()))
     return render(
         request,
@@ -164,7 +166,7 @@ def registry_import(request):
                 request.session[REGISTRY_UPLOAD] = {"path": str(path), "name": upload.name, "region_id": region.pk}
                 return redirect("registry-columns")
             return redirect("job-detail", pk=_start_registry_import(request, region, path, upload.name).pk)
-    recent = Job.objects.visible_to(request.user).filter(kind=REGISTRY_IMPORT)[:10]
+    recent = Job.objects.visible_to(request.user, IMPORT_REGISTRY).filter(kind=REGISTRY_IMPORT)[:10]
     return render(request, "orgs/registry_import.html", {"form": form, "region": region, "recent": recent})
 
 
@@ -217,7 +219,7 @@ def _sample(table, index: int, n: int = 2) -> str:
 @require_safe
 @login_required
 def registry_problems(request, pk):
-    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk, kind=REGISTRY_IMPORT)
+    job = get_object_or_404(Job.objects.visible_to(request.user, IMPORT_REGISTRY), pk=pk, kind=REGISTRY_IMPORT)
     if not decide(request.user, IMPORT_REGISTRY, job.region):
         raise PermissionDenied
     problems = (job.result or {}).get("problems", [])
@@ -251,7 +253,9 @@ def registry_template(request):
 
 @login_required
 def school_edit(request, pk: int):
-    school = get_object_or_404(School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk)
+    school = get_object_or_404(
+        School.objects.visible_to(request.user, VIEW_ORGS).select_related("municipality__region"), pk=pk
+    )
     decision = decide(request.user, EDIT_ORGS, school)
     if not decision:
         raise PermissionDenied(decision.reason)
@@ -285,4 +289,4 @@ def body_create(request):
 
 @login_required
 def body_edit(request, pk: int):
-    return _body_form_page(request, get_object_or_404(Body.objects.visible_to(request.user), pk=pk))
+    return _body_form_page(request, get_object_or_404(Body.objects.visible_to(request.user, VIEW_ORGS), pk=pk))

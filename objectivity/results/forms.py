@@ -280,7 +280,7 @@ class ScheduleEntryForm(forms.Form):
         from objectivity.authz.policy import can
         from objectivity.authz.roles import EDIT_SCHEDULE
 
-        visible = School.objects.visible_to(user).select_related("municipality")
+        visible = School.objects.visible_to(user, EDIT_SCHEDULE).select_related("municipality")
         allowed = [s.pk for s in visible if can(user, EDIT_SCHEDULE, s)]
         self.fields["school"].queryset = visible.filter(pk__in=allowed)
 

@@ -142,7 +142,11 @@ class ScheduleEntry(models.Model):
     date = models.DateField(_("date"))
 
     scope_paths = ScopePaths(
-        region="school__municipality__region", municipality="school__municipality", school="school"
+        region="school__municipality__region",
+        municipality="school__municipality",
+        school="school",
+        assigned_school="school",
+        assigned_work="assessment",
     )
     objects = ScopedQuerySet.as_manager()
 
@@ -166,7 +170,11 @@ class ControlSample(models.Model):
     school = models.ForeignKey("orgs.School", on_delete=models.CASCADE, related_name="control_samples")
 
     scope_paths = ScopePaths(
-        region="school__municipality__region", municipality="school__municipality", school="school"
+        region="school__municipality__region",
+        municipality="school__municipality",
+        school="school",
+        assigned_school="school",
+        assigned_work="assessment",
     )
     objects = ScopedQuerySet.as_manager()
 
@@ -221,7 +229,10 @@ class ResultImport(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     keep_files_until = models.DateField(_("files kept until"), null=True, blank=True)
 
-    scope_paths = ScopePaths(region="region", municipality=None, school=None)
+    # An assignment reaches a school's own file of its work; a regional file holds every school and stays closed.
+    scope_paths = ScopePaths(
+        region="region", municipality=None, school=None, assigned_school="school", assigned_work="assessment"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

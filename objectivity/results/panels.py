@@ -10,7 +10,7 @@ def region_start_panel(request, _obj=None) -> dict | None:
     user = request.user
     if not can(user, VIEW_RESULTS):
         return None
-    in_use = ResultImport.objects.visible_to(user).filter(status=ImportStatus.ACTIVE)
+    in_use = ResultImport.objects.visible_to(user, VIEW_RESULTS).filter(status=ImportStatus.ACTIVE)
     return {
         "works_with_results": in_use.values("assessment").distinct().count(),
         "recent_imports": in_use.select_related("assessment")[:6],

@@ -139,12 +139,14 @@ class ImportListView(TableView):
     ]
 
     def base_queryset(self):
-        return ResultImport.objects.visible_to(self.request.user).select_related("assessment", "created_by")
+        return ResultImport.objects.visible_to(self.request.user, VIEW_RESULTS).select_related(
+            "assessment", "created_by"
+        )
 
 
 def _visible_import(request, pk) -> ResultImport:
     found = get_object_or_404(
-        ResultImport.objects.visible_to(request.user).select_related("assessment", "region"), pk=pk
+        ResultImport.objects.visible_to(request.user, VIEW_RESULTS).select_related("assessment", "region"), pk=pk
     )
     require(request.user, VIEW_RESULTS, found)
     return found
@@ -371,7 +373,7 @@ def work_detail(request, pk):
         "reference": reference,
         "view": view,
         "selection": selection,
-        "municipalities": Municipality.objects.visible_to(request.user).filter(region=region),
+        "municipalities": Municipality.objects.visible_to(request.user, VIEW_RESULTS).filter(region=region),
         "schools": _schools_for(request.user, selection["municipality"]),
         "classes": _classes(rows, selection["school"]),
         "charts": _charts(view) if view else {},
@@ -383,21 +385,21 @@ def work_detail(request, pk):
 
 def _selection(request, region: Region) -> dict:
     municipality = school = None
-    visible_schools = School.objects.visible_to(request.user).filter(municipality__region=region)
+    visible_schools = School.objects.visible_to(request.user, VIEW_RESULTS).filter(municipality__region=region)
     school_id, municipality_id = query_id(request, "school"), query_id(request, "municipality")
     if school_id:
         school = get_object_or_404(visible_schools.select_related("municipality"), pk=school_id)
         municipality = school.municipality
     elif municipality_id:
         municipality = get_object_or_404(
-            Municipality.objects.visible_to(request.user), pk=municipality_id, region=region
+            Municipality.objects.visible_to(request.user, VIEW_RESULTS), pk=municipality_id, region=region
         )
     elif not decide(request.user, VIEW_RESULTS, region):  # below regional scope: start at one's own unit
         school = visible_schools.select_related("municipality").first() if visible_schools.count() == 1 else None
         municipality = (
             school.municipality
             if school
-            else Municipality.objects.visible_to(request.user).filter(region=region).first()
+            else Municipality.objects.visible_to(request.user, VIEW_RESULTS).filter(region=region).first()
         )
     return {
         "municipality": municipality,
@@ -409,7 +411,7 @@ def _selection(request, region: Region) -> dict:
 def _schools_for(user, municipality):
     if municipality is None:
         return School.objects.none()
-    return School.objects.visible_to(user).filter(municipality=municipality).order_by("short_name")
+    return School.objects.visible_to(user, VIEW_RESULTS).filter(municipality=municipality).order_by("short_name")
 
 
 def _classes(rows, school) -> list[str]:

@@ -41,7 +41,7 @@ class ScheduleListView(TableView):
     ]
 
     def base_queryset(self):
-        return ScheduleEntry.objects.visible_to(self.request.user).select_related("school", "assessment")
+        return ScheduleEntry.objects.visible_to(self.request.user, VIEW_RESULTS).select_related("school", "assessment")
 
     def extra_context(self):
         user = self.request.user
@@ -69,7 +69,7 @@ def schedule_add(request):
 
 @login_required
 def schedule_delete(request, pk):
-    entry = get_object_or_404(ScheduleEntry.objects.visible_to(request.user), pk=pk)
+    entry = get_object_or_404(ScheduleEntry.objects.visible_to(request.user, VIEW_RESULTS), pk=pk)
     decision = decide(request.user, EDIT_SCHEDULE, entry)
     if not decision or request.method != "POST":
         raise PermissionDenied(decision.reason)
@@ -150,7 +150,9 @@ class ControlSampleView(TableView):
     ]
 
     def base_queryset(self):
-        return ControlSample.objects.visible_to(self.request.user).select_related("assessment", "school__municipality")
+        return ControlSample.objects.visible_to(self.request.user, VIEW_RESULTS).select_related(
+            "assessment", "school__municipality"
+        )
 
     def extra_context(self):
         return {"can_import": decide(self.request.user, IMPORT_RESULTS).allowed}

@@ -2,12 +2,12 @@
 
 from objectivity.audit.models import AuditEvent
 from objectivity.authz.policy import decide
-from objectivity.authz.roles import IMPORT_REGISTRY, VIEW_ORGS, VIEW_PEOPLE
+from objectivity.authz.roles import IMPORT_REGISTRY, VIEW_AUDIT, VIEW_ORGS, VIEW_PEOPLE
 from objectivity.orgs.models import Municipality, Region, School
 
 
 def logins(user):
-    return set(School.objects.visible_to(user).values_list("login", flat=True))
+    return set(School.objects.visible_to(user, VIEW_ORGS).values_list("login", flat=True))
 
 
 def test_scope_is_inherited_downward(world):
@@ -21,17 +21,17 @@ def test_scope_is_inherited_downward(world):
 
 def test_upward_objects_of_a_school_user(world):
     user = world.users["school_admin"]
-    assert list(Municipality.objects.visible_to(user)) == [world.municipality]
-    assert list(Region.objects.visible_to(user)) == [world.region]
+    assert list(Municipality.objects.visible_to(user, VIEW_ORGS)) == [world.municipality]
+    assert list(Region.objects.visible_to(user, VIEW_ORGS)) == [world.region]
 
 
 def test_anonymous_and_disabled_users_see_nothing(world, django_user_model):
     from django.contrib.auth.models import AnonymousUser
 
-    assert not School.objects.visible_to(AnonymousUser()).exists()
+    assert not School.objects.visible_to(AnonymousUser(), VIEW_ORGS).exists()
     user = world.users["region_analyst"]
     user.is_active = False
-    assert not School.objects.visible_to(user).exists()
+    assert not School.objects.visible_to(user, VIEW_ORGS).exists()
 
 
 def test_several_roles_add_up_without_duplicates(world):
@@ -40,8 +40,11 @@ def test_several_roles_add_up_without_duplicates(world):
     user = world.users["school_admin"]
     MembershipFactory(user=user, role="expert", level="municipality", municipality=world.other_municipality)
     user.forget_memberships()
-    assert sorted(School.objects.visible_to(user).values_list("login", flat=True)) == ["sch220001", "sch220002"]
-    assert Region.objects.visible_to(user).count() == 1
+    assert sorted(School.objects.visible_to(user, VIEW_ORGS).values_list("login", flat=True)) == [
+        "sch220001",
+        "sch220002",
+    ]
+    assert Region.objects.visible_to(user, VIEW_ORGS).count() == 1
 
 
 def test_decision_says_why(world):
@@ -58,8 +61,11 @@ def test_decision_says_why(world):
 def test_audit_rows_follow_the_same_gate(world):
     AuditEvent.objects.create(action="update", region=world.region, municipality=world.other_municipality)
     AuditEvent.objects.create(action="update", region=world.foreign_region)
-    assert AuditEvent.objects.visible_to(world.users["region_admin"]).count() == 1
-    assert AuditEvent.objects.visible_to(world.users["municipal_coordinator"]).count() == 0
+    assert AuditEvent.objects.visible_to(world.users["region_admin"], VIEW_AUDIT).count() == 1
+    coordinator = world.users["municipal_coordinator"]
+    assert AuditEvent.objects.visible_to(coordinator, VIEW_AUDIT).count() == 0  # the role lacks the permission
+    # and the scope alone keeps the other municipality's row out, for a permission the role holds
+    assert AuditEvent.objects.visible_to(coordinator, VIEW_ORGS).count() == 0
 
 
 def test_a_membership_without_its_scope_object_cannot_exist_nor_see_rows(world):
@@ -82,5 +88,7 @@ def test_a_membership_without_its_scope_object_cannot_exist_nor_see_rows(world):
     ]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Membership.objects.create(user=user, role="expert", level=level, **scope)
-    user._memberships_cache = [Membership(user=user, role="expert", level="school", school=None)]
-    assert not AuditEvent.objects.visible_to(user).exists() and not School.objects.visible_to(user).exists()
+    # A role that grants both permissions: only the missing school keeps the rows out.
+    user._memberships_cache = [Membership(user=user, role="region_admin", level="school", school=None)]
+    assert not AuditEvent.objects.visible_to(user, VIEW_AUDIT).exists()
+    assert not School.objects.visible_to(user, VIEW_ORGS).exists()

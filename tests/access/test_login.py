@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from objectivity.access.actions import reset_password
 from objectivity.audit.models import AuditEvent
+from objectivity.authz.roles import VIEW_AUDIT
 from tests.conftest import PASSWORD
 from tests.factories import AccessAttemptFactory
 
@@ -115,7 +116,7 @@ def test_client_address_comes_from_the_proxy_header(world, client):
 def test_views_of_people_are_filed_in_the_viewers_region(world, client):
     client.force_login(world.users["region_analyst"])
     client.get(reverse("user-list"), REMOTE_ADDR="192.0.2.7")
-    visible = AuditEvent.objects.visible_to(world.users["region_admin"]).filter(action="view_personal")
+    visible = AuditEvent.objects.visible_to(world.users["region_admin"], VIEW_AUDIT).filter(action="view_personal")
     assert visible.count() == 1 and visible.get().ip == "192.0.2.7"
 
 

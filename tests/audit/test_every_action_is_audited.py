@@ -6,6 +6,7 @@ import pytest
 
 from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
+from objectivity.authz.roles import VIEW_AUDIT
 from objectivity.core.actions import REGISTRY
 from objectivity.core.tabular import RawTable
 from objectivity.detection.actions import save_thresholds, stored_settings
@@ -31,6 +32,10 @@ def _call(name, world):
         "reset_password": lambda: access_actions.reset_password(by=admin, user=expert),
         "change_own_password": lambda: access_actions.change_own_password(by=expert, new_password="a-new-long-pass"),
         "create_school_accounts": lambda: access_actions.create_school_accounts(by=admin, schools=[world.other_school]),
+        "create_assignment": lambda: _assignment(world),
+        "end_assignment": lambda: access_actions.end_assignment(
+            by=admin, assignment=_assignment(world), today=datetime.date(2025, 4, 16)
+        ),
         "update_school": lambda: orgs_actions.update_school(by=admin, school=world.school, is_small=True),
         "create_region": lambda: access_actions.create_region(
             by=admin, code="23", name="Краснодарский край", admin="kuban-admin", password="Ясный-пароль-2026"
@@ -88,6 +93,18 @@ def _call(name, world):
     return calls[name.rsplit(".", 1)[1]]
 
 
+def _assignment(world):
+    return access_actions.create_assignment(
+        by=world.users["region_admin"],
+        user=world.users["expert"],
+        role="expert",
+        school=world.school,
+        assessment=Assessment.objects.first(),
+        starts=datetime.date(2025, 4, 15),
+        ends=datetime.date(2025, 4, 18),
+    )
+
+
 def _schedule_entry(world):
     return ScheduleEntry(
         school=world.school, assessment=Assessment.objects.first(), class_label="4А", date=datetime.date(2025, 4, 15)
@@ -133,6 +150,6 @@ def test_logins_are_visible_to_the_regional_administrator(world, client):
 
     client.post(reverse("login"), {"username": "mun", "password": "wrong"})
     client.post(reverse("login"), {"username": "sch220001", "password": "correct-horse-battery"})
-    visible = AuditEvent.objects.visible_to(world.users["region_admin"])
+    visible = AuditEvent.objects.visible_to(world.users["region_admin"], VIEW_AUDIT)
     assert set(visible.values_list("action", flat=True)) >= {"login_failed", "login"}
-    assert not AuditEvent.objects.visible_to(world.users["outsider"]).filter(action="login").exists()
+    assert not AuditEvent.objects.visible_to(world.users["outsider"], VIEW_AUDIT).filter(action="login").exists()

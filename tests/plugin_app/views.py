@@ -11,17 +11,17 @@ from tests.plugin_app.models import Note
 @login_required
 def note_list(request):
     require(request.user, VIEW_NOTES)
-    notes = Note.objects.visible_to(request.user).select_related("school").order_by("pk")
+    notes = Note.objects.visible_to(request.user, VIEW_NOTES).select_related("school").order_by("pk")
     return render(request, "plugin_app/note_list.html", {"notes": notes})
 
 
 def region_panel(request, _obj=None) -> dict | None:
     if not can(request.user, VIEW_NOTES):
         return None
-    return {"count": Note.objects.visible_to(request.user).count()}
+    return {"count": Note.objects.visible_to(request.user, VIEW_NOTES).count()}
 
 
 def notes_panel(request, school) -> dict | None:
     if not decide(request.user, VIEW_NOTES, school):
         return None
-    return {"notes": Note.objects.visible_to(request.user).filter(school=school)}
+    return {"notes": Note.objects.visible_to(request.user, VIEW_NOTES).filter(school=school)}
