@@ -6,7 +6,6 @@ import string
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
-
 from django.utils import timezone
 
 from objectivity.access.hashers import hash_temporary

@@ -167,4 +167,3 @@ class Assignment(models.Model):
 
     def scope_chain(self) -> dict[str, int]:
         return self.school.scope_chain()
-
