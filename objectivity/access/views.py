@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -115,6 +116,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "access/password_reset_confirm.html"
     success_url = reverse_lazy("login")
 
+    @transaction.atomic  # the new password, its audit row and the end of «must change» together
     def form_valid(self, form):
         response = super().form_valid(form)
         record(

@@ -90,6 +90,33 @@ def test_password_reset_by_email(world, client):
     assert world.users["expert"].check_password(new)
 
 
+def test_the_reset_link_records_the_new_password_in_its_transaction(world, client, monkeypatch):
+    """The password, the end of «must change» and the audit row go together: a failing audit write keeps the
+    old password."""
+    expert = world.users["expert"]
+    expert.must_change_password = True
+    expert.save(update_fields=["must_change_password"])
+    client.post(reverse("password-reset"), {"email": "expert@example.invalid"})
+    link = re.search(r"https?://[^/]+(/password/reset/[^\s]+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "Новый-надёжный-пароль"
+
+    def audit_fails(**kwargs):
+        raise RuntimeError("the audit log is not reachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("objectivity.access.views.record", audit_fails)
+        with pytest.raises(RuntimeError):
+            client.post(form_url, {"new_password1": new, "new_password2": new})
+    expert.refresh_from_db()
+    assert expert.check_password(PASSWORD) and expert.must_change_password
+    client.post(form_url, {"new_password1": new, "new_password2": new})
+    expert.refresh_from_db()
+    assert expert.check_password(new) and not expert.must_change_password
+    event = AuditEvent.objects.get(action="password", object_id=str(expert.pk))
+    assert event.after == {"must_change_password": False} and event.note == "reset by e-mail link"
+
+
 def test_logout_is_post_only_and_audited(world, client):
     client.force_login(world.users["expert"])
     assert client.get(reverse("logout")).status_code == 405
