@@ -10,7 +10,6 @@ from django.urls import reverse
 from objectivity.audit.models import AuditEvent
 from objectivity.core import jobs
 from objectivity.core.auditing import personal_keys
-from tests.conftest import PASSWORD
 from tests.plugin_app.actions import add_note
 from tests.plugin_app.jobs import COUNT_NOTES
 from tests.plugin_app.models import Note
@@ -27,7 +26,7 @@ def notes(world):
 
 
 def _client(client, world, role):
-    client.login(username=world.users[role].username, password=PASSWORD)
+    client.force_login(world.users[role])
     return client
 
 
