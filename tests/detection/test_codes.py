@@ -103,3 +103,15 @@ def test_the_migration_turns_words_into_codes_and_keeps_old_reasons_as_they_read
     assert (high.risk, low.risk) == ("high", "low") and (high.risk_text, low.risk_text) == ("высокий", "низкий")
     assert high.reasons == [] and high.reasons_text == text and low.reasons_text == ""
     assert DetectionRun.objects.get(pk=run.pk).method_version == ""  # made before versions were recorded
+    # Back again: codes become words, and reasons stored as codes become their text.
+    Finding.objects.filter(pk=low.pk).update(
+        reasons=[{"code": "fioco_cohort", "direction": "rise", "year": 2025, "k": 0.5, "bound": 0.7}]
+    )
+    MigrationExecutor(connection).migrate([("detection", "0002_evidence_figures_and_list_speed")])
+    back = MigrationExecutor(connection).loader.project_state([("detection", "0002_evidence_figures_and_list_speed")])
+    rows = dict(back.apps.get_model("detection", "Finding").objects.values_list("risk", "reasons"))
+    assert rows == {
+        "высокий": text,
+        "низкий": "резкое возрастание: K = S(4 класс, 2024) / S(5 класс, 2025) = 0,5, граница 0,7",
+    }
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -1,35 +1,9 @@
-"""Findings store codes and numbers (ADR 0014): the risk becomes a code, the reasons a list of items; the words of
-earlier runs stay as legacy text, shown as they are. Runs record their method version and every parameter."""
+"""Findings store codes and numbers (ADR 0014), the schema: the reasons of earlier runs become legacy text (shown as
+they are), a JSON list takes their place, the risk gets its code choices, runs record their method version and
+every parameter. The data follows in 0004 (PostgreSQL cannot alter a table with pending updates in one
+transaction)."""
 
 from django.db import migrations, models
-
-RISK_CODES = {"высокий": "high", "средний": "medium", "низкий": "low"}
-BATCH = 2000
-
-
-def risk_words_to_codes(apps, schema_editor):
-    """The risk of earlier findings as codes; their reasons (Russian sentences joined by «; », which the layers'
-    own texts contain too, so they cannot be split back into items) were kept by the rename as legacy text."""
-    Finding = apps.get_model("detection", "Finding")
-    for word, code in RISK_CODES.items():
-        Finding.objects.filter(risk=word).update(risk=code)
-
-
-def codes_to_risk_words(apps, schema_editor):
-    """Back to words: the risk, and the reasons of findings stored as codes rendered into the text field."""
-    from objectivity.analysis.wording import reasons_text
-
-    Finding = apps.get_model("detection", "Finding")
-    for word, code in RISK_CODES.items():
-        Finding.objects.filter(risk=code).update(risk=word)
-    batch = []
-    for finding in Finding.objects.filter(legacy_reasons="").only("pk", "reasons").iterator(chunk_size=BATCH):
-        finding.legacy_reasons = reasons_text(finding.reasons)
-        batch.append(finding)
-        if len(batch) == BATCH:
-            Finding.objects.bulk_update(batch, ["legacy_reasons"])
-            batch = []
-    Finding.objects.bulk_update(batch, ["legacy_reasons"])
 
 
 class Migration(migrations.Migration):
@@ -69,5 +43,4 @@ class Migration(migrations.Migration):
             name="parameters",
             field=models.JSONField(default=dict),
         ),
-        migrations.RunPython(risk_words_to_codes, codes_to_risk_words),
     ]
