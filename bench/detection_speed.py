@@ -59,13 +59,13 @@ def make_region(pupils: int, cache: Path) -> list[Path]:
 def analyze(paths: list[Path], out: Path):
     """What `objectivity analyze FILES --out DIR` does, in process."""
     from objectivity.analysis.layout import TestName
+    from objectivity.analysis.parameters import PUBLISHED
     from objectivity.detection.files import read_files
     from objectivity.detection.pipeline import analyse, write_findings_csv
     from objectivity.detection.report import render_report
-    from objectivity.detection.thresholds import defaults, params_of
 
     found = read_files(paths, hint=TestName(), reference=paths[0].parent / "reference.yaml")
-    findings = analyse(found.frames, found.max_totals, params_of(defaults()), found.infos)
+    findings = analyse(found.frames, found.max_totals, PUBLISHED, found.infos)
     write_findings_csv(findings, out / "findings.csv")
     (out / "report.html").write_text(render_report(findings, works=found.works, notes=found.notes), encoding="utf-8")
     return sum(f.height for f in found.frames), findings

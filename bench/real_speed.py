@@ -33,17 +33,17 @@ NAMES = [
 def analyze(paths: list[Path], out: Path, timings: dict[str, float]):
     """What `objectivity analyze FILES --out DIR` does, in process, with each layer timed."""
     from objectivity.analysis.layout import TestName
+    from objectivity.analysis.parameters import PUBLISHED
     from objectivity.detection import pipeline
     from objectivity.detection.files import read_files
     from objectivity.detection.pipeline import analyse, write_findings_csv
     from objectivity.detection.report import render_report
-    from objectivity.detection.thresholds import defaults, params_of
 
     found = read_files(paths, hint=TestName(), reference=None)
     original = pipeline.available
     pipeline.available = lambda: {name: _timed(name, layer, timings) for name, layer in original().items()}
     try:
-        findings = analyse(found.frames, found.max_totals, params_of(defaults()), found.infos)
+        findings = analyse(found.frames, found.max_totals, PUBLISHED, found.infos)
     finally:
         pipeline.available = original
     write_findings_csv(findings, out / "findings.csv")

@@ -19,15 +19,18 @@
    and the density of combined p-values by a monotone decreasing (Grenander) estimate; the probability
    that a school × test is manipulated is 1 − lfdr(p) = 1 − π0 / f(p) (Efron 2004, local FDR).
    A 90% interval comes from a bootstrap over school × tests.
-3. Flags control the FDR of the flagged list (Benjamini & Hochberg 1995, q = 0.05) and need either
-   ≥ 2 layers that signal, or one layer with p < `extreme` that persists over years (the same layer
-   signalled for the same school and subject in another year: column `persistent_<layer>`; without
-   such columns a single extreme layer is enough). A layer signals when p < 0.05 and its statistic shows
-   an excess (stat_<layer> > 0, when the column is there): randomised p-values are uniform under the null
-   even where the statistic sits at its floor (no identical vectors at all), and such a p is no sign.
+3. Flags control the FDR of the flagged list (Benjamini & Hochberg 1995, `Rules.q`, 0.05) and need either
+   ≥ `Rules.min_agreeing` (2) layers that signal, or one layer with p < `Rules.extreme` (0.001) that persists
+   over years (the same layer signalled for the same school and subject in another year: column
+   `persistent_<layer>`; without such columns a single extreme layer is enough). A layer signals when
+   p < `Rules.signal_below` (0.05) and its statistic shows an excess (stat_<layer> > 0, when the column is
+   there): randomised p-values are uniform under the null even where the statistic sits at its floor (no
+   identical vectors at all), and such a p is no sign. The rules are defined once, with their sources, in
+   objectivity.analysis.parameters.Rules; a run records them.
 
 Output columns of `combine`: every input column, plus p_combined, layers_agreeing, probability,
-probability_low, probability_high, flagged (0/1), risk («низкий» / «средний» / «высокий»).
+probability_low, probability_high, flagged (0/1), risk (a code: "low" / "medium" / "high"; words in
+objectivity.analysis.wording).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 from scipy import optimize, stats
+
+from objectivity.analysis import wording
+from objectivity.analysis.parameters import RULES, Rules
 
 Array = np.ndarray
 LANDAU_SHIFT = 0.874  # Wilson (2019): the location of 1/HMP of L independent uniforms is log L + 0.874
@@ -211,7 +217,7 @@ def bootstrap_interval(p: Array, *, seed: int, rounds: int = 100, level: float =
     return low, high
 
 
-SIGNAL_BELOW = 0.05
+SIGNAL_BELOW = RULES.signal_below
 
 
 def signals(p: float | None, stat: float | None) -> bool:
@@ -226,7 +232,7 @@ def signal_expr(name: str, columns: Sequence[str]) -> pl.Expr:
     return below & (pl.col(stat).fill_nan(None).fill_null(1.0) > 0) if stat in columns else below
 
 
-def benjamini_hochberg(p: Array, q: float = 0.05) -> Array:
+def benjamini_hochberg(p: Array, q: float = RULES.q) -> Array:
     """Boolean array: rejected at FDR q by Benjamini-Hochberg (SciPy's adjusted p-values); NaN never rejected."""
     valid = ~np.isnan(p)
     rejected = np.zeros(p.size, dtype=bool)
@@ -240,12 +246,11 @@ def combine(
     layers: Sequence[str],
     *,
     seed: int = 0,
-    q: float = 0.05,
-    extreme: float = 0.001,
-    risk_medium: float = 0.1,
+    rules: Rules = RULES,
     weights: Mapping[str, float] | None = None,
 ) -> pl.DataFrame:
-    """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring).
+    """Add the combined evidence to a frame with one p_<layer> column per layer (see module docstring), flagged
+    by `rules` (objectivity.analysis.parameters.Rules; the signal level of a layer is always Rules.signal_below).
 
     `weights`: relative weight of each layer in the HMP (a layer not named weighs 1; None: all equal), as
     objectivity.analysis.weights fits them; the flag rule and the FDR control do not depend on them."""
@@ -256,9 +261,9 @@ def combine(
     signalled = np.nan_to_num(adjusted, nan=1.0) < SIGNAL_BELOW
     agreeing = signalled.sum(axis=1)
     extreme_hit = np.any(
-        signalled & (np.nan_to_num(matrix, nan=1.0) < extreme) & _persistence(findings, layers), axis=1
+        signalled & (np.nan_to_num(matrix, nan=1.0) < rules.extreme) & _persistence(findings, layers), axis=1
     )
-    flagged = benjamini_hochberg(combined, q) & ((agreeing >= 2) | extreme_hit)
+    flagged = benjamini_hochberg(combined, rules.q) & ((agreeing >= rules.min_agreeing) | extreme_hit)
     probability = probability_manipulated(combined)
     low, high = bootstrap_interval(combined, seed=seed)
     out = findings.with_columns(
@@ -269,7 +274,7 @@ def combine(
         pl.Series("probability_high", high),
         pl.Series("flagged", flagged.astype(np.int8)),
     )
-    return out.with_columns(_risk(risk_medium).alias("risk"))
+    return out.with_columns(_risk(rules.risk_medium).alias("risk"))
 
 
 def layer_matrix(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
@@ -315,13 +320,13 @@ def _persistence(findings: pl.DataFrame, layers: Sequence[str]) -> Array:
 
 
 def _risk(medium: float) -> pl.Expr:
-    """«высокий» exactly for the flagged school × tests, so the words and the «с признаками» filter agree;
-    «средний» for a probability of at least `medium` without a flag; «низкий» otherwise."""
+    """High exactly for the flagged school × tests, so the risk and the «с признаками» filter agree; medium for a
+    probability of at least `medium` without a flag; low otherwise."""
     probability = pl.col("probability").fill_nan(0.0).fill_null(0.0)
     return (
         pl.when(pl.col("flagged") == 1)
-        .then(pl.lit("высокий"))
+        .then(pl.lit(wording.HIGH))
         .when(probability >= medium)
-        .then(pl.lit("средний"))
-        .otherwise(pl.lit("низкий"))
+        .then(pl.lit(wording.MEDIUM))
+        .otherwise(pl.lit(wording.LOW))
     )

@@ -21,7 +21,6 @@ from objectivity.analysis.schema import task_column
 
 ADVANCED_SHARE = 1 / 3
 HIGH_FACILITY = 0.25
-ESTIMATED_NOTE = "уровень сложности оценён по данным региона"
 
 
 def with_levels(info: TestInfo, rows: pl.DataFrame) -> TestInfo:

@@ -12,17 +12,21 @@ Input: the canonical pupil frame of several tests with TEST_KEY columns (year, p
 - fioco_mean, fioco_spearman: 0/1, empty when not computable; fioco_cohort: rise / fall / 0, empty
   when the other year is missing (only grade-5 rows can carry it).
 - probability: until the evidence layers land, the share of the computable ФИОКО markers that fired;
-  risk: «высокий» (≥ 2/3), «средний» (> 0), «низкий»; flagged: 1 when any marker fired.
-- reasons: a Russian sentence with the numbers behind each fired marker.
+  risk: a code, "high" (≥ risk_high, 2/3 by default), "medium" (> 0), "low"; flagged: 1 when any marker fired.
+- reasons: a list of JSON texts, one per fired marker: its code ("fioco_mean", "fioco_spearman", "fioco_cohort")
+  and the numbers behind it, with the thresholds used (z, spearman_below).
+
+Codes and numbers, not words: objectivity.analysis.wording renders them where they are shown; `findings_table`
+(the contract of findings.csv) holds the words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
+from objectivity.analysis import wording
 from objectivity.analysis.markers.fioco import TEST_KEY, cohort_markers, mean_markers, spearman_markers
+from objectivity.analysis.parameters import PUBLISHED, Params
 from objectivity.analysis.schema import counted_rows
 
 FINDINGS_COLUMNS = [
@@ -44,18 +48,6 @@ FINDINGS_COLUMNS = [
 ]
 MARKERS = ("fioco_mean", "fioco_spearman", "fioco_cohort")
 
-
-@dataclass(frozen=True)
-class Params:
-    """Thresholds of part 1; the detection settings of a year fill them (defaults: the published values)."""
-
-    z: float = 1.96  # [ФИОКО] the 95% confidence interval
-    iqr_k: float = 3.0  # [ФИОКО] Q1 − k·IQR / Q3 + k·IQR
-    spearman_below: float = 0.0  # [ФИОКО] marker when r_s is below this
-    min_n: int = 5  # [собственный] fewer present participants: too_small, no markers
-    risk_high: float = 2 / 3  # [собственный] share of markers for «высокий»
-
-
 # The pupil columns the ФИОКО markers read.
 FIOCO_COLUMNS = (*TEST_KEY, "procedure", "school_login", "region_label", "valid", "absent", "total", "journal_mark")
 
@@ -65,7 +57,7 @@ def region_of(login: pl.Expr, label: pl.Expr) -> pl.Expr:
 
 
 def fioco_findings(
-    pupils: pl.DataFrame, max_totals: dict[tuple[int, str, int, str], int], params: Params = Params()
+    pupils: pl.DataFrame, max_totals: dict[tuple[int, str, int, str], int], params: Params = PUBLISHED
 ) -> pl.DataFrame:
     """One row per school × test present in `pupils`; see the module docstring for the columns."""
     min_n = params.min_n
@@ -104,72 +96,44 @@ def _summarise(out: pl.DataFrame, params: Params) -> pl.DataFrame:
     out = out.with_columns(probability.alias("probability"), (hits > 0).cast(pl.Int8).alias("flagged"))
     risk = (
         pl.when(pl.col("probability") >= params.risk_high)
-        .then(pl.lit("высокий"))
+        .then(pl.lit(wording.HIGH))
         .when(pl.col("probability") > 0)
-        .then(pl.lit("средний"))
-        .otherwise(pl.lit("низкий"))
+        .then(pl.lit(wording.MEDIUM))
+        .otherwise(pl.lit(wording.LOW))
     )
-    return out.with_columns(risk.alias("risk"), _reasons().alias("reasons"))
+    return out.with_columns(risk.alias("risk"), _reasons(params).alias("reasons"))
 
 
-def _num(expr: pl.Expr, digits: int = 1) -> pl.Expr:
-    """A number in Russian notation: decimal comma, minus sign."""
-    text = expr.round(digits).cast(pl.String).str.replace(r"\.", ",")
-    return text.str.replace("^-", "−")
+def _item(code: str, *numbers: pl.Expr) -> pl.Expr:
+    """One reason as JSON text: its code and the numbers behind it."""
+    return pl.struct(pl.lit(code).alias("code"), *numbers).struct.json_encode()
 
 
-def _reasons() -> pl.Expr:
-    mean = pl.concat_str(
-        [
-            pl.lit("средний балл "),
-            _num(pl.col("mean")),
-            pl.lit(" (95 % ДИ "),
-            _num(pl.col("ci_low")),
-            pl.lit("–"),
-            _num(pl.col("ci_high")),
-            pl.lit(", n = "),
-            pl.col("n").cast(pl.String),
-            pl.lit(") выше среднего по региону "),
-            _num(pl.col("region_mean")),
-            pl.lit(" (верхняя граница ДИ "),
-            _num(pl.col("region_ci_high")),
-            pl.lit(")"),
-        ]
+def _reasons(params: Params) -> pl.Expr:
+    mean = _item(
+        "fioco_mean",
+        *(pl.col(c) for c in ("mean", "ci_low", "ci_high", "n", "region_mean", "region_ci_high")),
+        pl.lit(params.z).alias("z"),
     )
-    spearman = pl.concat_str(
-        [
-            pl.lit("корреляция отметок по журналу и баллов ВПР (Спирмен) "),
-            _num(pl.col("spearman"), 2),
-            pl.lit(" < 0 (учеников с отметкой: "),
-            pl.col("n_journal").cast(pl.String),
-            pl.lit(")"),
-        ]
-    )
-    direction = (
-        pl.when(pl.col("fioco_cohort") == "fall").then(pl.lit("резкое падение")).otherwise(pl.lit("резкое возрастание"))
+    spearman = _item(
+        "fioco_spearman", pl.col("spearman"), pl.lit(params.spearman_below).alias("below"), pl.col("n_journal")
     )
     bound = pl.when(pl.col("fioco_cohort") == "fall").then(pl.col("k_high")).otherwise(pl.col("k_low"))
-    cohort = pl.concat_str(
-        [
-            direction,
-            pl.lit(": K = S(4 класс, "),
-            (pl.col("year") - 1).cast(pl.String),
-            pl.lit(") / S(5 класс, "),
-            pl.col("year").cast(pl.String),
-            pl.lit(") = "),
-            _num(pl.col("k"), 2),
-            pl.lit(", граница "),
-            _num(bound, 2),
-        ]
+    cohort = _item(
+        "fioco_cohort", pl.col("fioco_cohort").alias("direction"), pl.col("year"), pl.col("k"), bound.alias("bound")
     )
     parts = [
         pl.when(pl.col("fioco_mean") == 1).then(mean),
         pl.when(pl.col("fioco_spearman") == 1).then(spearman),
         pl.when(pl.col("fioco_cohort").is_in(["rise", "fall"])).then(cohort),
     ]
-    return pl.concat_list(parts).list.drop_nulls().list.join("; ")
+    return pl.concat_list(parts).list.drop_nulls()
 
 
 def findings_table(findings: pl.DataFrame) -> pl.DataFrame:
-    """Exactly the contract's columns, in order (extra working columns dropped)."""
-    return findings.select(FINDINGS_COLUMNS)
+    """Exactly the contract's columns, in order (extra working columns dropped), with the risk and the reasons in
+    words (objectivity.analysis.wording)."""
+    return findings.select(FINDINGS_COLUMNS).with_columns(
+        pl.col("risk").replace_strict(wording.RISK_WORDS, default=pl.col("risk"), return_dtype=pl.String),
+        pl.col("reasons").map_elements(wording.reasons_text, return_dtype=pl.String, skip_nulls=False),
+    )

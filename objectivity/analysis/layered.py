@@ -5,8 +5,9 @@ same pupil frames, runs each layer of objectivity.analysis.layers on each ВПР
 layers' p-values over all school × tests of the region (objectivity.analysis.combine), with the layer weights
 the product uses (objectivity.analysis.weights: equal unless learned ones were adopted). It replaces the
 part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<layer>` per layer and
-`probability_low`/`probability_high`, and appends each layer's explanation (when it signals: combine.signals) to
-`reasons`. ОГЭ/ЕГЭ rows get no layer p-values (the layers read ВПР task columns).
+`probability_low`/`probability_high`, and appends each layer's explanation item (when it signals:
+combine.signals) to `reasons` (codes and numbers; objectivity.analysis.wording renders them). ОГЭ/ЕГЭ rows
+get no layer p-values (the layers read ВПР task columns).
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def layered_findings(
 
 
 def _fall_back_to_part1(frame: pl.DataFrame) -> pl.DataFrame:
-    """School × tests no layer could read (ОГЭ rows, tests without reference data) keep part 1's words."""
+    """School × tests no layer could read (ОГЭ rows, tests without reference data) keep part 1's probability,
+    risk and flag."""
     no_layers = pl.col("p_combined").is_null() | pl.col("p_combined").is_nan()
     return frame.with_columns(
         pl.when(no_layers).then(pl.col("fioco_probability")).otherwise(pl.col("probability")).alias("probability"),
@@ -200,9 +202,9 @@ def evidence_of(
 
 
 def _reasons(layers: list[str], columns: list[str]) -> pl.Expr:
-    parts = [pl.col("reasons").fill_null("")]
-    for name in layers:
-        explained = signal_expr(name, columns)
-        parts.append(pl.when(explained).then(pl.col(f"explain_{name}")).otherwise(pl.lit("")))
-    joined = pl.concat_list(parts).list.eval(pl.element().filter(pl.element() != "")).list.join("; ")
-    return joined
+    """Part 1's reason items followed by the explanation item of each layer that signals."""
+    items = [
+        pl.when(signal_expr(name, columns) & (pl.col(f"explain_{name}") != "")).then(pl.col(f"explain_{name}"))
+        for name in layers
+    ]
+    return pl.concat_list([pl.col("reasons"), *items]).list.drop_nulls()

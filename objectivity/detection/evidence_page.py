@@ -7,6 +7,7 @@ table, charts and layer texts would show the pupils themselves.
 
 from django.utils.translation import gettext as _
 
+from objectivity.analysis import wording
 from objectivity.analysis.combine import signals
 from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.detection.evidence import REGION, figures_of, municipality_unit, school_unit
@@ -37,7 +38,8 @@ def _p_and_stat(details: dict, name: str) -> tuple:
 
 
 def layer_evidence(finding: Finding) -> list[dict]:
-    """Each layer's p-value and explanation stored with the finding, in the order of LAYER_NAMES."""
+    """Each layer's p-value and explanation (in words, from its stored item) stored with the finding, in the order
+    of LAYER_NAMES."""
     details = finding.details or {}
     rows = []
     for name in LAYER_NAMES:
@@ -48,7 +50,7 @@ def layer_evidence(finding: Finding) -> list[dict]:
                     "title": LAYER_TITLES[name],
                     "p": p,
                     "seen": signals(p, stat),
-                    "text": details.get(f"explain_{name}") or "",
+                    "text": wording.explanation(details.get(f"explain_{name}")),
                 }
             )
     return rows

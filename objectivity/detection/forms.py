@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from objectivity.analysis.parameters import FIOCO
 from objectivity.core.params import YEARS, parse_int
 from objectivity.detection.runs import works_of_year
-from objectivity.detection.thresholds import FIOKO, THRESHOLDS
+from objectivity.detection.thresholds import THRESHOLDS
 from objectivity.results.models import Assessment, ImportStatus
 
 
@@ -50,9 +51,9 @@ class ThresholdsForm(forms.Form):
         super().__init__(data, initial=initial)
         for t in THRESHOLDS:
             field_class = forms.IntegerField if t.whole else forms.FloatField
-            label = f"{t.label} [{t.source}]"
+            label = f"{t.label} [{t.source_label}]"
             self.fields[t.key] = field_class(
                 label=label, min_value=t.low, max_value=t.high, initial=initial.get(t.key, t.default)
             )
-            if t.source == FIOKO:
+            if t.source == FIOCO:
                 self.fields[t.key].help_text = _("The published value is %(value)s") % {"value": t.default}

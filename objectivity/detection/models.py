@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from objectivity.analysis import wording
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
 
@@ -51,7 +52,15 @@ class DetectionRun(models.Model):
     assessments = models.ManyToManyField("results.Assessment", related_name="detection_runs")
     # The data the run read: [{"assessment": id, "imports": [{"id", "sha256"}]}], so it can be repeated.
     data_versions = models.JSONField(default=list)
-    method = models.CharField(_("method"), max_length=40, default="fioco-1")
+    # Which layer weights the combination had (objectivity.analysis.weights.combination_method); «fioco-1» on
+    # runs made before it was recorded.
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    # objectivity.analysis.parameters.METHOD_VERSION of the analysis that ran; empty on runs made before it was
+    # recorded (their findings keep words, not codes).
+    method_version = models.CharField(_("method version"), max_length=20, blank=True)
+    # Every parameter the analysis used, by key: the thresholds of the settings version and the combination's
+    # rules (objectivity.analysis.parameters.recorded); empty on runs made before it was recorded.
+    parameters = models.JSONField(default=dict)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     findings_csv = models.CharField(max_length=500, blank=True)  # path under DATA_DIR
@@ -101,8 +110,17 @@ class DetectionRun(models.Model):
         ]
 
 
+class Risk(models.TextChoices):
+    """Codes of the risk a finding carries; the words come from objectivity.analysis.wording."""
+
+    HIGH = wording.HIGH, wording.RISK_WORDS[wording.HIGH]
+    MEDIUM = wording.MEDIUM, wording.RISK_WORDS[wording.MEDIUM]
+    LOW = wording.LOW, wording.RISK_WORDS[wording.LOW]
+
+
 class Finding(models.Model):
-    """One school × work of a run: the markers, the risk words and the reasons with numbers."""
+    """One school × work of a run: the markers, the risk and the reasons as codes with numbers (words are rendered
+    where they are shown: objectivity.analysis.wording)."""
 
     run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="findings")
     assessment = models.ForeignKey("results.Assessment", on_delete=models.PROTECT, related_name="+")
@@ -113,11 +131,15 @@ class Finding(models.Model):
     fioco_spearman = models.SmallIntegerField(null=True, blank=True)
     fioco_cohort = models.CharField(max_length=4, blank=True)
     probability = models.FloatField()
-    risk = models.CharField(_("risk"), max_length=10)
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices)
     flagged = models.BooleanField(_("signs found"), default=False)
-    reasons = models.TextField(_("reasons"), blank=True)
+    # [{"code": "fioco_mean", "mean": 17.2, …}, {"code": "journal", …}]: the fired markers and signalling layers
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # The words of a run made before codes were stored (shown as they are); empty otherwise.
+    legacy_reasons = models.TextField(blank=True)
     layers_seen = models.PositiveSmallIntegerField(_("layers with signs"), default=0)  # counted from details
-    details = models.JSONField(default=dict)  # the numbers behind the markers, for the school page
+    # The numbers behind the markers and each layer's p, statistic and explanation item, for the school page.
+    details = models.JSONField(default=dict)
 
     scope_paths = ScopePaths(
         region="run__region",
@@ -136,6 +158,15 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school.login} · {self.assessment}"
+
+    @property
+    def risk_text(self) -> str:
+        return wording.risk_word(self.risk)
+
+    @property
+    def reasons_text(self) -> str:
+        """What was seen, in words: the legacy words of an old run, else the reasons rendered."""
+        return self.legacy_reasons or wording.reasons_text(self.reasons)
 
     def scope_chain(self) -> dict[str, int]:
         return self.school.scope_chain()

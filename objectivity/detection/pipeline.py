@@ -10,10 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from objectivity.analysis.findings import FIOCO_COLUMNS, Params, findings_table, fioco_findings
+from objectivity.analysis.findings import FIOCO_COLUMNS, findings_table, fioco_findings
 from objectivity.analysis.layered import Key, Oversight, References, Step, layered_findings
 from objectivity.analysis.layers import available
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.parameters import Params
 
 MaxTotals = dict[tuple[int, str, int, str], int]
 
@@ -92,7 +93,8 @@ def info_of(max_total: int, cuts: tuple[int, int, int] | None, columns: list[dic
 
 
 def write_findings_csv(findings: pl.DataFrame, path: Path) -> Path:
-    """UTF-8, comma-separated, «.» decimals, one row per school × test, in a fixed order."""
+    """UTF-8, comma-separated, «.» decimals, one row per school × test, in a fixed order; the risk and the reasons
+    in words (findings_table renders the codes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     layers = [c for c in findings.columns if c.startswith("p_") and c not in ("p_combined",)]
     table = findings_table(findings).hstack(findings.select(layers)) if layers else findings_table(findings)

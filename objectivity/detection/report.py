@@ -4,6 +4,7 @@ import polars as pl
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from objectivity.analysis.findings import findings_table
 from objectivity.detection.runs import fioco_marker, summarise_keys
 
 
@@ -14,6 +15,7 @@ def render_report(findings: pl.DataFrame, *, works: list[str], notes: list[str])
         if not findings.is_empty()
         else findings
     )
+    flagged = findings_table(flagged) if not flagged.is_empty() else flagged  # the risk and reasons in words
     context = {
         "generated": timezone.localtime(),
         "works": works,

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from objectivity.analysis import wording
 from objectivity.analysis.markers.fioco import objectivity_index
+from objectivity.analysis.parameters import METHOD_VERSION, params_of, recorded
 from objectivity.analysis.schema import with_test_key
 from objectivity.analysis.weights import combination_method
 from objectivity.core.auditing import Action, record
@@ -27,7 +29,6 @@ from objectivity.detection.pipeline import (
     progress_step,
     write_findings_csv,
 )
-from objectivity.detection.thresholds import params_of
 from objectivity.orgs.models import School
 from objectivity.results.models import Assessment, ControlSample, Procedure
 from objectivity.results.store import current_pupils, imports_in_use, registry_frame
@@ -122,6 +123,7 @@ def execute(run: DetectionRun, progress) -> dict:
     params, references = params_of(run.thresholds.values), control_samples(run.region, works)
     findings = analyse(frames, maxima, params, infos, reported=wanted, step=step, references=references)
     run.method = combination_method()  # which layer weights the combination had (objectivity.analysis.weights)
+    run.method_version, run.parameters = METHOD_VERSION, recorded(params)  # what flags, with every parameter
     run.data_versions = versions  # what the figures of the evidence pages are computed from
     figures = run_figures(run, list(keys.values()), progress_step(progress, 85, 95, _("Figures of the school pages")))
     progress(95, _("Saving the findings"))
@@ -167,7 +169,8 @@ def _save(
 
 
 def _detail_columns(columns: list[str]) -> list[str]:
-    """What a finding keeps in `details`: DETAIL_COLUMNS and each layer's p, statistic and explanation."""
+    """What a finding keeps in `details`: DETAIL_COLUMNS and each layer's p, statistic and explanation (its item
+    of codes and numbers, "" when the layer said nothing)."""
     evidence = [
         c for c in columns if c.startswith(("p_", "stat_", "explain_")) or c in ("probability_low", "probability_high")
     ]
@@ -175,7 +178,7 @@ def _detail_columns(columns: list[str]) -> list[str]:
 
 
 def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict[str, int], details: list[str]) -> Finding:
-    kept = {c: _plain(row.get(c)) for c in details}
+    kept = {c: wording.decoded(row.get(c)) if c.startswith("explain_") else _plain(row.get(c)) for c in details}
     return Finding(
         run=run,
         assessment=keys[(row["year"], row["period"], row["grade"], row["subject"])],
@@ -188,7 +191,7 @@ def _finding(run: DetectionRun, row: dict, keys: dict, schools: dict[str, int], 
         probability=row["probability"],
         risk=row["risk"],
         flagged=bool(row["flagged"]),
-        reasons=row["reasons"] or "",
+        reasons=[wording.decoded(item) for item in row["reasons"] or []],
         layers_seen=layers_with_signs(kept),
         details=kept,
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
+from objectivity.analysis import wording
 from objectivity.authz.policy import decide, region_where, require
 from objectivity.authz.roles import EDIT_THRESHOLDS, RUN_DETECTION, VIEW_FINDINGS
 from objectivity.core import jobs
@@ -23,9 +24,9 @@ from objectivity.detection.actions import save_thresholds
 from objectivity.detection.evidence_page import evidence_blocks
 from objectivity.detection.forms import RunForm, ThresholdsForm
 from objectivity.detection.jobs import DETECTION_RUN
-from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
+from objectivity.detection.models import DetectionRun, DetectionSettings, Finding, Risk
 from objectivity.detection.runs import create_run
-from objectivity.detection.thresholds import current_settings, threshold_rows
+from objectivity.detection.thresholds import current_settings, run_parameter_rows, threshold_rows
 from objectivity.orgs.models import Municipality, School
 from objectivity.results import browse
 
@@ -109,7 +110,7 @@ def run_detail(request, pk):
         {**item, **{k: counts.get(item["assessment"], empty)[k] for k in empty}}
         for item in run.summary.get("works", [])
     ]
-    thresholds = threshold_rows(run.thresholds.values)
+    thresholds = run_parameter_rows(run)
     context = {"run": run, "works": works, "thresholds": thresholds, "overtaken": _overtaken_titles(run)}
     return render(request, "detection/run_detail.html", context)
 
@@ -131,8 +132,21 @@ class FindingFilterForm(forms.Form):
     risk = forms.ChoiceField(
         label=_l("Risk"),
         required=False,
-        choices=[("", _l("any")), ("высокий", "высокий"), ("средний", "средний"), ("низкий", "низкий")],
+        choices=[("", _l("any")), *Risk.choices],
     )
+
+
+# Links made while findings stored words (?risk=высокий) still filter.
+RISK_BY_WORD = {word: code for code, word in wording.RISK_WORDS.items()}
+
+
+def with_risk_code(data):
+    """The filter's data with a risk given as a word replaced by its code."""
+    if data is None or data.get("risk") not in RISK_BY_WORD:
+        return data
+    data = data.copy()
+    data["risk"] = RISK_BY_WORD[data["risk"]]
+    return data
 
 
 def fioco_markers_text(finding: Finding) -> str:
@@ -175,8 +189,8 @@ class WorkFindingsView(TableView):
             None,
             numeric=True,
         ),
-        Column("risk", _l("Risk"), lambda f: f.risk if f.status == "ok" else _("too few data"), "risk"),
-        Column("reasons", _l("What was seen"), lambda f: f.reasons, None),
+        Column("risk", _l("Risk"), lambda f: f.risk_text if f.status == "ok" else _("too few data"), "risk"),
+        Column("reasons", _l("What was seen"), lambda f: f.reasons_text, None),
     ]
 
     def _columns_for(self, user) -> list[Column]:
@@ -184,7 +198,8 @@ class WorkFindingsView(TableView):
         pupils): outside it they are replaced by a note, on the page and in the export."""
 
         def reasons(finding: Finding) -> str:
-            return str(SMALL_CELL_NOTE) if browse.hidden_from(user, finding.school_id, finding.n) else finding.reasons
+            hidden = browse.hidden_from(user, finding.school_id, finding.n)
+            return str(SMALL_CELL_NOTE) if hidden else finding.reasons_text
 
         return [Column(c.key, c.label, reasons, None) if c.key == "reasons" else c for c in type(self).columns]
 
@@ -198,7 +213,7 @@ class WorkFindingsView(TableView):
         return super().dispatch(request, *args, **kwargs)
 
     def filter_form_class(self, data):
-        form = FindingFilterForm(data)
+        form = FindingFilterForm(with_risk_code(data))
         form.fields["municipality"].queryset = Municipality.objects.visible_to(self.request.user, VIEW_FINDINGS).filter(
             region=self.run.region
         )

@@ -6,10 +6,12 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from objectivity.analysis.difficulty import ESTIMATED_NOTE, with_levels
+from objectivity.analysis.difficulty import with_levels
 from objectivity.analysis.markers.base import TestInfo, info_from_spec
 from objectivity.analysis.markers.taskfit import taskfit
 from objectivity.analysis.synth import default_tests, generate_region
+from objectivity.analysis.wording import ESTIMATED_NOTE
+from tests.analysis.words import in_words
 
 
 def rows_with_facilities(facilities: list[float], pupils: int = 300, seed: int = 0) -> pl.DataFrame:
@@ -48,6 +50,6 @@ def test_the_task_layer_says_when_levels_were_estimated():
     official = info_from_spec(spec)
     unknown = replace(official, levels=tuple("" for _ in official.levels))
     estimated = with_levels(unknown, frame)
-    texts = [t for t in taskfit(frame, estimated)["explain_taskfit"].to_list() if t]
+    texts = [t for t in in_words(taskfit(frame, estimated))["explain_taskfit"].to_list() if t]
     assert texts and all(ESTIMATED_NOTE in t for t in texts)
-    assert not any(ESTIMATED_NOTE in t for t in taskfit(frame, official)["explain_taskfit"].to_list())
+    assert not any(ESTIMATED_NOTE in t for t in in_words(taskfit(frame, official))["explain_taskfit"].to_list())

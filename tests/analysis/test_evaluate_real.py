@@ -13,12 +13,12 @@ from django.core.management import call_command
 from objectivity.analysis import layout
 from objectivity.analysis.evaluate import CRUDE_METHODS, auc, crude_of, null_shares, real_rows, results_of
 from objectivity.analysis.markers.base import TestInfo
+from objectivity.analysis.parameters import PUBLISHED
 from objectivity.analysis.real_inject import KINDS, hardest_columns, inject_real
 from objectivity.analysis.synth import default_tests, generate_region, write_region
 from objectivity.detection.files import read_files
 from objectivity.detection.pipeline import analyse
 from objectivity.detection.quality_doc import REAL_BEGIN, REAL_END, merge_document
-from objectivity.detection.thresholds import defaults, params_of
 from tests.real import RESULTS, needs_real
 
 MATHS_6 = RESULTS / "Проведение работы по математике, 6 класс. ВПР 2021.xlsx"
@@ -30,7 +30,7 @@ def injected_run(
     """What the command does for one injection seed: read as `analyze` reads, inject, analyse, rows per school × test."""
     found = read_files(paths, hint=layout.TestName(), reference=reference)
     frames, truth = inject_real(found.frames, found.infos, seed, **inject)
-    findings = analyse(frames, found.max_totals, params_of(defaults()), found.infos)
+    findings = analyse(frames, found.max_totals, PUBLISHED, found.infos)
     return real_rows(findings, frames, found.infos, truth), truth
 
 

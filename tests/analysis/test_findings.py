@@ -1,10 +1,13 @@
 """The findings frame of part 1 on a generated region: contract columns, statuses, reasons."""
 
+import json
+
 import polars as pl
 import pytest
 
 from objectivity.analysis.findings import FINDINGS_COLUMNS, findings_table, fioco_findings
 from objectivity.analysis.markers.fioco import mean_markers
+from objectivity.analysis.parameters import Params
 from objectivity.analysis.synth import default_tests, generate_region
 
 
@@ -60,8 +63,21 @@ def test_markers_agree_with_the_marker_function_and_reasons_carry_numbers(findin
         on=["year", "grade", "school_login"],
     )
     assert (merged["fioco_mean"].fill_null(-1) == merged["d"].fill_null(-1)).all()
-    flagged = out.filter(pl.col("fioco_mean") == 1)
+    table = findings_table(out)  # the reasons in words, as findings.csv and the pages show them
+    flagged = table.filter(pl.col("fioco_mean") == 1)
     assert flagged.height > 0
     reason = flagged["reasons"][0]
     assert reason.startswith("средний балл ") and "95 % ДИ" in reason and "," in reason
-    assert (out.filter(pl.col("flagged") == 0)["reasons"] == "").all()
+    assert (table.filter(pl.col("flagged") == 0)["reasons"] == "").all()
+
+
+def test_reasons_are_codes_with_the_numbers_and_thresholds_used(findings, region):
+    """The frame keeps codes and numbers (the words are rendered where shown), with the z the run used: a 99%
+    interval reads «99 % ДИ», not the published 95%."""
+    out, frames = findings
+    item = json.loads(out.filter(pl.col("fioco_mean") == 1)["reasons"][0][0])
+    assert item["code"] == "fioco_mean" and item["z"] == 1.96 and item["ci_low"] > item["region_ci_high"]
+    maxima = {(s.year, s.period, s.grade, s.subject): s.max_total for s in region.results}
+    wide = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), maxima, Params(z=2.58))
+    reason = findings_table(wide).filter(pl.col("fioco_mean") == 1)["reasons"][0]
+    assert "99 % ДИ" in reason and "95 % ДИ" not in reason

@@ -12,6 +12,7 @@ from objectivity.analysis.markers.bunching import bunching
 from objectivity.analysis.markers.exact import poisson_binomial_pmf, randomised_upper_p
 from objectivity.analysis.synth import default_tests, generate_region
 from tests.analysis.clean_reference import reference_run
+from tests.analysis.words import in_words
 
 COLUMNS = ["school_login", "n", "stat_bunching", "p_bunching", "explain_bunching"]
 BANDS = [size_band(low) for low, _ in SIZE_BANDS]
@@ -32,7 +33,7 @@ def layer_on_region(seed: int, inject: dict[str, float] | None = None, n_schools
         truth = region.truth.filter(
             (pl.col("year") == spec.year) & (pl.col("grade") == spec.grade) & (pl.col("subject") == spec.subject)
         ).select("school_login", "kind")
-        result = bunching(counted(frame), info_from_spec(spec), seed=seed)
+        result = in_words(bunching(counted(frame), info_from_spec(spec), seed=seed))
         out.append(result.join(truth, on="school_login", how="left").with_columns(pl.lit(str(spec)).alias("test")))
     return pl.concat(out).with_columns(pl.col("n").map_elements(size_band, return_dtype=pl.String).alias("band"))
 
@@ -97,7 +98,7 @@ def test_whole_layer_on_a_worked_example():
     """Without criterion information and with equal levels the region's rate per window is its raw share, so
     school a's p is the randomised tail of Poisson-binomial(4 × 5/8, 2 × 1/2) at 4 (scipy.stats.poisson_binom)."""
     info = TestInfo(max_total=20, cuts=(6, 10, 15), column_max=())
-    out = bunching(tiny_region(), info, seed=11).sort("school_login")
+    out = in_words(bunching(tiny_region(), info, seed=11)).sort("school_login")
     u = np.random.default_rng(11).random(2)  # one U per school, in the order of sorted logins
     chances = [0.625] * 4 + [0.5] * 2
     for row, seen, u_school in zip(out.iter_rows(named=True), (4, 3), u, strict=True):
@@ -131,7 +132,7 @@ def small_region():
 
 def test_output_contract(small_region):
     rows, info = small_region
-    out = bunching(rows, info, seed=1)
+    out = in_words(bunching(rows, info, seed=1))
     assert out.columns == COLUMNS
     assert out.height == rows["school_login"].n_unique() == out["school_login"].n_unique()
     sizes = rows.group_by("school_login").len()
@@ -147,12 +148,12 @@ def test_output_contract(small_region):
 
 def test_deterministic_and_independent_of_row_order(small_region):
     rows, info = small_region
-    first = bunching(rows, info, seed=4)
+    first = in_words(bunching(rows, info, seed=4))  # the numbers in the explanation as shown: rounded
     # Equal up to floating-point rounding: Polars sums groups in parallel, in no fixed order.
-    assert_frame_equal(first, bunching(rows, info, seed=4), check_exact=False, rel_tol=1e-9)
-    shuffled = bunching(rows.sample(fraction=1.0, shuffle=True, seed=9), info, seed=4)
+    assert_frame_equal(first, in_words(bunching(rows, info, seed=4)), check_exact=False, rel_tol=1e-9)
+    shuffled = in_words(bunching(rows.sample(fraction=1.0, shuffle=True, seed=9), info, seed=4))
     assert_frame_equal(first, shuffled, check_exact=False, rel_tol=1e-9)  # sums in another order: rounding only
-    assert not first.equals(bunching(rows, info, seed=5))  # the randomisation follows the seed
+    assert not first.equals(in_words(bunching(rows, info, seed=5)))  # the randomisation follows the seed
 
 
 def test_nothing_to_say_without_cuts_or_rows(small_region):
@@ -166,7 +167,7 @@ def test_nothing_to_say_without_cuts_or_rows(small_region):
 def test_works_when_criterion_columns_are_unknown(small_region):
     rows, info = small_region
     bare = TestInfo(max_total=info.max_total, cuts=info.cuts, column_max=info.column_max)
-    out = bunching(rows, bare)
+    out = in_words(bunching(rows, bare))
     assert out["p_bunching"].drop_nulls().len() > 0
     assert "из школ того же уровня" in out["explain_bunching"].drop_nulls().filter(out["explain_bunching"] != "")[0]
 

@@ -21,6 +21,7 @@ from objectivity.analysis.markers.cohort import (
 )
 from objectivity.analysis.synth import default_tests, generate_region
 from tests.analysis.bcg import bcg_log_risk_ratios
+from tests.analysis.words import in_words
 
 YEARS = [2024, 2025]
 TESTS = default_tests(YEARS, grades=(4, 5), subjects=("ru", "ma"))
@@ -45,7 +46,7 @@ def region_inputs(region):
 def layer_on_region(seed: int, inject=None, years=YEARS, tests=TESTS, n_schools: int = 600) -> pl.DataFrame:
     """cohort on all tests of a generated region, with the truth's kind (null for clean school × tests)."""
     region = generate_region(seed=seed, years=years, n_schools=n_schools, tests=tests, inject=inject)
-    out = cohort(*region_inputs(region))
+    out = in_words(cohort(*region_inputs(region)))
     truth = region.truth.select(
         pl.col("year").cast(pl.Int32), pl.col("grade").cast(pl.Int32), "subject", "school_login", "kind"
     )
@@ -189,7 +190,7 @@ def test_a_spike_between_two_neighbours_is_found():
     lift = round(0.2 * infos[key].max_total)
     total = pl.when(pl.col("school_login").is_in(chosen.implode())).then(pl.col("total") + lift).otherwise("total")
     tests[key] = tests[key].with_columns(pl.min_horizontal(total, infos[key].max_total).cast(pl.Int16).alias("total"))
-    out = cohort(tests, infos).filter(pl.col("year") == 2024, pl.col("grade") == 5, pl.col("subject") == "ru")
+    out = in_words(cohort(tests, infos)).filter(pl.col("year") == 2024, pl.col("grade") == 5, pl.col("subject") == "ru")
     hit = out.filter(pl.col("school_login").is_in(chosen.implode()))
     assert hit.height == 40 and hit["p_cohort"].null_count() <= 4
     assert (hit["p_cohort"].drop_nulls() < 0.05).mean() >= 0.95
@@ -332,7 +333,7 @@ def test_p_and_explanation_go_together_in_plain_russian(clean):
 def test_explanation_numbers_are_the_schools(small):
     """The percents in the text are the school's and the region's means of total / max_total."""
     tests, infos = small
-    out = cohort(tests, infos).filter(pl.col("p_cohort").is_not_null(), pl.col("grade") == 4)
+    out = in_words(cohort(tests, infos)).filter(pl.col("p_cohort").is_not_null(), pl.col("grade") == 4)
     row = out.sort("p_cohort").row(0, named=True)
     key = (row["year"], row["period"], 4, row["subject"])
     percent = tests[key]["total"].cast(pl.Float64) * 100 / infos[key].max_total

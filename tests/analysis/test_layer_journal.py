@@ -16,6 +16,7 @@ from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_ban
 from objectivity.analysis.markers.exact import poisson_binomial_pmf
 from objectivity.analysis.markers.journal import fit_logistic, journal
 from objectivity.analysis.synth import default_tests, generate_region
+from tests.analysis.words import in_words
 
 COLUMNS = ["school_login", "n", "stat_journal", "p_journal", "explain_journal"]
 FORBIDDEN = ("манипуляц", "фальсификац", "нарушител", "рейтинг", "вероятност")
@@ -176,6 +177,7 @@ def test_output_contract(injected):
 
 def test_explanations_are_plain_and_carry_numbers(injected):
     _rows, _info, out = injected
+    out = in_words(out)
     top = out.sort("p_journal", nulls_last=True).row(0, named=True)
     assert top["explain_journal"].startswith("отметка «")
     assert "по журналу" in top["explain_journal"] and "ожидалось" in top["explain_journal"]
@@ -208,7 +210,7 @@ def test_a_small_school_by_hand():
     frame = pl.DataFrame(
         region + school, schema={"school_login": pl.String, "journal_mark": pl.Int8, "total": pl.Int16}, orient="row"
     )
-    out = journal(frame, info).sort("school_login")
+    out = in_words(journal(frame, info)).sort("school_login")
     b = out.row(1, named=True)
     assert b["n"] == 6
     # Every window pupil of «a» and «b» is at the cut with the region's chance 64/124; «b» has 4 of 4.
@@ -239,7 +241,7 @@ def test_fast_enough_for_a_thousand_schools():
 
 
 def test_one_pupil_reads_in_the_singular():
-    from objectivity.analysis.markers.journal import _pupils
+    from objectivity.analysis.wording import _scorers as _pupils
 
     assert _pupils(1) == "1 ученика, набравшего" and _pupils(21) == "21 ученика, набравшего"
     assert _pupils(11) == "11 учеников, набравших" and _pupils(4) == "4 учеников, набравших"

@@ -20,6 +20,7 @@ from objectivity.analysis.markers.oversight import (
     signed_rank_p,
 )
 from objectivity.analysis.synth import default_tests, generate_region
+from tests.analysis.words import in_words
 
 TESTS = default_tests([2024], grades=(4, 5))
 FORBIDDEN = ("рейтинг", "манипуляц", "нарушени", "фальсификац", "списыван")
@@ -81,7 +82,7 @@ def observer_region(seed: int, *, lift: bool = False, class_sd: float = 0.0, n_s
         rows = class_effects(counted(frame), rng, class_sd) if class_sd else counted(frame)
         seen = random_observers(rows, rng)
         rows = lift_unobserved(rows, seen, rng, spec.max_total) if lift else rows
-        frames.append(observers(rows, info_from_spec(spec), observed=seen))
+        frames.append(in_words(observers(rows, info_from_spec(spec), observed=seen)))
     return with_band(pl.concat(frames))
 
 
@@ -129,7 +130,7 @@ def recheck_region(seed: int, *, kind: str | None = None, sample: int = SAMPLE) 
             pl.Series(c, v) for c, v in zip(names, graded(true.select(names).to_numpy(), info, rng).T, strict=True)
         )
         pick = pl.int_range(pl.len()).shuffle(seed=int(rng.integers(1 << 30))).over("school_login") < sample
-        out = rechecks(school, info, rechecked=expert.filter(pick), seed=seed)
+        out = in_words(rechecks(school, info, rechecked=expert.filter(pick), seed=seed))
         truth = school_view.truth.filter((pl.col("grade") == spec.grade) & (pl.col("subject") == spec.subject))
         bad = chosen if kind == "generous" else truth["school_login"] if kind == "inflate" else logins.clear()
         frames.append(out.with_columns(target=pl.col("school_login").is_in(bad.implode())))
@@ -240,7 +241,7 @@ def test_observer_explanation_reads_like_the_example(monkeypatch):
         schema_overrides={"journal_mark": pl.Int8},
     )
     seen = pl.DataFrame({"school_login": ["s"] * 3, "class_letter": ["А", "Б", "В"], "observed": [False, False, True]})
-    out = observers(rows, TestInfo(max_total=30, cuts=None, column_max=(30,)), observed=seen)
+    out = in_words(observers(rows, TestInfo(max_total=30, cuts=None, column_max=(30,)), observed=seen))
     assert out["explain_observers"][0] == (
         "без наблюдателя (классы „А“ и „Б“, 8 учеников): в среднем 21,3 балла; "
         "с наблюдателем (класс „В“, 4 ученика): 15,8 балла; с учётом отметок по журналу разница +5,5 балла "
@@ -318,14 +319,14 @@ def test_recheck_explanation_and_unmatched_codes():
             "task_3": [2, None, 2, 0, 0, 0],  # task 3 of work 2 not rechecked: compared on tasks 1-2
         }
     )
-    out = rechecks(rows, info, rechecked=expert)
+    out = in_words(rechecks(rows, info, rechecked=expert))
     assert out["stat_recheck"][0] == pytest.approx((1 + 1 + 0) / 3)
     assert out["explain_recheck"][0] == (
         "перепроверены 3 работы: по 2 из них баллы ОО выше, по 0 — ниже; в среднем баллы ОО выше на 0,7 балла "
         "на работу; больше всего в столбцах 1 (+0,7) и 2 (+0,3); ещё 2 кода участников из перепроверки "
         "не найдено среди результатов ОО"
     )
-    agreed = rechecks(rows, info, rechecked=rows.head(2))
+    agreed = in_words(rechecks(rows, info, rechecked=rows.head(2)))
     assert agreed["p_recheck"][0] == 1.0
     assert agreed["explain_recheck"][0] == "перепроверены 2 работы: баллы ОО и эксперта совпали во всех"
 

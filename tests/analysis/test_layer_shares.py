@@ -14,6 +14,7 @@ from objectivity.analysis.markers import shares as layer
 from objectivity.analysis.markers.base import TestInfo, info_from_spec, size_band
 from objectivity.analysis.synth import default_tests, generate_region
 from tests.analysis.clean_reference import reference_run
+from tests.analysis.words import in_words
 
 COLUMNS = ["school_login", "n", "stat_shares", "p_shares", "explain_shares"]
 FORBIDDEN = ("манипул", "фальсиф", "нарушител", "рейтинг", "вероятн")
@@ -32,7 +33,7 @@ def judged_region(seed: int, n_schools: int = 600, inject: dict[str, float] | No
     frames = []
     for spec, frame in region.results.items():
         truth = region.truth.filter((pl.col("grade") == spec.grade) & (pl.col("subject") == spec.subject))
-        out = layer.shares(counted(frame), info_from_spec(spec), seed=seed)
+        out = in_words(layer.shares(counted(frame), info_from_spec(spec), seed=seed))
         out = out.join(truth.select("school_login", "kind"), on="school_login", how="left")
         frames.append(out.join(types, on="school_login").with_columns(pl.lit(str(spec)).alias("test")))
     return pl.concat(frames).with_columns(
@@ -271,7 +272,7 @@ def test_output_contract(small_region):
 
 def test_explanations_are_plain_russian_with_numbers(small_region):
     rows, info = small_region
-    out = layer.shares(rows, info)
+    out = in_words(layer.shares(rows, info))
     text = out.sort("p_shares")["explain_shares"][0]
     assert text.startswith("отметки «4» и «5»: ") and "ожидалось" in text and "базовых заданиях" in text
     for word in FORBIDDEN:
@@ -293,7 +294,7 @@ def test_computer_scored_columns_are_the_anchor_when_known(small_region):
     auto = tuple(not c for c in info.criterion)  # pretend the short-answer columns were scored by computer
     with_auto = TestInfo(info.max_total, info.cuts, info.column_max, info.levels, info.criterion, auto)
     assert layer.anchor_columns(with_auto) == [j for j, flag in enumerate(auto) if flag]
-    out = layer.shares(rows, with_auto)
+    out = in_words(layer.shares(rows, with_auto))
     assert out["p_shares"].null_count() == 0
     assert out["explain_shares"].str.contains("автоматической проверкой").all()
 

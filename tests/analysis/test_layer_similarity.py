@@ -15,6 +15,7 @@ from objectivity.analysis.markers import similarity as similarity_module
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.markers.similarity import similarity
 from objectivity.analysis.synth import default_tests, generate_region
+from tests.analysis.words import in_words
 
 INFO = TestInfo(max_total=3, cuts=None, column_max=(1, 1, 1))  # every total of 0-3 would sit at a cut
 COLUMNS = ["school_login", "n", "stat_similarity", "p_similarity", "explain_similarity"]
@@ -56,7 +57,7 @@ def region_results(seed: int, n_schools: int, inject: dict[str, float] | None) -
     region = generate_region(seed=seed, years=[2024], n_schools=n_schools, tests=tests, inject=inject)
     parts = []
     for spec, frame in region.results.items():
-        out = similarity(counted(frame), info_from_spec(spec), seed=seed)
+        out = in_words(similarity(counted(frame), info_from_spec(spec), seed=seed))
         truth = region.truth.filter((pl.col("grade") == spec.grade) & (pl.col("subject") == spec.subject))
         parts.append(out.join(truth.select("school_login", "kind"), on="school_login", how="left"))
     return pl.concat(parts).with_columns(pl.col("n").map_elements(size_band, return_dtype=pl.String).alias("band"))
@@ -106,7 +107,7 @@ def test_expected_pairs_in_the_explanation_match_the_exact_mean_under_the_null()
     support = fiber(CELL_TOTALS, CELL_SUMS)
     mean = np.mean([identical_pairs(m) for m in support])
     observed = next(m for m in support if identical_pairs(m) == 2)
-    out = similarity(cell_region(observed), INFO4, seed=3, permutations=3999)
+    out = in_words(similarity(cell_region(observed), INFO4, seed=3, permutations=3999))
     text = out.filter(pl.col("school_login") == "a")["explain_similarity"][0]
     shown = re.search(r"ожидалось в среднем (\d+,\d+)", text)
     assert shown is not None
@@ -127,7 +128,7 @@ def test_a_copied_block_gets_its_p_from_the_later_stages():
     region = rows + [(f"s{i:03d}", "А", tuple(int(x) for x in v)) for i, v in enumerate(rng.integers(0, 2, (400, 12)))]
     info = TestInfo(max_total=12, cuts=None, column_max=(1,) * 12)
     outs = [
-        similarity(pupils(region), info, seed=seed, permutations=99).filter(pl.col("school_login") == "a")
+        in_words(similarity(pupils(region), info, seed=seed, permutations=99)).filter(pl.col("school_login") == "a")
         for seed in range(5)
     ]
     p = [out["p_similarity"][0] for out in outs]
@@ -146,7 +147,7 @@ def test_pairs_at_a_mark_cut_are_reported_apart_and_not_counted_by_default():
     frame = small_region((1, 0, 0))
     default = similarity(frame, info, seed=1).filter(pl.col("school_login") == "a")
     assert default["stat_similarity"][0] == 0 and default["p_similarity"][0] is None
-    counted_in = similarity(frame, info, seed=1, cut_weight=1.0).filter(pl.col("school_login") == "a")
+    counted_in = in_words(similarity(frame, info, seed=1, cut_weight=1.0)).filter(pl.col("school_login") == "a")
     assert counted_in["stat_similarity"][0] == pytest.approx(math.log(20 / 4))
     assert "из них у порогов отметок 1 у «3» (1-2 балла)" in counted_in["explain_similarity"][0]
     assert similarity_module.cut_marks((6, 10, 14)) == {6: 3, 7: 3, 10: 4, 11: 4, 14: 5, 15: 5}
@@ -166,7 +167,7 @@ def test_vectors_every_pupil_with_that_total_has_give_no_information():
 def test_pupils_of_different_classes_never_coincide_and_unknown_class_means_one_class():
     apart = similarity(small_region((1, 0, 0), ("А", "Б")), INFO).filter(pl.col("school_login") == "a")
     assert apart["p_similarity"][0] is None  # no two pupils of one class share a total
-    mixed = similarity(small_region((1, 0, 0), ("А", None)), INFO).filter(pl.col("school_login") == "a")
+    mixed = in_words(similarity(small_region((1, 0, 0), ("А", None)), INFO)).filter(pl.col("school_login") == "a")
     assert mixed["stat_similarity"][0] == pytest.approx(math.log(20 / 4))
     assert "класс указан не у всех" in mixed["explain_similarity"][0]
 

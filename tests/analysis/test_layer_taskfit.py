@@ -19,6 +19,7 @@ from objectivity.analysis.markers.taskfit import (
 )
 from objectivity.analysis.synth import default_tests, generate_region
 from tests.analysis.bcg import bcg_log_risk_ratios
+from tests.analysis.words import in_words
 
 TESTS = default_tests([2024], grades=(4, 5))
 SEEDS = (1, 2, 3)
@@ -34,7 +35,7 @@ def layer_on_region(seed: int, inject: dict[str, float] | None = None, n_schools
     """taskfit on every test of a generated region, with the truth's kind (null for clean schools)."""
     region = generate_region(seed=seed, years=[2024], n_schools=n_schools, tests=TESTS, inject=inject)
     frames = [
-        taskfit(counted(frame), info_from_spec(spec)).with_columns(
+        in_words(taskfit(counted(frame), info_from_spec(spec))).with_columns(
             seed=pl.lit(seed),
             year=pl.lit(spec.year, pl.Int64),
             grade=pl.lit(spec.grade, pl.Int64),

@@ -123,9 +123,9 @@ def test_pages_start_a_run_and_show_findings_by_scope(world, generated, client, 
     assert flagged_count == Finding.objects.filter(run=run, assessment=work, flagged=True).count()
     names = [(f.school.municipality.name, f.school.short_name) for f in table.context["page"].paginator.object_list]
     assert names == sorted(names), "default order: municipality, then name — never a ranking"
-    with_reasons = Finding.objects.filter(run=run, assessment=work).exclude(reasons="").first()
+    with_reasons = Finding.objects.filter(run=run, assessment=work).exclude(reasons=[]).first()
     school_page = client.get(reverse("school-findings", args=[run.pk, with_reasons.school_id])).content.decode()
-    assert with_reasons.reasons.split(";")[0] in school_page and "vega-embed.js" in school_page
+    assert with_reasons.reasons_text.split(";")[0] in school_page and "vega-embed.js" in school_page
     # A municipal coordinator sees only the schools of the municipality.
     client.force_login(world.users["municipal_coordinator"])
     mine = client.get(reverse("work-findings", args=[run.pk, work.pk])).context["page"].paginator.object_list
@@ -209,7 +209,7 @@ def test_a_school_of_fewer_than_five_shows_its_details_only_to_itself(world, gen
 
     run = detect(world, 2025)
     finding = Finding.objects.filter(run=run, school=world.school).order_by("assessment__grade").last()
-    Finding.objects.filter(pk=finding.pk).update(n=3, reasons="ученики 1 и 2 дали одинаковые ответы")
+    Finding.objects.filter(pk=finding.pk).update(n=3, legacy_reasons="ученики 1 и 2 дали одинаковые ответы")
     page_url = reverse("school-findings", args=[run.pk, world.school.pk])
     list_url = reverse("work-findings", args=[run.pk, finding.assessment_id])
     client.force_login(world.users["region_analyst"])

@@ -22,7 +22,8 @@ alone) to 0.89.
 
 Input: EVERY row of one test (absent ones too: this layer needs them), with school_login, absent,
 journal_mark. Output (markers/base.py): school_login, n (present participants), stat_absence
-(absent pupils over the region's rate: N − R·r), p_absence, explain_absence.
+(absent pupils over the region's rate: N − R·r), p_absence, explain_absence (code "absence" with the counts;
+objectivity.analysis.wording renders it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import polars as pl
 from scipy import special, stats
 
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import decimal
+from objectivity.analysis.wording import encode
 
 WEAK_MARKS = (2, 3)
 MIN_MOMENT_ROWS = 10  # schools this big estimate the between-school spread of absence
@@ -130,29 +131,17 @@ def _explanations(
     testable: Bools,
     judged: Bools,
 ) -> list[str]:
-    """«отсутствовали 5 из 24 учеников (21 %, по региону 7 %); из них с отметкой по журналу 5, с «2» или «3» — 4,
-    ожидалось 1,8 при обычном для региона соотношении»."""
+    """Per school: code "absence" with missing of rolled pupils, the region's rate and, where the composition is
+    tested, the absent pupils with a journal mark, those with «2» or «3», and how many were expected."""
     composition = dict(zip(np.flatnonzero(testable).tolist(), expected.tolist(), strict=True))
     texts = []
     for i in range(len(rolled)):
         if not judged[i]:
             texts.append("")
             continue
-        text = (
-            f"отсутствовали {missing[i]} из {rolled[i]} учеников ({_percent(missing[i] / rolled[i])}, "
-            f"по региону {_percent(rate)})"
-        )
-        if i in composition:
-            text += (
-                f"; из них с отметкой по журналу {absent[i]}, с «2» или «3» — {x[i]}, ожидалось "
-                f"{decimal(composition[i])} при обычном для региона соотношении"
-            )
-        texts.append(text)
+        weak = {"absent": int(absent[i]), "weak": int(x[i]), "expected": composition[i]} if i in composition else {}
+        texts.append(encode("absence", missing=int(missing[i]), rolled=int(rolled[i]), rate=float(rate), **weak))
     return texts
-
-
-def _percent(share: float) -> str:
-    return f"{round(100 * share)} %"
 
 
 def _school_counts(rows: pl.DataFrame) -> pl.DataFrame:

@@ -10,7 +10,8 @@ A layer is a pure function `layer(rows, info, **params) -> pl.DataFrame`:
     school_login (str), n (int: present participants), stat_<layer> (float: the layer's statistic,
     larger = more suspicious), p_<layer> (float in [0, 1]: one-sided p-value against the layer's
     explicit null, small = suspicious; null when the layer cannot say anything for this school),
-    explain_<layer> (str: a plain Russian sentence with the numbers, empty when p is null).
+    explain_<layer> (str: the explanation as JSON text {"code": <layer>, numbers…}, empty when p is null;
+    objectivity.analysis.wording renders it as a plain Russian sentence with the numbers).
 
 The null of every layer must hold on clean generated regions (objectivity.analysis.synth without
 injections): at α = 0.05 the share of schools with p < α lies in [0.03, 0.07] in every size band of

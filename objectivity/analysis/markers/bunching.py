@@ -29,7 +29,8 @@ a school's; the spread of the school effect is then estimated on them too.
 
 Output (markers.base): school_login, n, stat_bunching (z = (over − expected) / sd of the
 Poisson-binomial, 0 when the sd is 0; larger = more pupils over the cuts than expected),
-p_bunching, explain_bunching (per cut: expected and seen pupils under and over the cut).
+p_bunching, explain_bunching (code "bunching" — per cut: expected and seen pupils under and over the cut;
+rendered by objectivity.analysis.wording).
 
 Speed: a region of 1,000 schools × 30 pupils takes about 0.02 s per test (measured).
 
@@ -52,8 +53,8 @@ import polars as pl
 
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.exact import mixed_pmf, pmf_moments, randomised_upper_p, school_spread
-from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_columns
+from objectivity.analysis.wording import encode
 
 Array = npt.NDArray[Any]
 
@@ -243,29 +244,30 @@ def _tail(
 # --- explanations ------------------------------------------------------------------------------
 
 
-def _points(low: int, high: int) -> str:
-    return f"{low}-{high} {plural(high, 'баллом', 'баллами', 'баллами')}"
-
-
 def _explain(counts: Array, school: int, cuts: tuple[int, ...], p: float, anchored: bool) -> str:
-    """Plain Russian: per cut, expected and seen pupils just under and at/over the cut, then how rare that is."""
+    """Code "bunching": per cut, expected and seen pupils just under and at/over the cut (the windows BELOW and
+    ABOVE), whether the expectation holds the anchor fixed, and how rare the excess is (`one_in` schools; None
+    above RARE, where there is no excess worth reporting)."""
     if np.isnan(p):
         return ""
-    parts = [_explain_cut(counts[school, k], k, cut) for k, cut in enumerate(cuts) if counts[school, k, [1, 3]].sum()]
-    basis = (
-        "с теми же баллами за задания без критериев, в школах того же уровня" if anchored else "из школ того же уровня"
+    shown = [(k, cut) for k, cut in enumerate(cuts) if counts[school, k, [1, 3]].sum()]
+    return encode(
+        LAYER,
+        cuts=[_cut(counts[school, k], k, cut) for k, cut in shown],
+        below=BELOW,
+        above=ABOVE,
+        anchored=anchored,
+        one_in=None if p > RARE else round(1 / max(p, 1e-4)),
     )
-    if p > RARE:
-        verdict = "перевеса у порогов сверх обычного для региона нет"
-    else:
-        verdict = f"такой или больший перевес у порогов бывает примерно у 1 школы из {round(1 / max(p, 1e-4))}"
-    return "; ".join(parts) + f" (ожидание — по ученикам региона {basis}); {verdict}"  # joined by «; »
 
 
-def _explain_cut(counts: Array, k: int, cut: int) -> str:
-    expected_under, under, expected_over, over = counts
-    return (
-        f"порог «{MARK_NAMES[k]}» ({cut} {plural(cut, 'балл', 'балла', 'баллов')}): "
-        f"с {_points(cut - BELOW, cut - 1)} ожидалось {decimal(expected_under)}, фактически {int(under)}; "
-        f"с {_points(cut, cut + ABOVE - 1)} ожидалось {decimal(expected_over)}, фактически {int(over)}"
-    )
+def _cut(counts: Array, k: int, cut: int) -> dict[str, object]:
+    expected_under, under, expected_over, over = (float(c) for c in counts)
+    return {
+        "mark": MARK_NAMES[k],
+        "cut": int(cut),
+        "expected_under": expected_under,
+        "under": int(under),
+        "expected_over": expected_over,
+        "over": int(over),
+    }

@@ -52,7 +52,8 @@ cohort spikes (+15-25% of the maximum in grade 4, clean in grade 5): p < 0.05 fo
 `seed` is accepted for the common interface; the p-value is continuous, so nothing is drawn at random.
 
 Output: one row per test × school_login of every test given: year (Int32), period, grade (Int32),
-subject, school_login, n (present pupils of that test), stat_cohort, p_cohort, explain_cohort, e.g.
+subject, school_login, n (present pupils of that test), stat_cohort, p_cohort, explain_cohort (code "cohort" with
+the percents and pupils of the test and its neighbours; objectivity.analysis.wording renders it), e.g.
 «4 класс в 2024 г.: 71 % от максимума при 58 % по региону (учеников: 25); та же параллель в 5 классе
 в 2025 г.: 54 % при 57 % по региону (учеников: 24) — через год возврат на 15,6 п.п. относительно региона»;
 with both neighbours «… — за год подъём на 20,9 п.п. относительно региона, через год возврат на 12,2 п.п.».
@@ -76,7 +77,7 @@ import polars as pl
 from scipy import optimize, stats
 
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import decimal
+from objectivity.analysis.wording import encode
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -330,43 +331,14 @@ def stouffer(rise: Floats, fall: Floats, rho: float) -> Floats:
 
 
 def _explain(summaries: Mapping[Key, _Test], key: Key, login: str, has_before: bool, has_after: bool) -> str:
-    """«4 класс в 2024 г.: 71 % … (учеников: 25); та же параллель в 5 классе в 2025 г.: … — …»."""
-    here = _numbers(summaries[key], login)
-    parts = [
-        f"{key[2]} класс в {key[0]} г.: {_percent(here[0])} от максимума при {_percent(here[1])} по региону"
-        f" (учеников: {here[2]})"
-    ]
-    changes: list[str] = []
-    if has_before:
-        before = _numbers(summaries[previous_test(key)], login)
-        parts.append(_neighbour(previous_test(key), before))
-        gap = (here[0] - here[1]) - (before[0] - before[1])
-        changes.append(f"за год {'подъём' if gap > 0 else 'снижение'} на {_points(gap)} п.п. относительно региона")
-    if has_after:
-        after = _numbers(summaries[next_test(key)], login)
-        parts.append(_neighbour(next_test(key), after))
-        gap = (here[0] - here[1]) - (after[0] - after[1])
-        word = "возврат" if gap > 0 else "ещё рост"
-        changes.append(f"через год {word} на {_points(gap)} п.п." + ("" if has_before else " относительно региона"))
-    return "; ".join(parts) + " — " + ", ".join(changes)
+    """Code "cohort": the school's mean percent of the maximum, the region's and the pupils in this test and in
+    the neighbouring tests of the same parallel (`before`, `after`; None when not compared)."""
+    before = _numbers(summaries[previous_test(key)], previous_test(key), login) if has_before else None
+    after = _numbers(summaries[next_test(key)], next_test(key), login) if has_after else None
+    return encode(LAYER, **_numbers(summaries[key], key, login), before=before, after=after)
 
 
-def _numbers(test: _Test, login: str) -> tuple[float, float, int]:
+def _numbers(test: _Test, key: Key, login: str) -> dict[str, float]:
     i = test.index[login]
-    return float(test.mean[i]), test.region, int(test.n[i])
-
-
-def _neighbour(key: Key, numbers: tuple[float, float, int]) -> str:
-    mean, region, n = numbers
-    return (
-        f"та же параллель в {key[2]} классе в {key[0]} г.: {_percent(mean)} при {_percent(region)} по региону"
-        f" (учеников: {n})"
-    )
-
-
-def _percent(value: float) -> str:
-    return f"{round(value)} %"
-
-
-def _points(value: float) -> str:
-    return decimal(abs(value))
+    mean, region, n = float(test.mean[i]), float(test.region), int(test.n[i])
+    return {"grade": int(key[2]), "year": int(key[0]), "mean": mean, "region": region, "n": n}

@@ -21,11 +21,15 @@ import math
 import numpy as np
 import polars as pl
 
-Z = 1.96
+from objectivity.analysis.parameters import PUBLISHED
+
+Z = PUBLISHED.z
 TEST_KEY = ["year", "period", "grade", "subject"]
 
 
-def mean_markers(rows: pl.DataFrame, *, by_region: str | None = None, min_n: int = 5, z: float = Z) -> pl.DataFrame:
+def mean_markers(
+    rows: pl.DataFrame, *, by_region: str | None = None, min_n: int = PUBLISHED.min_n, z: float = Z
+) -> pl.DataFrame:
     """«Завышенные значения среднего балла» per school × test.
 
     rows: one row per present participant with a valid total: TEST_KEY, school_login, total
@@ -63,12 +67,14 @@ def _interval(score: pl.Expr, z: float) -> list[pl.Expr]:
     ]
 
 
-def spearman_markers(rows: pl.DataFrame, *, min_n: int = 5, below: float = 0.0) -> pl.DataFrame:
+def spearman_markers(
+    rows: pl.DataFrame, *, min_n: int = PUBLISHED.min_n, below: float = PUBLISHED.spearman_below
+) -> pl.DataFrame:
     """«Несоответствие результатов ВПР и школьных отметок» per school × test.
 
     rows: TEST_KEY, school_login, total, journal_mark (null when the pupil has none).
     Columns out: *TEST_KEY, school_login, n_journal, spearman (null when undefined), fioco_spearman
-    (1 when spearman < 0, 0 when ≥ 0, null when undefined).
+    (1 when spearman < `below`, 0 when ≥ `below`, null when undefined).
     r_s is Pearson's r of average ranks (ties averaged), which equals 1 − 6Σd²/(n(n²−1)) without ties.
     """
     marked = rows.filter(pl.col("journal_mark").is_not_null())
@@ -99,15 +105,16 @@ def cohort_markers(
     max_totals: dict[tuple[int, str, int, str], int],
     *,
     by_region: str | None = None,
-    min_n: int = 5,
-    iqr_k: float = 3.0,
+    min_n: int = PUBLISHED.min_n,
+    iqr_k: float = PUBLISHED.iqr_k,
 ) -> pl.DataFrame:
     """«Резкое возрастание / резкое падение результатов одной параллели», on the grade-5, year Y+1 row.
 
     rows: TEST_KEY, school_login, total (present participants with a valid total). max_totals: maximum
     primary score per (year, period, grade, subject). S = mean percent of the maximum;
-    K = S(grade 4, Y) / S(grade 5, Y+1); over all schools of the region with both, upper = Q3 + 3·IQR,
-    lower = Q1 − 3·IQR; K above upper → "fall", below lower → "rise", otherwise "0".
+    K = S(grade 4, Y) / S(grade 5, Y+1); over all schools of the region with both, upper = Q3 + k·IQR,
+    lower = Q1 − k·IQR (k = `iqr_k`, 3 in the published method); K above upper → "fall", below lower → "rise",
+    otherwise "0".
     Columns out: year, period, grade (=5), subject, [region], school_login, s_4, s_5, k, k_low, k_high,
     fioco_cohort ("rise"/"fall"/"0").
     """
@@ -163,7 +170,7 @@ def _fences(pairs: pl.DataFrame, group: list[str], iqr_k: float) -> pl.DataFrame
     return pl.concat(parts).sort([*group, "school_login"])
 
 
-def tukey_fences(values: np.ndarray, k: float = 3.0) -> tuple[float, float]:
+def tukey_fences(values: np.ndarray, k: float = PUBLISHED.iqr_k) -> tuple[float, float]:
     """(Q1 − k·IQR, Q3 + k·IQR) with linearly interpolated quartiles; NaN for an empty input."""
     if values.size == 0:
         return math.nan, math.nan

@@ -29,8 +29,9 @@ window pupils whose ВПР mark equals the journal mark.
 
 Output (markers/base.py): school_login, n, stat_journal = (observed − expected) / √variance of the
 count (larger = more pupils at the cut of their journal mark than expected), p_journal,
-explain_journal. p is null, and the explanation empty, when the school has no pupil in any window
-(about a third of schools under 10 pupils) or the test has no cuts.
+explain_journal (code "journal": per journal mark its window, pupils, those at the cut and the expected
+count; rendered by objectivity.analysis.wording). p is null, and the explanation empty, when the school has
+no pupil in any window (about a third of schools under 10 pupils) or the test has no cuts.
 
 Checks (tests/analysis/test_layer_journal.py): on clean generated regions the share of schools
 with p < 0.05 is 0.047-0.057 in every size band; injected «journal» schools get p < 0.05 in 24% /
@@ -53,8 +54,8 @@ import polars as pl
 from objectivity.analysis.describe import mark_expr
 from objectivity.analysis.markers import exact
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_column
+from objectivity.analysis.wording import encode
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -202,23 +203,18 @@ def _null_pmf(pupils: pl.DataFrame, schools: pl.DataFrame) -> FloatArray:
 
 
 def _explain(trials: IntArray, hits: IntArray, expected: FloatArray, cuts: Cuts, window: int) -> str:
-    """«отметка „4“ по журналу: из 12 учеников, набравших от 21 до 24 баллов, ровно 24 (порог „4“)
-    у 7, ожидалось 3,1; …» (lower case: the reasons of all layers are joined into one sentence)."""
-    parts = []
-    for k, mark in enumerate(MARKS):
-        if trials[k]:
-            low = max(cuts[k] - window, cuts[k - 1] if k else 0)
-            parts.append(
-                f"отметка «{mark}» по журналу: из {_pupils(int(trials[k]))} от {low} до {cuts[k]} баллов, "
-                f"ровно {cuts[k]} (порог «{mark}») у {hits[k]}, ожидалось {decimal(expected[k])}"
-            )
-    summary = (
-        f"всего ровно на пороге своей отметки по журналу: {int(hits.sum())}, ожидалось "
-        f"{decimal(float(expected.sum()))} (по региону, для школ того же уровня)"
-    )
-    return "; ".join([*parts, summary])
-
-
-def _pupils(count: int) -> str:
-    """«1 ученика, набравшего», «21 ученика, набравшего», otherwise «N учеников, набравших» (after «из»)."""
-    return f"{count} {plural(count, 'ученика, набравшего', 'учеников, набравших', 'учеников, набравших')}"
+    """Code "journal": per journal mark with pupils in its window, the window (`low` to the `cut`), its pupils,
+    those exactly at the cut and how many were expected; then the totals."""
+    marks = [
+        {
+            "mark": mark,
+            "low": int(max(cuts[k] - window, cuts[k - 1] if k else 0)),
+            "cut": int(cuts[k]),
+            "trials": int(trials[k]),
+            "hits": int(hits[k]),
+            "expected": float(expected[k]),
+        }
+        for k, mark in enumerate(MARKS)
+        if trials[k]
+    ]
+    return encode("journal", marks=marks, hits=int(hits.sum()), expected=float(expected.sum()))

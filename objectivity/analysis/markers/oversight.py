@@ -32,10 +32,10 @@ yet: without it (`observed` / `rechecked` is None or empty) every school gets p 
    Schools observed entirely or not at all get p = null.
 
    Output: school_login, n, stat_observers (D in points, larger = unobserved classes higher),
-   p_observers, explain_observers («без наблюдателя (классы „А“ и „Б“, 52 ученика): в среднем 21,3 балла;
-   с наблюдателем (класс „В“, 25 учеников): 15,8 балла; с учётом отметок по журналу разница +4,9 балла
-   при обычном разбросе средних между классами одной школы в регионе около 0,5 балла»; the means are
-   the raw totals, the difference is D).
+   p_observers, explain_observers (code "observers", rendered by objectivity.analysis.wording: «без
+   наблюдателя (классы „А“ и „Б“, 52 ученика): в среднем 21,3 балла; с наблюдателем (класс „В“,
+   25 учеников): 15,8 балла; с учётом отметок по журналу разница +4,9 балла при обычном разбросе средних
+   между классами одной школы в регионе около 0,5 балла»; the means are the raw totals, the difference is D).
 
 2. `rechecks` (name "recheck"): did the school's marking credit more than the expert's on rechecking?
    Reference: Jacob & Levitt (2003) «Chicago retest» (METHODS.md §2, L7); the signed-rank test: Wilcoxon
@@ -57,8 +57,8 @@ yet: without it (`observed` / `rechecked` is None or empty) every school gets p 
    at all; not randomised), which keeps the size at or under the nominal level.
 
    Output: school_login, n, stat_recheck (mean d in points per rechecked work, larger = the school
-   credited more), p_recheck, explain_recheck («перепроверено 12 работ: по 9 из них баллы ОО выше, …;
-   больше всего в столбцах 7 (+0,9) и 9 (+0,6)»).
+   credited more), p_recheck, explain_recheck (code "recheck", rendered: «перепроверено 12 работ: по 9 из
+   них баллы ОО выше, …; больше всего в столбцах 7 (+0,9) и 9 (+0,6)»).
 
 Type-I on clean generated regions and power on injected kinds: tests/analysis/test_layer_oversight.py.
 """
@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -75,8 +74,8 @@ import polars as pl
 from scipy import stats
 
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import plural
 from objectivity.analysis.schema import task_column
+from objectivity.analysis.wording import encode
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -118,13 +117,6 @@ def _result(
 
 def _login(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
-
-
-def _num(value: float, signed: bool = False) -> str:
-    """One decimal, halves rounded away from zero (21,25 → 21,3), decimal comma, true minus sign."""
-    rounded = Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    text = f"{rounded:+.1f}" if signed else f"{rounded:.1f}"
-    return text.replace(".", ",").replace("-", "−")
 
 
 # --- observers -------------------------------------------------------------------------------------
@@ -273,28 +265,16 @@ def _observed_pupils(rows: pl.DataFrame, observed: pl.DataFrame) -> pl.DataFrame
 
 
 def _explain_observers(school: pl.DataFrame, contrast: Contrast, spread: ClassSpread) -> str:
-    """«без наблюдателя (классы „А“ и „Б“, 52 ученика): в среднем 21,3 балла; с наблюдателем (…): …»."""
-    parts: list[str] = []
-    for status, words in (("no", "без наблюдателя"), ("yes", "с наблюдателем")):
+    """Code "observers": the classes, pupils and mean total without and with an observer, the difference given
+    the journal marks and the region's ordinary spread between classes (points)."""
+    groups = []
+    for status in ("no", "yes"):
         part = school.filter(pl.col("status") == status)
-        letters = sorted(part["class_letter"].unique().to_list())
-        count = part.height
-        parts.append(
-            f"{words} ({_classes(letters)}, {count} {plural(count, 'ученик', 'ученика', 'учеников')}): "
-            f"{'в среднем ' if not parts else ''}{_num(float(part['total'].mean()))} балла"  # type: ignore[arg-type]
-        )
-    return (
-        f"{parts[0]}; {parts[1]}; с учётом отметок по журналу разница {_num(contrast.difference, signed=True)} балла "
-        f"при обычном разбросе средних между классами одной школы в регионе около "
-        f"{_num(float(np.sqrt(spread.variance)))} балла"
-    )
-
-
-def _classes(letters: list[str]) -> str:
-    quoted = [f"„{x}“" for x in letters]
-    if len(quoted) == 1:
-        return f"класс {quoted[0]}"
-    return f"классы {', '.join(quoted[:-1])} и {quoted[-1]}"
+        letters = sorted(str(x) for x in part["class_letter"].unique().to_list())
+        mean = float(part["total"].mean())  # type: ignore[arg-type]
+        groups.append({"classes": letters, "n": part.height, "mean": mean})
+    spread_points = float(np.sqrt(spread.variance))
+    return encode("observers", groups=groups, difference=float(contrast.difference), spread=spread_points)
 
 
 # --- rechecks --------------------------------------------------------------------------------------
@@ -404,33 +384,20 @@ def _recheck_school(excess: Floats, rechecked: Bools, u: float, unmatched: int) 
 
 
 def _explain_recheck(excess: Floats, rechecked: Bools, d: Floats, unmatched: int) -> str:
-    """«перепроверено 12 работ: по 9 из них баллы ОО выше, по 1 — ниже; …; больше всего в столбцах 7 (+0,9) …»."""
-    works = d.size
-    verb = plural(works, "перепроверена", "перепроверены", "перепроверено")
-    head = f"{verb} {works} {plural(works, 'работа', 'работы', 'работ')}"
+    """Code "recheck": works rechecked, those where the school's total is higher and lower, the mean excess per
+    work, the columns of the largest mean excess (when the totals differ) and the codes that matched nobody."""
     higher, lower = int((d > 0).sum()), int((d < 0).sum())
-    if higher == lower == 0:
-        text = f"{head}: баллы ОО и эксперта совпали во всех"
-    else:
-        mean = float(d.mean())
-        direction = "выше" if mean >= 0 else "ниже"
-        text = (
-            f"{head}: по {higher} из них баллы ОО выше, по {lower} — ниже; в среднем баллы ОО {direction} "
-            f"на {_num(abs(mean))} балла на работу"
-        )
-        text += _top_columns(excess, rechecked)
-    if unmatched:
-        codes = plural(unmatched, "код участника", "кода участников", "кодов участников")
-        text += f"; ещё {unmatched} {codes} из перепроверки не найдено среди результатов ОО"
-    return text
+    top = [] if higher == lower == 0 else _top_columns(excess, rechecked)
+    mean = float(d.mean())
+    return encode(
+        "recheck", works=int(d.size), higher=higher, lower=lower, mean=mean, top=top, unmatched=int(unmatched)
+    )
 
 
-def _top_columns(excess: Floats, rechecked: Bools) -> str:
-    """«; больше всего в столбцах 7 (+0,9) и 9 (+0,6)»: the columns with the largest mean excess."""
+def _top_columns(excess: Floats, rechecked: Bools) -> list[list[float]]:
+    """[[column number, mean excess], …]: up to TOP_COLUMNS columns with the largest mean excess (shown as
+    «+0,9», so those that round to zero or below are left out)."""
     works = np.maximum(rechecked.sum(axis=0), 1)
     mean = excess.sum(axis=0) / works
     top = [int(j) for j in np.argsort(-mean, kind="stable")[:TOP_COLUMNS] if round(float(mean[j]), 1) > 0]
-    if not top:
-        return ""
-    items = [f"{j + 1} ({_num(float(mean[j]), signed=True)})" for j in top]
-    return f"; больше всего в {'столбцах' if len(items) > 1 else 'столбце'} {' и '.join(items)}"
+    return [[j + 1, float(mean[j])] for j in top]

@@ -33,7 +33,8 @@ Null hypothesis: given its pupils' anchor scores and its level (ā*), the school
 spread (σ of its size band). It is never a quota: a share of «2» plays no part.
 
 Output (markers.base): school_login, n, stat_shares = (S − E)/SD under the null with overdispersion
-(larger = more «4»-«5» than expected), p_shares, explain_shares. p is null for every school when the test
+(larger = more «4»-«5» than expected), p_shares, explain_shares (code "shares", rendered by
+objectivity.analysis.wording). p is null for every school when the test
 has no cut scores, no anchor columns worth at least MIN_ANCHOR_POINTS points (levels and criterion flags
 unknown and no auto columns), or fewer than MIN_REGION_PUPILS pupils / MIN_REGION_SCHOOLS schools to fit
 the regional model: then the layer cannot tell a strong school from a lenient one.
@@ -63,8 +64,8 @@ from scipy import special, stats
 
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo
 from objectivity.analysis.markers.exact import NODES, WEIGHTS, node_probabilities
-from objectivity.analysis.russian import decimal
 from objectivity.analysis.schema import task_column
+from objectivity.analysis.wording import encode
 
 Array = npt.NDArray[Any]
 
@@ -378,7 +379,9 @@ def _mean_sd(model: _Model, sigma: Array) -> tuple[Array, Array]:
 
 
 def _explanations(model: _Model, info: TestInfo, sigma: Array) -> list[str]:
-    """«отметки „4“ и „5“: 17 из 25 учеников, ожидалось 11,2 …» with the anchor's numbers, per school."""
+    """Per school, code "shares": pupils with «4» or «5» and with «5», how many were expected, and the anchor
+    (automatically checked or basic short-answer tasks) the expectation rests on: the school's mean, its maximum
+    and the region's mean."""
     region = model.region
     count = len(region.n)
     pupil_sigma = sigma[region.school]
@@ -388,12 +391,20 @@ def _explanations(model: _Model, info: TestInfo, sigma: Array) -> list[str]:
     got5 = np.bincount(region.school, weights=region.marks >= 2, minlength=count)
     own = np.bincount(region.school, weights=region.anchor, minlength=count) / region.n
     points = sum(info.column_max[j] for j in anchor_columns(info))
-    source = "заданиях с автоматической проверкой" if any(info.auto) else "базовых заданиях с кратким ответом"
-    region_mean = decimal(float(region.anchor.mean()))
+    region_mean = float(region.anchor.mean())
     return [
-        f"отметки «4» и «5»: {int(got4[i])} из {int(region.n[i])} учеников, ожидалось {decimal(expected4[i])}; "
-        f"«5»: {int(got5[i])}, ожидалось {decimal(expected5[i])} — по результатам в {source} "
-        f"(в среднем {decimal(own[i])} из {points} баллов, по региону {region_mean})"
+        encode(
+            "shares",
+            got4=int(got4[i]),
+            n=int(region.n[i]),
+            expected4=float(expected4[i]),
+            got5=int(got5[i]),
+            expected5=float(expected5[i]),
+            auto=any(info.auto),
+            own=float(own[i]),
+            points=int(points),
+            region=region_mean,
+        )
         for i in range(count)
     ]
 

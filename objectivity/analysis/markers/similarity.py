@@ -46,9 +46,10 @@ pupil of a counted pair are sampled. p is null for a school with no two pupils o
 (not at a cut, by default) whose total has more than one vector in the region: the statistic is 0 under
 every draw.
 
-Output (markers/base.py): school_login, n, stat_similarity, p_similarity, explain_similarity (the
-largest group of identical vectors in one class, how rare that vector is in the region, how many
-identical pairs the school has against the mean under the null, and how many sit at a mark cut score).
+Output (markers/base.py): school_login, n, stat_similarity, p_similarity, explain_similarity (code
+"similarity", rendered by objectivity.analysis.wording: the largest group of identical vectors in one class, how
+rare that vector is in the region, how many identical pairs the school has against the mean under the null, and
+how many sit at a mark cut score).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ import polars as pl
 from objectivity.analysis.markers import empirical_null
 from objectivity.analysis.markers import similarity_null as null
 from objectivity.analysis.markers.base import TestInfo
-from objectivity.analysis.russian import decimal, plural
 from objectivity.analysis.schema import task_columns
+from objectivity.analysis.wording import encode
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -500,37 +501,31 @@ def _explain(
     expected: float,
     at_cuts: dict[int, int],
 ) -> str:
-    apart = cut_weight == 0 and info.cuts is not None
-    pairs = (
-        f"в школе {int(found)} {plural(int(found), 'одинаковая пара', 'одинаковые пары', 'одинаковых пар')}"
-        f"{' (не считая пар у порогов отметок)' if apart else ''}, при тех же результатах класса по заданиям "
-        f"и тех же первичных баллах учеников ожидалось в среднем {_num(expected)}"
+    """Code "similarity": identical pairs found and expected, whether pairs at the cuts are left to the bunching
+    layer (`apart`) or counted with `cut_weight`, the pairs at each mark's cut ([mark, pairs, cut total]), and the
+    most telling group (its class, None for a school whose classes are not all known; its size, total, and how
+    many of the region's pupils have that total and that vector)."""
+    cuts = info.cuts
+    apart = cut_weight == 0 and cuts is not None
+    at = [[mark, int(count), int(cuts[mark - 3])] for mark, count in sorted(at_cuts.items())] if cuts else []
+    return encode(
+        "similarity",
+        found=int(found),
+        expected=float(expected),
+        apart=apart,
+        cut_weight=float(cut_weight),
+        at_cuts=at,
+        group=None if group is None else _group(group, pupils),
     )
-    if at_cuts and info.cuts:
-        parts = ", ".join(
-            f"{count} у «{mark}» ({info.cuts[mark - 3]}-{info.cuts[mark - 3] + 1} "
-            f"{plural(info.cuts[mark - 3] + 1, 'балл', 'балла', 'баллов')})"
-            for mark, count in sorted(at_cuts.items())
-        )
-        if apart:
-            pairs += f"; у порогов отметок ещё {sum(at_cuts.values())}: {parts} — их проверяет слой «скопление у порогов отметок»"
-        elif cut_weight == 1:
-            pairs += f"; из них у порогов отметок {parts}"
-        else:
-            pairs += f"; из них у порогов отметок {parts}, они учитываются с весом {decimal(cut_weight, 1)}"
-    if group is None:
-        return f"совпадающих наборов баллов по заданиям внутри классов нет; {pairs}"
-    where = "в школе (класс указан не у всех)" if group.label == WHOLE_SCHOOL else f"класс «{group.label}»"
+
+
+def _group(group: _Group, pupils: _Pupils) -> dict[str, object]:
     total = int(pupils.vector_total[group.vector])
-    same_total, same_vector = int(pupils.total_count[total]), int(pupils.vector_count[group.vector])
-    return (
-        f"{where}: у {group.size} {plural(group.size, 'ученика', 'учеников', 'учеников')} одинаковые баллы "
-        f"по всем заданиям (столбцов: {pupils.columns}), у каждого {total} {plural(total, 'балл', 'балла', 'баллов')}; "
-        f"в регионе такой набор у {same_vector} из {same_total} учеников с {total} "
-        f"{plural(total, 'баллом', 'баллами', 'баллами')}; {pairs}"
-    )
-
-
-def _num(value: float) -> str:
-    """1,2 or 0,03: small expectations keep two decimals so they do not read as zero."""
-    return decimal(value, 1 if value >= 0.95 else 2)
+    return {
+        "label": None if group.label == WHOLE_SCHOOL else group.label,
+        "size": int(group.size),
+        "total": total,
+        "same_vector": int(pupils.vector_count[group.vector]),
+        "same_total": int(pupils.total_count[total]),
+        "columns": int(pupils.columns),
+    }

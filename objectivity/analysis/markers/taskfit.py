@@ -44,8 +44,9 @@ school whose pupils all sit in bins without spread. `seed` is accepted for the c
 interface; the p-value is continuous (normal), so nothing is drawn at random.
 
 Output (markers.base): school_login, n, stat_taskfit (z, larger = more credit on advanced tasks
-than expected), p_taskfit, explain_taskfit (e.g. «столбцы 19 и 20 (задания повышенного и высокого
-уровня): +28 п.п. к ожидаемому для учеников с теми же баллами за базовые задания …»).
+than expected), p_taskfit, explain_taskfit (code "taskfit"; objectivity.analysis.wording renders e.g.
+«столбцы 19 и 20 (задания повышенного и высокого уровня): +28 п.п. к ожидаемому для учеников с теми же
+баллами за базовые задания …»).
 
 References: Sinharay, S. (2016) Psychometrika 81; Pearson's type III law: Johnson, Kotz & Balakrishnan (1994),
 Continuous Univariate Distributions 1, ch. 17; Emons, W. H. M. (2008) Applied Psychological
@@ -62,9 +63,9 @@ import numpy.typing as npt
 import polars as pl
 from scipy import stats
 
-from objectivity.analysis.difficulty import ESTIMATED_NOTE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.schema import task_column
+from objectivity.analysis.wording import encode
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -75,7 +76,6 @@ MIN_SCHOOLS = 10
 BASIC, ADVANCED = "Б", ("П", "В")
 OUTLIER_Z = 4.0
 VARIANCE_FLOOR = 0.1  # of the largest target column variance
-LEVEL_WORDS = {"П": "повышенного", "В": "высокого"}
 LAYER = "taskfit"
 
 MAX_SKEW = 2.0  # [собственный] the three-moment law is trusted up to this skewness
@@ -276,43 +276,31 @@ def _explanations(pupils: _Pupils, schools: _Schools, info: TestInfo, target: Bo
 
 
 def _explain(observed: Floats, expected: Floats, n: int, numbers: Ints, info: TestInfo, weights: Floats) -> str:
-    """«столбцы 19 и 20 (…): +28 п.п. к ожидаемому …; по всем заданиям П/В: +9 п.п.; учеников: 25»."""
+    """Code "taskfit": expected and observed percent of the maximum over all advanced columns (`all`), and for
+    the (up to two) columns of the largest weighted excess their numbers, levels, whether all are judged by
+    criteria, and their own percents (`top`, None when no column exceeds); `estimated` when the levels were
+    estimated from the region's data."""
     maxima = np.array([info.column_max[c - 1] for c in numbers], dtype=float)
     excess = weights * (observed - expected)
     top = [int(i) for i in np.argsort(-excess, kind="stable")[:2] if excess[i] > 0]
     everything = _shares(observed.sum(), expected.sum(), maxima.sum() * n)
-    if not top:
-        estimated = f" ({ESTIMATED_NOTE})" if info.levels_estimated else ""
-        return f"задания повышенного и высокого уровня{estimated} (столбцов: {len(numbers)}): {_gap(*everything)}; учеников: {n}"
-    head = _shares(observed[top].sum(), expected[top].sum(), maxima[top].sum() * n)
-    overall = f"{_signed(everything[1] - everything[0])} п.п."
-    return f"{_columns_phrase(numbers[top], info)}: {_gap(*head)}; по всем заданиям П/В: {overall}; учеников: {n}"
+    columns = None
+    if top:
+        head = _shares(observed[top].sum(), expected[top].sum(), maxima[top].sum() * n)
+        columns = _columns(numbers[top], info) | {"shares": list(head)}
+    estimated = bool(info.levels_estimated)
+    return encode(LAYER, n=n, columns=len(numbers), all=list(everything), top=columns, estimated=estimated)
 
 
 def _shares(observed: float, expected: float, maximum: float) -> tuple[int, int]:
     """Expected and observed percent of the maximum, rounded."""
-    return round(100 * expected / maximum), round(100 * observed / maximum)
+    return int(round(100 * expected / maximum)), int(round(100 * observed / maximum))
 
 
-def _signed(value: int) -> str:
-    return f"{value:+d}".replace("-", "−")
-
-
-def _gap(want: int, got: int) -> str:
-    return (
-        f"{_signed(got - want)} п.п. к ожидаемому для учеников с теми же баллами за базовые задания "
-        f"(ожидалось {want} % от максимума, фактически {got} %)"
-    )
-
-
-def _columns_phrase(numbers: Ints, info: TestInfo) -> str:
+def _columns(numbers: Ints, info: TestInfo) -> dict[str, object]:
     levels = sorted({info.levels[c - 1] for c in numbers}, key=ADVANCED.index)
-    words = " и ".join(LEVEL_WORDS[level] for level in levels)
     judged = [info.criterion[c - 1] for c in numbers] if len(info.criterion) == len(info.column_max) else []
-    criteria = ", проверяются по критериям" if judged and all(judged) else ""
-    which = " и ".join(str(c) for c in sorted(int(c) for c in numbers))
-    estimated = f"; {ESTIMATED_NOTE}" if info.levels_estimated else ""
-    return f"{'столбцы' if len(numbers) > 1 else 'столбец'} {which} (задания {words} уровня{criteria}{estimated})"
+    return {"numbers": [int(c) for c in numbers], "levels": levels, "criteria": bool(judged and all(judged))}
 
 
 def _result(

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -5,12 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName
+from objectivity.analysis.parameters import PUBLISHED
 from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import read_files
 from objectivity.detection.pipeline import analyse, progress_step, write_findings_csv
 from objectivity.detection.report import render_report
 from objectivity.detection.runs import fioco_marker
-from objectivity.detection.thresholds import defaults, params_of
 from objectivity.results.readers import FileRejected
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="report only this year (other files serve as context)")
         parser.add_argument("--grade", type=int, help="the work's grade, when file names do not say")
         parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
-        parser.add_argument("--min-n", type=int, default=int(defaults()["min_n"]))
+        parser.add_argument("--min-n", type=int, default=PUBLISHED.min_n)
 
     def handle(self, *args, files: list[Path], out: Path, reference: Path | None, year: int | None, **options):
         missing = [str(f) for f in [*files, *([reference] if reference else [])] if not f.is_file()]
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         progress(50, _("Computing the markers"))
         reported = _tests_of(found.frames, year) if year is not None else None
-        params = params_of(defaults() | {"min_n": options["min_n"]})
+        params = replace(PUBLISHED, min_n=options["min_n"])
         step = progress_step(progress, 55, 95, _("Evidence layers"))
         findings = analyse(found.frames, found.max_totals, params, found.infos, reported=reported, step=step)
         csv = write_findings_csv(findings, out / "findings.csv")

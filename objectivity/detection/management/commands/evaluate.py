@@ -31,6 +31,7 @@ from objectivity.analysis.evaluate import (
 )
 from objectivity.analysis.layers import OVERSIGHT, available
 from objectivity.analysis.layout import TestName, parse_test_name
+from objectivity.analysis.parameters import PUBLISHED
 from objectivity.analysis.real_inject import inject_real, region_hardest
 from objectivity.analysis.weight_fit import (
     adopt,
@@ -45,7 +46,6 @@ from objectivity.detection.files import FileSet, read_files
 from objectivity.detection.pipeline import analyse, progress_step
 from objectivity.detection.quality_doc import commit_hash, fairness_section, merge_document, report, uncommitted
 from objectivity.detection.quality_real import RealRun, load_rows, real_report, save_rows, weights_section
-from objectivity.detection.thresholds import defaults, params_of
 from objectivity.results.readers import FileRejected
 
 READABLE = (".xlsx", ".xls", ".csv")
@@ -232,7 +232,7 @@ class _Analysis:
 
     def __init__(self, found: FileSet, progress, runs: int) -> None:
         self.found, self.progress, self.runs, self.done = found, progress, runs, 0
-        self.params = params_of(defaults())
+        self.params = PUBLISHED
 
     def rows(self, frames: list[pl.DataFrame], label: str, truth: pl.DataFrame | None) -> pl.DataFrame:
         """School × test rows of one run: layer p-values, the combination, ФИОКО, crude statistics, the truth."""
