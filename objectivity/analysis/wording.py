@@ -31,8 +31,19 @@ def risk_word(code: str) -> str:
 
 
 def encode(code: str, **numbers: Any) -> str:
-    """One item as compact JSON text: what the analysis frames carry in reasons and explain_<layer>."""
-    return json.dumps({"code": code, **numbers}, ensure_ascii=False, separators=(",", ":"))
+    """One item as compact JSON text: what the analysis frames carry in reasons and explain_<layer>. Floats keep
+    12 significant digits, so sums that Polars adds in no fixed order give the same text for the same data."""
+    return json.dumps({"code": code, **_steady(numbers)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _steady(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, Mapping):
+        return {k: _steady(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_steady(v) for v in value]
+    return value
 
 
 def decoded(value: object) -> Item | str:
