@@ -39,7 +39,7 @@ def setup_django(data_dir: Path) -> None:
 def make_region(pupils: int, cache: Path) -> list[Path]:
     import yaml
 
-    from objectivity.analysis.layout import regional_file_name
+    from objectivity.analysis.export_format import regional_file_name
     from objectivity.analysis.synth import default_tests, generate_region, write_regional_xlsx
     from objectivity.analysis.synth_write import reference_document
 
@@ -58,7 +58,7 @@ def make_region(pupils: int, cache: Path) -> list[Path]:
 
 def analyze(paths: list[Path], out: Path):
     """What `objectivity analyze FILES --out DIR` does, in process."""
-    from objectivity.analysis.layout import TestName
+    from objectivity.analysis.export_format import TestName
     from objectivity.analysis.parameters import PUBLISHED
     from objectivity.detection.files import read_files
     from objectivity.detection.pipeline import analyse, write_findings_csv

@@ -32,7 +32,7 @@ GENERATE = """
 import sys
 from pathlib import Path
 import yaml
-from objectivity.analysis.layout import regional_file_name
+from objectivity.analysis.export_format import regional_file_name
 from objectivity.analysis.synth import default_tests, generate_region
 from objectivity.analysis.synth_write import reference_document, regional_cells
 folder, schools = Path(sys.argv[1]), int(sys.argv[2])

@@ -32,7 +32,7 @@ NAMES = [
 
 def analyze(paths: list[Path], out: Path, timings: dict[str, float]):
     """What `objectivity analyze FILES --out DIR` does, in process, with each layer timed."""
-    from objectivity.analysis.layout import TestName
+    from objectivity.analysis.export_format import TestName
     from objectivity.analysis.parameters import PUBLISHED
     from objectivity.detection import pipeline
     from objectivity.detection.files import read_files

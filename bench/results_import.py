@@ -47,7 +47,7 @@ def setup_django(data_dir: Path) -> None:
 
 def make_export(rows: int, cache: Path) -> tuple[Path, Path, int]:
     """The regional export of one work with about `rows` rows, and the same as CSV."""
-    from objectivity.analysis.layout import regional_file_name
+    from objectivity.analysis.export_format import regional_file_name
     from objectivity.analysis.synth import default_tests, generate_region, write_regional_xlsx
 
     spec = default_tests([2025], grades=(5,), subjects=("ma",))[0]

@@ -61,7 +61,7 @@ def setup_django() -> None:
 def read_real(path: Path):
     """(counted pupil rows with `variant`, TestInfo, key) through the project's reader."""
     import objectivity.detection.files as files
-    from objectivity.analysis.layout import TestName
+    from objectivity.analysis.export_format import TestName
     from objectivity.analysis.schema import counted_rows
 
     with mock.patch.object(files, "analysed_columns", lambda frame: frame):  # keep `variant`
@@ -72,7 +72,7 @@ def read_real(path: Path):
 
 def description_cuts(grade: int, subject: str) -> tuple[int, int, int] | None:
     try:
-        from objectivity.analysis.layout import SUBJECT_BY_CODE
+        from objectivity.analysis.export_format import SUBJECT_BY_CODE
         from objectivity.results.descriptions import pdf_text, scale_from_text
     except ImportError:
         return None

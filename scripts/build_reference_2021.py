@@ -22,7 +22,7 @@ django.setup()
 import polars as pl  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from objectivity.analysis.layout import SUBJECTS, parse_test_name  # noqa: E402
+from objectivity.analysis.export_format import SUBJECTS, parse_test_name  # noqa: E402
 from objectivity.results.descriptions import read_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from objectivity.analysis.layout import REGIONAL_LEADING
+from objectivity.analysis.export_format import REGIONAL_LEADING
 
 RESULTS, REGISTRY, SCHEDULE = "results", "registry", "schedule"
 REFUSED, EXCLUDED = "refused", "excluded_rows"

@@ -30,7 +30,7 @@ from scipy import stats
 from objectivity.analysis.combine import combine
 from objectivity.analysis.crude import CRUDE, CRUDE_RANK, crude_statistics, with_rank_sum
 from objectivity.analysis.findings import fioco_findings
-from objectivity.analysis.layered import evidence_of
+from objectivity.analysis.layered_findings import evidence_of
 from objectivity.analysis.markers.base import SIZE_BANDS, TestInfo, info_from_spec, size_band
 from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.schema import counted_rows, with_test_key

@@ -1,7 +1,7 @@
 """Files of the synthetic region, laid out as a region really receives them.
 
 - `<year>/Проведение работы по …, N класс. ВПР YYYY.xlsx`: the ФИС ОКО regional export (FORMATS.md §1),
-  header `layout.regional_header(K)`, every cell text, with the quirks of real exports: absent pupils
+  header `export_format.regional_header(K)`, every cell text, with the quirks of real exports: absent pupils
   as «отсутствовал» with empty scores, `X`/`Х`/«не пройд.» for some zero scores, «нет отметки» or an
   empty journal mark, class letters and sex in mixed case, «НЕТ»/«нет»/empty for no class;
 - `schools.xlsx`: the registry in the layout the registry import reads;
@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from objectivity.analysis import layout
+from objectivity.analysis import export_format
 from objectivity.analysis.schema import task_column
 from objectivity.analysis.synth_core import Array, TestSpec, not_taught, stream
 
@@ -155,12 +155,12 @@ def write_regional_xlsx(frame: pl.DataFrame, spec: TestSpec, path: Path, region_
 
 
 def regional_cells(frame: pl.DataFrame, spec: TestSpec, region_label: str, *, seed: int = 0) -> pl.DataFrame:
-    """The text of every cell of the regional export, headed `layout.regional_header(K)`."""
+    """The text of every cell of the regional export, headed `export_format.regional_header(K)`."""
     rng = stream(seed, "render", spec.year, spec.grade, spec.subject)
     school = frame["school_login"].rank("dense").cast(pl.Int64).to_numpy() - 1
     n_schools = int(school.max(initial=-1)) + 1
     styles = _school_styles(rng, school, n_schools, len(frame))
-    header = layout.regional_header(len(spec.columns))
+    header = export_format.regional_header(len(spec.columns))
     cells = [
         pl.col("school_login"),
         pl.lit(region_label),
@@ -169,7 +169,7 @@ def regional_cells(frame: pl.DataFrame, spec: TestSpec, region_label: str, *, se
         _journal_text(styles["no_mark_word"]),
         _cased(pl.col("sex"), styles["upper_sex"]),
         _class_text(styles),
-        pl.when(pl.col("absent")).then(pl.lit(layout.ABSENT_VARIANT)).otherwise(pl.col("variant")),
+        pl.when(pl.col("absent")).then(pl.lit(export_format.ABSENT_VARIANT)).otherwise(pl.col("variant")),
         pl.col("total").cast(pl.String),
         *_score_texts(rng, frame, spec, seed),
         *_textbook_texts(rng, spec, school, n_schools),
@@ -183,7 +183,7 @@ def _school_styles(rng: np.random.Generator, school: Array, n_schools: int, rows
     upper_class = (rng.random(n_schools) < 0.35)[school] ^ flip[0]
     upper_sex = (rng.random(n_schools) < 0.5)[school] ^ flip[1]
     no_class = np.array(["НЕТ", "нет", ""])[rng.choice(3, n_schools, p=[0.45, 0.35, 0.2])][school]
-    no_mark = np.where(rng.random(rows) < 0.5, layout.NO_JOURNAL_MARK, "")
+    no_mark = np.where(rng.random(rows) < 0.5, export_format.NO_JOURNAL_MARK, "")
     return {
         "upper_class": pl.Series(upper_class),
         "upper_sex": pl.Series(upper_sex),
@@ -228,7 +228,7 @@ def _score_texts(rng: np.random.Generator, frame: pl.DataFrame, spec: TestSpec, 
     cyrillic = rng.random(zero.shape) < CYRILLIC_X
     alone = rng.random(zero.shape) < NOT_PASSED_ALONE
     x = ~not_passed & ~alone & (chance < np.minimum(class_rate[:, None] * weight, 0.95))
-    words = np.where(not_passed | alone, layout.NOT_DONE[2], np.where(x, np.where(cyrillic, "Х", "X"), ""))
+    words = np.where(not_passed | alone, export_format.NOT_DONE[2], np.where(x, np.where(cyrillic, "Х", "X"), ""))
     texts = []
     for j, name in enumerate(columns):
         score = pl.col(name)
@@ -322,7 +322,7 @@ def write_region_files(
     paths[2].write_text(document, encoding="utf-8")
     total, done = max(1, sum(len(f) for f in results.values())), 0
     for spec, frame in results.items():
-        name = layout.regional_file_name(subject=spec.subject, grade=spec.grade, year=spec.year)
+        name = export_format.regional_file_name(subject=spec.subject, grade=spec.grade, year=spec.year)
         if progress:
             progress(100 * done // total, name)
         paths.append(out_dir / str(spec.year) / name)

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-MAX_NAME_BYTES = 150  # with the prefixes added here and in results.storage, well within a file name's 255 bytes
+MAX_NAME_BYTES = 150  # with the prefixes added here and in results.import_files, well within a file name's 255 bytes
 
 
 def safe_name(name: str) -> str:

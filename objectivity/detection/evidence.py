@@ -15,8 +15,8 @@ from django.db.models import Q
 from objectivity.analysis import describe
 from objectivity.detection.models import DetectionRun, EvidenceFigures
 from objectivity.results.browse import task_label
+from objectivity.results.current_rows import rows_of_imports, statistics_rows
 from objectivity.results.models import Assessment
-from objectivity.results.store import rows_of_imports, statistics_rows
 
 REGION = "region"
 HISTORY_YEARS = 3  # the parallel's path: this year and up to three before

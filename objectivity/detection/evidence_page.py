@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis import wording
 from objectivity.analysis.combine import signals
-from objectivity.analysis.layers import LAYER_NAMES, LAYER_TITLES
+from objectivity.analysis.evidence_layers import LAYER_NAMES, LAYER_TITLES
 from objectivity.detection.evidence import REGION, figures_of, municipality_unit, school_unit
 from objectivity.detection.models import DetectionRun, Finding
 from objectivity.orgs.models import School

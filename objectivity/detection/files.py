@@ -11,13 +11,13 @@ from pathlib import Path
 import polars as pl
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layered import Step
-from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName, parse_test_name
+from objectivity.analysis.export_format import SUBJECT_BY_CODE, TestName, parse_test_name
+from objectivity.analysis.layered_findings import Step
 from objectivity.analysis.schema import task_columns, with_test_key
 from objectivity.detection.pipeline import MaxTotals, analysed_columns, info_of
-from objectivity.results.layouts import body, detect
 from objectivity.results.normalise import Rules, normalise, unknown_code_lines, unknown_codes
 from objectivity.results.readers import FileRejected, RawSheet, read_raw_many
+from objectivity.results.recognise import body, detect
 from objectivity.results.reference import KEY, parse_catalogue, shipped_catalogue
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
+from objectivity.analysis.evidence_layers import available
 from objectivity.analysis.findings import FIOCO_COLUMNS, findings_table, fioco_findings
-from objectivity.analysis.layered import Key, Oversight, References, Step, layered_findings
-from objectivity.analysis.layers import available
+from objectivity.analysis.layered_findings import Key, Oversight, References, Step, layered_findings
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.parameters import Params
 

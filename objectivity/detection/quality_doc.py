@@ -9,7 +9,7 @@ import polars as pl
 from django.conf import settings
 
 from objectivity.analysis.evaluate import KINDS, big_subset, cell
-from objectivity.analysis.layers import LAYER_TITLES
+from objectivity.analysis.evidence_layers import LAYER_TITLES
 from objectivity.analysis.markers.base import SIZE_BANDS, size_band
 from objectivity.analysis.russian import decimal
 

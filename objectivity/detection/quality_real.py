@@ -20,8 +20,8 @@ from objectivity.analysis.evaluate import (
     null_shares,
     pvalue_histogram,
 )
-from objectivity.analysis.layers import LAYER_TITLES
-from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.analysis.evidence_layers import LAYER_TITLES
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import SIZE_BANDS, size_band
 from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.real_inject import KINDS as REAL_KINDS

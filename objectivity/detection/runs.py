@@ -30,8 +30,8 @@ from objectivity.detection.pipeline import (
     write_findings_csv,
 )
 from objectivity.orgs.models import School
+from objectivity.results.current_rows import current_pupils, imports_in_use, registry_frame
 from objectivity.results.models import Assessment, ControlSample, Procedure
-from objectivity.results.store import current_pupils, imports_in_use, registry_frame
 
 DETAIL_COLUMNS = (
     "mean",
@@ -134,7 +134,7 @@ def execute(run: DetectionRun, progress) -> dict:
 
 def control_samples(region, works: list[Assessment]) -> dict[tuple[int, str, int, str], frozenset[str]]:
     """Per work: logins of the region's schools in its «ВПР с контролем объективности» sample, the clean
-    reference of the layers that fit the region's background (objectivity.analysis.layers.REFERENCE)."""
+    reference of the layers that fit the region's background (objectivity.analysis.evidence_layers.REFERENCE)."""
     rows = ControlSample.objects.filter(assessment__in=works, school__municipality__region=region).values_list(
         "assessment__year", "assessment__period", "assessment__grade", "assessment__subject", "school__login"
     )

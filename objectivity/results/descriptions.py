@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import parse_test_name
+from objectivity.analysis.export_format import parse_test_name
 from objectivity.results.catalogue_xlsx import open_workbook
 from objectivity.results.reference import LEVELS, ReferenceError
 

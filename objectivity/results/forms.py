@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.analysis.layout import SUBJECTS
+from objectivity.analysis.export_format import SUBJECTS
 from objectivity.orgs.models import Municipality, School
 from objectivity.orgs.registry import new_login_problem
 from objectivity.results.descriptions import read_description

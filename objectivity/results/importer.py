@@ -20,17 +20,17 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.analysis.layout import TestName, parse_test_name
+from objectivity.analysis.export_format import TestName, parse_test_name
 from objectivity.core.auditing import Action, record
 from objectivity.orgs.models import Region, School
 from objectivity.results import reference as refdata
 from objectivity.results.actions import keep_until
-from objectivity.results.layouts import Layout, body, detect
+from objectivity.results.import_files import ImportFiles, import_dir, sha256_of
 from objectivity.results.models import Assessment, ImportKind, ImportStatus, ReferenceVersion, ResultImport
 from objectivity.results.normalise import Normalised, Rules, normalise
 from objectivity.results.normalise_schools import normalise_schools
 from objectivity.results.readers import FileRejected, RawSheet, read_raw
-from objectivity.results.storage import ImportFiles, import_dir, sha256_of
+from objectivity.results.recognise import Layout, body, detect
 from objectivity.results.summary import summarise, summarise_schools
 
 Progress = Callable[[int, str], None]

@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from objectivity.analysis.layout import TestName
+from objectivity.analysis.export_format import TestName
 from objectivity.core.jobs import handler, on_worker_start
 from objectivity.orgs.models import Region
+from objectivity.results.import_files import remove_with_empty_folders, unrecorded_files
 from objectivity.results.importer import import_results
 from objectivity.results.models import ResultImport
-from objectivity.results.storage import remove_with_empty_folders, unrecorded_files
 
 RESULTS_IMPORT = "results.import"
 UNRECORDED_GRACE_SECONDS = 3600  # an import still running wrote its files seconds before its commit

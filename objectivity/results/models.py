@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from objectivity.analysis.layout import PERIODS, PROCEDURE_KINDS, SUBJECT_BY_CODE, SUBJECTS
+from objectivity.analysis.export_format import PERIODS, PROCEDURE_KINDS, SUBJECT_BY_CODE, SUBJECTS
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
 

@@ -5,7 +5,7 @@ A row with an excluding problem is kept as it came (its text is in the problem l
 `valid = false`, so it never enters statistics; warnings keep the row valid.
 
 Values must lie in their domain: scores and totals from 0 to the maximum when it is known, else to the
-plausible bounds of `layouts` (MAX_PLAUSIBLE_TASK, MAX_PLAUSIBLE_TOTAL); a row outside is excluded, so it
+plausible bounds of `recognise` (MAX_PLAUSIBLE_TASK, MAX_PLAUSIBLE_TOTAL); a row outside is excluded, so it
 never feeds the maxima inferred from the data. Lines after the last data row that hold only a little text
 («Итого строк: 500») are a footer: left out of the rows and listed as warnings (code FOOTER_CHECK).
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import polars as pl
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import ABSENT_VARIANT, NO_CLASS, NO_JOURNAL_MARK, NOT_DONE
+from objectivity.analysis.export_format import ABSENT_VARIANT, NO_CLASS, NO_JOURNAL_MARK, NOT_DONE
 from objectivity.analysis.schema import PUPIL_COLUMNS, task_column
-from objectivity.results.layouts import (
+from objectivity.results.recognise import (
     MAX_PLAUSIBLE_TASK,
     MAX_PLAUSIBLE_TOTAL,
     Layout,

@@ -4,8 +4,8 @@ where given, the number of each mark. Same rules as pupil rows: bad rows are kep
 import polars as pl
 from django.utils.translation import gettext as _
 
-from objectivity.results.layouts import Layout
 from objectivity.results.normalise import Check, Normalised, Rules, _collect, _int, _login_checks, _text
+from objectivity.results.recognise import Layout
 
 SCHOOL_RESULT_SCHEMA: dict[str, pl.DataType] = {
     "source_row": pl.Int32(),

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.core.xlsx import write_sheets
 from objectivity.orgs.models import School
+from objectivity.results.import_files import absolute
 from objectivity.results.models import ResultImport
 from objectivity.results.normalise import unknown_code_lines
-from objectivity.results.storage import absolute
 
 
 def problems_of(result_import: ResultImport) -> pl.DataFrame:

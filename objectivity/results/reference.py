@@ -16,7 +16,7 @@ import polars as pl
 import yaml
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.analysis.schema import task_column
 from objectivity.results.models import Assessment, Form, Period, Procedure, ReferenceVersion
 

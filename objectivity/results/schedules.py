@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import PROCEDURE_KINDS, parse_test_name
+from objectivity.analysis.export_format import PROCEDURE_KINDS, parse_test_name
 from objectivity.core.auditing import Action, event, record_many, snapshot
 from objectivity.core.tabular import RawTable
 from objectivity.orgs.models import Region, School

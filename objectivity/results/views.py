@@ -23,6 +23,7 @@ from objectivity.orgs.models import Municipality, Region, School
 from objectivity.results import browse, charts
 from objectivity.results.actions import add_unknown_schools, import_catalogue, save_reference, withdraw_import
 from objectivity.results.catalogue_xlsx import export_xlsx
+from objectivity.results.current_rows import statistics_rows
 from objectivity.results.forms import (
     CatalogueUploadForm,
     DescriptionUploadForm,
@@ -31,13 +32,12 @@ from objectivity.results.forms import (
     UnknownSchoolsForm,
     WorkFilterForm,
 )
+from objectivity.results.import_files import absolute
 from objectivity.results.jobs import RESULTS_IMPORT
 from objectivity.results.models import Assessment, ImportStatus, ResultImport
 from objectivity.results.normalise import unknown_code_lines
 from objectivity.results.quality import participation, quality_workbook, reason_label
 from objectivity.results.reference import export_yaml
-from objectivity.results.storage import absolute
-from objectivity.results.store import statistics_rows
 
 
 def _home_region(request) -> Region:

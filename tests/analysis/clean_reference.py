@@ -1,5 +1,5 @@
 """A contaminated generated region with a clean reference (the control sample), for the layers that fit
-the region's background on reference schools when they are given (objectivity.analysis.layers.REFERENCE)."""
+the region's background on reference schools when they are given (objectivity.analysis.evidence_layers.REFERENCE)."""
 
 import numpy as np
 import polars as pl

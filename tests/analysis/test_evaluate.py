@@ -14,7 +14,7 @@ from objectivity.analysis.evaluate import (
     school_tests,
     tpr_at_fpr,
 )
-from objectivity.analysis.layers import available
+from objectivity.analysis.evidence_layers import available
 
 
 def test_auc_equals_the_mann_whitney_u():

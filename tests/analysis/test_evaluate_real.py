@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 
-from objectivity.analysis import layout
+from objectivity.analysis import export_format
 from objectivity.analysis.evaluate import CRUDE_METHODS, auc, crude_of, null_shares, real_rows, results_of
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.parameters import PUBLISHED
@@ -28,7 +28,7 @@ def injected_run(
     paths: list[Path], seed: int, reference: Path | None = None, **inject
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """What the command does for one injection seed: read as `analyze` reads, inject, analyse, rows per school × test."""
-    found = read_files(paths, hint=layout.TestName(), reference=reference)
+    found = read_files(paths, hint=export_format.TestName(), reference=reference)
     frames, truth = inject_real(found.frames, found.infos, seed, **inject)
     findings = analyse(frames, found.max_totals, PUBLISHED, found.infos)
     return real_rows(findings, frames, found.infos, truth), truth
@@ -57,7 +57,7 @@ def test_injection_into_one_real_file_is_found_where_it_should_be():
 
 @needs_real
 def test_the_injected_file_keeps_totals_equal_to_the_task_columns():
-    found = read_files([MATHS_6], hint=layout.TestName(), reference=None)
+    found = read_files([MATHS_6], hint=export_format.TestName(), reference=None)
     (frame,), truth = inject_real(found.frames, found.infos, seed=2)
     before, tasks = found.frames[0], [c for c in frame.columns if c.startswith("task_")]
     assert frame.height == before.height and frame.columns == before.columns
@@ -91,7 +91,7 @@ def synthetic_region(tmp_path: Path, n_schools: int) -> tuple[Path, Path]:
 def test_crude_bunching_ranks_pushed_schools_of_a_generated_region_above_clean_ones(tmp_path):
     folder, reference = synthetic_region(tmp_path, n_schools=300)
     files = sorted(folder.glob("*.xlsx"))
-    found = read_files(files, hint=layout.TestName(), reference=reference)
+    found = read_files(files, hint=export_format.TestName(), reference=reference)
     bunching, ranks = [], []
     for seed in range(1, 5):  # one or two pupils pushed per school is light: the AUC moves by ±0.05 between seeds
         frames, truth = inject_real(found.frames, found.infos, seed=seed, share=0.25, kinds=("push",))

@@ -5,9 +5,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from objectivity.analysis.evidence_layers import LAYER_NAMES, available
 from objectivity.analysis.findings import fioco_findings
-from objectivity.analysis.layered import layered_findings
-from objectivity.analysis.layers import LAYER_NAMES, available
+from objectivity.analysis.layered_findings import layered_findings
 from objectivity.analysis.markers.base import info_from_spec
 from objectivity.analysis.synth import default_tests, generate_region
 

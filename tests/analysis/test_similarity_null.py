@@ -159,7 +159,7 @@ def real_rows(name: str) -> tuple[pl.DataFrame, TestInfo, tuple]:
     """Counted rows of one real export read as `objectivity analyze` reads it (keeping `variant`), with the cut
     scores of the official description's PDF when the catalogue has none."""
     import objectivity.detection.files as files
-    from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName
+    from objectivity.analysis.export_format import SUBJECT_BY_CODE, TestName
     from objectivity.analysis.schema import counted_rows
     from objectivity.results.descriptions import pdf_text, scale_from_text
 
@@ -185,7 +185,7 @@ def test_real_export_stays_within_the_calibration_bar(name):
     # Issue 10: on every real export at most 10 % of school × tests get p < 0.05 and at most 1 % p < 0.001.
     # Measured (bench/similarity_real.py): 6th-grade maths 8.6 % / 0.2 %, Russian 5.4 % / 0.6 %; the layer before
     # the class-margin null gave 44.9 % / 18.2 % and 9.5 % / 1.4 %.
-    from objectivity.analysis.layered import test_seed
+    from objectivity.analysis.layered_findings import test_seed
 
     rows, info, key = real_rows(name)
     assert "variant" in rows.columns and info.cuts is not None

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from scipy.stats import spearmanr
 
-from objectivity.analysis import layout
+from objectivity.analysis import export_format
 from objectivity.analysis.schema import pupil_schema, task_columns
 from objectivity.analysis.synth import KINDS, default_tests, generate_region, write_region, write_regional_xlsx
 
@@ -217,22 +217,22 @@ def test_inflate_and_cohort_raise_the_school_mean(clean, dirty):
 def test_a_test_is_written_in_the_regional_layout(clean, tmp_path):
     spec = next(s for s in clean.results if (s.grade, s.subject) == (4, "ma"))
     frame = clean.results[spec]
-    path = tmp_path / layout.regional_file_name(subject=spec.subject, grade=spec.grade, year=spec.year)
+    path = tmp_path / export_format.regional_file_name(subject=spec.subject, grade=spec.grade, year=spec.year)
     write_regional_xlsx(frame, spec, path, clean.region_label, seed=SEED)
     sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-    assert sheet.columns == layout.regional_header(len(spec.columns))
+    assert sheet.columns == export_format.regional_header(len(spec.columns))
     assert all(dtype == pl.String for dtype in sheet.dtypes) and sheet.height == frame.height
     scores = pl.concat([sheet[c] for c in sheet.columns if c.startswith("балл за")])
     for word in ("X", "Х", "не пройд."):
         assert (scores == word).sum() > 0, word
-    assert (sheet["вариант"] == layout.ABSENT_VARIANT).sum() == frame["absent"].sum()
-    assert (sheet["отметка за предыдущую четверть/триместр"] == layout.NO_JOURNAL_MARK).sum() > 0
+    assert (sheet["вариант"] == export_format.ABSENT_VARIANT).sum() == frame["absent"].sum()
+    assert (sheet["отметка за предыдущую четверть/триместр"] == export_format.NO_JOURNAL_MARK).sum() > 0
     letters = set(sheet["класс"].drop_nulls())
     assert {"а", "А"} <= letters and letters & {"НЕТ", "нет"}
     assert {"м", "М", "ж", "Ж"} <= set(sheet["пол"].drop_nulls())
     assert sheet["логин школы"].equals(frame["school_login"], check_names=False)
     assert sheet["всего баллов"].equals(frame["total"].cast(pl.String), check_names=False)
-    name = layout.parse_test_name(path.name)
+    name = export_format.parse_test_name(path.name)
     assert (name.year, name.grade, name.subject) == (spec.year, spec.grade, spec.subject)
 
 
@@ -332,13 +332,13 @@ def test_real_2021_writes_x_and_not_passed_by_class(real_like, tmp_path):
     path = tmp_path / "real-like.xlsx"
     write_regional_xlsx(frame, spec, path, real_like.region_label, seed=SEED)
     sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0).filter(
-        pl.col("вариант") != layout.ABSENT_VARIANT
+        pl.col("вариант") != export_format.ABSENT_VARIANT
     )
     klass = pl.concat_str(pl.col("логин школы"), pl.col("класс").fill_null(""))
     columns = [c for c in sheet.columns if c.startswith("балл за")]
     whole = []
     for column in columns:
-        marked = sheet.select(klass.alias("k"), (pl.col(column) == layout.NOT_DONE[2]).alias("np"))
+        marked = sheet.select(klass.alias("k"), (pl.col(column) == export_format.NOT_DONE[2]).alias("np"))
         share = marked.group_by("k").agg(pl.col("np").mean().alias("share"))
         whole.append(marked.join(share, on="k").filter(pl.col("np"))["share"])
     shares = pl.concat(whole)

@@ -74,7 +74,7 @@ def test_risk_words():
 
 @pytest.mark.parametrize("code", sorted(set(wording.RENDERERS) - {"fioco_mean", "fioco_spearman", "fioco_cohort"}))
 def test_every_layer_has_a_renderer_named_after_it(code):
-    from objectivity.analysis.layers import LAYER_NAMES
+    from objectivity.analysis.evidence_layers import LAYER_NAMES
 
     assert code in LAYER_NAMES or code == "recheck"
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from objectivity.analysis import layout
+from objectivity.analysis import export_format
 from objectivity.analysis.synth_write import write_text_workbook
 from objectivity.core.models import Job
 from objectivity.core.tables import TableView
@@ -52,7 +52,7 @@ def _import_results_csv(tmp_path: Path, text: str, by, region) -> str:
         rows.writerow(["user", "otc", "sum"])
         rows.writerows([f"sch22900{i}", 4, 10 + i] for i in range(len(HOSTILE)) for _ in range(5))
         rows.writerow([text, 4, 12])  # not a login: a problem row with the text as its value
-    hint = layout.TestName(year=2021, grade=4, subject="ma")
+    hint = export_format.TestName(year=2021, grade=4, subject="ma")
     outcome = import_results(path, f"{text}.csv", region=region, by=by, hint=hint)
     assert outcome.status == "imported", outcome.message
     return outcome.import_id

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files import File
 
-from objectivity.analysis.layout import regional_file_name
+from objectivity.analysis.export_format import regional_file_name
 from objectivity.analysis.synth import default_tests, generate_region
 from objectivity.analysis.synth_write import regional_cells
 from objectivity.core import jobs

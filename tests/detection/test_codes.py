@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from objectivity.analysis import wording
-from objectivity.analysis.layers import LAYER_NAMES
+from objectivity.analysis.evidence_layers import LAYER_NAMES
 from objectivity.analysis.parameters import METHOD_VERSION
 from objectivity.detection.models import DetectionRun, DetectionSettings, Finding
 from tests.detection.test_runs import detect, generated  # noqa: F401  (a fixture)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from objectivity.analysis.layout import SUBJECTS
+from objectivity.analysis.export_format import SUBJECTS
 from objectivity.audit.models import AuditEvent
 from objectivity.results.descriptions import read_description, read_folder, scale_from_text
 from objectivity.results.models import Assessment

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from django.core.management import CommandError, call_command
 
-from objectivity.analysis import layout
+from objectivity.analysis import export_format
 from objectivity.analysis.synth import KINDS
 from objectivity.orgs.registry import COLUMN_ALIASES, map_columns
 
@@ -37,7 +37,7 @@ def test_generate_writes_the_region(tmp_path):
         assert (tmp_path / name).is_file(), name
     workbooks = sorted(tmp_path.glob("20*/*.xlsx"))
     assert len(workbooks) == 2 * 2 * 2
-    name = layout.parse_test_name(workbooks[0].name)
+    name = export_format.parse_test_name(workbooks[0].name)
     assert workbooks[0].parent.name == str(name.year) and name.grade in (4, 5) and name.subject in ("ru", "ma")
     truth = pl.read_csv(tmp_path / "truth.csv")
     assert dict(truth.group_by("kind").len().iter_rows()) == {"push": 3, "copy": 3, "exclude": 3}

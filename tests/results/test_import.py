@@ -17,11 +17,11 @@ from objectivity.analysis.schema import PUPIL_COLUMNS, task_columns
 from objectivity.audit.models import AuditEvent
 from objectivity.results import importer
 from objectivity.results.actions import withdraw_import
+from objectivity.results.current_rows import current_pupils, statistics_rows
+from objectivity.results.import_files import ImportFiles
 from objectivity.results.models import Assessment, ImportStatus, ReferenceVersion, ResultImport
 from objectivity.results.quality import quality_workbook
 from objectivity.results.reference import add_version
-from objectivity.results.storage import ImportFiles
-from objectivity.results.store import current_pupils, statistics_rows
 from tests.factories import MunicipalityFactory, SchoolFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "results"
@@ -39,7 +39,7 @@ def sample_schools(world):
 
 
 def run(path: Path, world, name: str | None = None, **hint):
-    from objectivity.analysis.layout import TestName
+    from objectivity.analysis.export_format import TestName
 
     return importer.import_results(
         path, name or path.name, region=world.region, by=world.users["region_analyst"], hint=TestName(**hint)
@@ -315,7 +315,7 @@ def test_purge_deletes_only_expired_files_of_replaced_or_withdrawn_imports(world
 
 
 def test_exam_results_per_school(world, sample_schools, tmp_path):
-    from objectivity.results.store import current_school_results
+    from objectivity.results.current_rows import current_school_results
 
     path = tmp_path / "ОГЭ 2025 математика 9 класс по ОО.csv"
     path.write_text(

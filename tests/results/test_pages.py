@@ -106,7 +106,7 @@ def test_unknown_school_is_added_from_the_import(world, schools, client):
         {"name_sch229003": "СОШ № 3", "municipality_sch229003": world.municipality.pk},
     )
     assert response.status_code == 302
-    from objectivity.results.store import statistics_rows
+    from objectivity.results.current_rows import statistics_rows
 
     assert "sch229003" in set(statistics_rows(world.region, item.assessment)["school_login"])
 

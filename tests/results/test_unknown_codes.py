@@ -8,12 +8,12 @@ import io
 
 import polars as pl
 
-from objectivity.analysis.layout import TestName as FileHint
+from objectivity.analysis.export_format import TestName as FileHint
 from objectivity.detection.files import read_files
+from objectivity.results.current_rows import statistics_rows
 from objectivity.results.models import ResultImport
 from objectivity.results.outcome_text import outcome_lines
 from objectivity.results.quality import quality_workbook
-from objectivity.results.store import statistics_rows
 from tests.real import RESULTS, needs_real
 from tests.results.test_import import REGIONAL, _rewrite_xlsx, run
 from tests.results.test_import import sample_schools as sample_schools  # noqa: F401 (fixture)

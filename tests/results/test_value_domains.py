@@ -11,17 +11,17 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from objectivity.analysis.layout import REGIONAL_LEADING
+from objectivity.analysis.export_format import REGIONAL_LEADING
 from objectivity.analysis.schema import task_column
 from objectivity.core.tabular import RawTable
 from objectivity.orgs.models import School
 from objectivity.orgs.registry import MAX_PUPILS_PER_GRADE, RowParser, map_columns
-from objectivity.results.layouts import MAX_PLAUSIBLE_TASK, MAX_PLAUSIBLE_TOTAL, Layout, body, detect
+from objectivity.results.current_rows import current_pupils, statistics_rows
 from objectivity.results.models import Assessment, ResultImport, ScheduleEntry
 from objectivity.results.normalise import Rules, normalise
 from objectivity.results.readers import FileRejected, RawSheet
+from objectivity.results.recognise import MAX_PLAUSIBLE_TASK, MAX_PLAUSIBLE_TOTAL, Layout, body, detect
 from objectivity.results.schedules import FIRST_SCHEDULE_YEAR, import_schedule
-from objectivity.results.store import current_pupils, statistics_rows
 from tests.results.test_import import REGIONAL, _problems, _rewrite_xlsx, run
 from tests.results.test_import import sample_schools as sample_schools  # noqa: F401 (fixture)
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ import polars as pl
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import SUBJECT_BY_CODE, TestName
+from objectivity.analysis.export_format import SUBJECT_BY_CODE, TestName
 from objectivity.analysis.parameters import PUBLISHED
 from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import read_files

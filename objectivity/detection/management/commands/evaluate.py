@@ -29,8 +29,8 @@ from objectivity.analysis.evaluate import (
     summarise,
     test_key,
 )
-from objectivity.analysis.layers import OVERSIGHT, available
-from objectivity.analysis.layout import TestName, parse_test_name
+from objectivity.analysis.evidence_layers import OVERSIGHT, available
+from objectivity.analysis.export_format import TestName, parse_test_name
 from objectivity.analysis.parameters import PUBLISHED
 from objectivity.analysis.real_inject import inject_real, region_hardest
 from objectivity.analysis.weight_fit import (

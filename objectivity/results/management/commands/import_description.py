@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.core.actors import command_actor
 from objectivity.results.actions import import_catalogue
 from objectivity.results.descriptions import read_description

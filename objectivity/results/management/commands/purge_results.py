@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from objectivity.core.actors import command_actor
 from objectivity.core.auditing import Action, record
+from objectivity.results.import_files import absolute
 from objectivity.results.models import ImportStatus, ResultImport
-from objectivity.results.storage import absolute
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Part 2 of the findings: every evidence layer per school × test, combined into a calibrated probability.
 
 `layered_findings` takes the part-1 findings (objectivity.analysis.findings.fioco_findings) and the
-same pupil frames, runs each layer of objectivity.analysis.layers on each ВПР test, and combines the
+same pupil frames, runs each layer of objectivity.analysis.evidence_layers on each ВПР test, and combines the
 layers' p-values over all school × tests of the region (objectivity.analysis.combine), with the layer weights
 the product uses (objectivity.analysis.weights: equal unless learned ones were adopted). It replaces the
 part-1 `probability`, `risk` and `flagged` with the combined ones, adds `p_<layer>` per layer and
@@ -19,8 +19,8 @@ import polars as pl
 
 from objectivity.analysis.combine import combine, signal_expr
 from objectivity.analysis.difficulty import with_levels
-from objectivity.analysis.layers import ALL_ROWS, MULTI_TEST, OVERSIGHT, REFERENCE
-from objectivity.analysis.layout import SUBJECT_BY_CODE
+from objectivity.analysis.evidence_layers import ALL_ROWS, MULTI_TEST, OVERSIGHT, REFERENCE
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.analysis.markers.base import TestInfo
 from objectivity.analysis.markers.fioco import TEST_KEY
 from objectivity.analysis.schema import counted_rows

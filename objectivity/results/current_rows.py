@@ -11,8 +11,8 @@ import polars as pl
 from django.db.models import Q
 
 from objectivity.orgs.models import Region, School
+from objectivity.results.import_files import absolute
 from objectivity.results.models import Assessment, ImportKind, ImportStatus, ResultImport
-from objectivity.results.storage import absolute
 
 
 def imports_in_use(region: Region, assessment: Assessment, *, school_level: bool = False) -> list[ResultImport]:

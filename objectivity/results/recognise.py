@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.utils.translation import gettext as _
 
-from objectivity.analysis.layout import REGIONAL_LEADING
+from objectivity.analysis.export_format import REGIONAL_LEADING
 from objectivity.core.tabular import column_letters
 from objectivity.results.models import ImportKind
 from objectivity.results.readers import FileRejected, RawSheet
