@@ -13,10 +13,10 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.views import View
 
 from objectivity.authz.policy import decide
+from objectivity.core import jinja
 from objectivity.core.params import query_text
 from objectivity.core.xlsx import write_table, xlsx_response
 
@@ -116,7 +116,8 @@ class TableView(LoginRequiredMixin, View):
             "form": form,
             "page": page,
             "rows": rows,
-            "filters": filter_fields(form),
+            "rows_html": jinja.render("core/table_rows.html", {"rows": rows}),
+            "filters_html": jinja.render("core/table_filters.html", {"filters": filter_fields(form)}),
             "headers": self.headers(),
             "query": query_text(request, "q"),
             "search_placeholder": self.search_placeholder,
@@ -180,19 +181,10 @@ class TableView(LoginRequiredMixin, View):
         return xlsx_response(f"{self.export_name}-{stamp}.xlsx", write_table(headers, rows))
 
 
-def cell_text(value) -> str:
-    """A cell's text: empty for None, fractional numbers in Russian notation (decimal comma), anything else as str()
-    (dates and decimals arrive already written by their columns)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return number_format(value)
-    return str(value)
-
-
 def filter_fields(form: forms.Form | None) -> list[dict]:
-    """The filter form's fields as the table template lays them out: a select's options with the chosen ones marked,
-    or an input's type, value and attributes. Plain data: rendering a form's widgets cost 0.1 ms per option."""
+    """What the filter bar's template (jinja2/core/table_filters.html) lays out of each field: a select's options
+    with the chosen ones marked, or an input's type, value and attributes. Not the form's widgets: they render
+    through Django's engine at about 0.1 ms per option."""
     if form is None:
         return []
     return [_select_field(f) if isinstance(f.field.widget, forms.Select) else _input_field(f) for f in form]

@@ -3,11 +3,11 @@
 import re
 
 from django import forms
-from django.template.loader import render_to_string
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from objectivity.core import jinja
 from objectivity.core.tables import filter_fields
 
 
@@ -19,7 +19,7 @@ def test_cells_are_escaped_linked_and_fractions_have_a_decimal_comma():
         {"value": 12, "link": None, "numeric": True},
     ]
     with translation.override("ru"):
-        html = render_to_string("core/table_rows.html", {"rows": [row]})
+        html = jinja.render("core/table_rows.html", {"rows": [row]})
     assert '<td><a href="/s/1/">&lt;b&gt;СОШ&lt;/b&gt;</a></td>' in html
     assert '<td class="num">56,3</td>' in html and "<td></td>" in html and '<td class="num">12</td>' in html
 
@@ -29,7 +29,7 @@ def test_a_link_with_quotes_and_a_formula_like_cell_stay_text():
         {"value": '=HYPERLINK("x")', "link": '/s/"onmouseover="x', "numeric": False},
         {"value": "<script>alert('1')</script>", "link": "", "numeric": False},
     ]
-    html = render_to_string("core/table_rows.html", {"rows": [row]})
+    html = jinja.render("core/table_rows.html", {"rows": [row]})
     assert '<a href="/s/&quot;onmouseover=&quot;x">=HYPERLINK(&quot;x&quot;)</a>' in html
     assert "<td>&lt;script&gt;alert(&#x27;1&#x27;)&lt;/script&gt;</td>" in html and "<script>" not in html
 
@@ -43,7 +43,7 @@ class _Filters(forms.Form):
 
 
 def _filter_bar(data) -> str:
-    html = render_to_string("core/table_filters.html", {"filters": filter_fields(_Filters(data))})
+    html = jinja.render("core/table_filters.html", {"filters": filter_fields(_Filters(data))})
     return re.sub(r">\s+<", "><", html.strip())  # the layout's line breaks between tags do not show
 
 
@@ -64,6 +64,42 @@ def test_an_unbound_filter_bar_chooses_nothing_and_shows_no_values():
     assert " selected" not in html and "value=" not in html.split("</select>")[1]
     assert '<input type="text" name="who" id="id_who" placeholder="a &quot;b&quot;">' in html
     assert filter_fields(None) == []
+
+
+def test_the_jinja2_environment_has_translations_url_static_and_the_russian_filters():
+    from datetime import date
+
+    from django.template import engines
+
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    source = (
+        '{{ _("Apply") }}|{{ ngettext("Found %(n)d row", "Found %(n)d rows", 3, n=3) }}|{{ found_count(21) }}|'
+        '{{ url("school-detail", 7) }}|{{ static("css/app.css") }}|{{ 12.25|fixed(1) }}|{{ day|ru_date }}|'
+        '{{ "ma"|subject_name }}|{{ 0.5|cell_text }}'
+    )
+    with translation.override("ru"):
+        text = env.from_string(source).render(day=date(2026, 11, 24))
+    assert text.split("|") == [
+        "Применить",
+        "Найдено 3 записи",
+        "Найдена 21 запись",
+        "/orgs/schools/7/",
+        "/static/css/app.css",
+        "12,3",
+        "24 ноября 2026 г.",
+        "математика",
+        "0,5",
+    ]
+
+
+def test_jinja2_escapes_what_it_prints_as_django_does():
+    from django.template import engines
+    from django.utils.html import escape
+
+    hostile = "<script>alert('x')</script> \"& =1+1"
+    html = jinja.render("core/table_rows.html", {"rows": [[{"value": hostile, "link": hostile, "numeric": False}]]})
+    assert engines["jinja2"].env.autoescape is True  # type: ignore[attr-defined]
+    assert f'<a href="{escape(hostile)}">{escape(hostile)}</a>' in html
 
 
 def test_subject_codes_read_as_words_in_reports():
