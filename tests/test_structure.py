@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "objectivity"
-NOT_CODE = {"locale", "static", "templates", "__pycache__"}
+NOT_CODE = {"locale", "static", "templates", "jinja2", "__pycache__"}
 # What the kernel still imports, and why it has not moved yet.
 KERNEL_IMPORTS_STILL = {
     "access",  # core.management.commands.restore names the system user as the actor
