@@ -71,6 +71,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The parts of pages that repeat many times per request (a table's rows, its filter bar) at a quarter of
+        # the cost of Django's engine (ADR 0013); the pages stay Django templates.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "objectivity.core.jinja.environment", "autoescape": True},
+    },
 ]
 
 DATABASES = {

@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "objectivity"
-NOT_CODE = {"locale", "static", "templates", "__pycache__"}
+NOT_CODE = {"locale", "static", "templates", "jinja2", "__pycache__"}
 
 
 def packages() -> list[str]:
