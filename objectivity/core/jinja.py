@@ -6,7 +6,10 @@ environment offers what the Django templates have: translations, `url`, `static`
 filters of `templatetags/ru.py` and the table cell filter.
 """
 
+from importlib import import_module
+
 from django.template import engines
+from django.template.backends.django import get_installed_libraries
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -34,9 +37,19 @@ def environment(**options) -> Environment:
         pupils_count=ru.pupils_count,
         problems_count=ru.problems_count,
     )
-    env.filters.update(ru.register.filters)  # ru_date, ru_datetime, fixed, percent_of, subject_name, ...
+    env.filters.update(_project_filters())  # ru_date, ru_datetime, fixed, percent_of; subject_name of results, ...
     env.filters["cell_text"] = cell_text
     return env
+
+
+def _project_filters() -> dict:
+    """The filters of every template library of the project's apps: the same names as in Django templates, and an
+    app's filters reach Jinja2 without the kernel naming the app."""
+    found: dict = {}
+    for module_path in get_installed_libraries().values():
+        if module_path.startswith("objectivity."):
+            found.update(import_module(module_path).register.filters)
+    return found
 
 
 def cell_text(value) -> str:

@@ -102,12 +102,6 @@ def test_jinja2_escapes_what_it_prints_as_django_does():
     assert f'<a href="{escape(hostile)}">{escape(hostile)}</a>' in html
 
 
-def test_subject_codes_read_as_words_in_reports():
-    from objectivity.core.templatetags.ru import subject_name
-
-    assert subject_name("ma") == "математика" and subject_name("ru") == "русский язык" and subject_name("xx") == "xx"
-
-
 @given(
     value=st.one_of(
         # floatformat gives up on magnitudes below about 1e-100 (it returns the repr); `fixed` writes 0,0
