@@ -60,7 +60,7 @@ def prepare(env: dict[str, str], args) -> dict:
     """Migrate; the region, its schools and the analyst; results of three springs imported; a detection run of
     the last one; collectstatic. Returns what the URLs need."""
     setup_django(env)
-    from objectivity.detection.models import Finding
+    from objectivity.detection.models import Finding, Risk
     from objectivity.detection.runs import create_run, execute, works_of_year
     from objectivity.results.demo import demo_years, load_demo_results
     from objectivity.results.models import ResultImport
@@ -82,21 +82,21 @@ def prepare(env: dict[str, str], args) -> dict:
         f"Prepared {args.schools} schools in {args.municipalities} municipalities; {len(outcomes)} results files "
         f"({rows:,} pupil rows) imported in {imported - t0:.0f} s; detection run of {year}: "
         f"{findings.count():,} findings ({findings.filter(flagged=True).count()} with signs, "
-        f"{findings.exclude(risk='низкий').count()} of medium or high risk) in {time.perf_counter() - imported:.0f} s"
+        f"{findings.exclude(risk=Risk.LOW).count()} of medium or high risk) in {time.perf_counter() - imported:.0f} s"
     )
     return fixture()
 
 
 def fixture() -> dict:
     """The ids the URLs need, from the database: the newest detection run, its works, 10 schools."""
-    from objectivity.detection.models import DetectionRun, Finding
+    from objectivity.detection.models import DetectionRun, Finding, Risk
     from objectivity.orgs.models import Municipality
 
     run = DetectionRun.objects.latest("created_at")
     findings = Finding.objects.filter(run=run, status="ok")
     # Evidence pages: the schools of the highest risk first, then others (most schools have all 10 works).
     schools: list[int] = []
-    for risk in ("высокий", "средний", "низкий"):
+    for risk in (Risk.HIGH, Risk.MEDIUM, Risk.LOW):
         for school in findings.filter(risk=risk).order_by("school_id").values_list("school_id", flat=True):
             if school not in schools and len(schools) < 10:
                 schools.append(school)
@@ -114,8 +114,10 @@ def fixture() -> dict:
 def page_paths(f: dict) -> dict[str, list[str]]:
     """10 URLs per page."""
     run, works, schools, m, year = f["run"], f["works"], f["schools"], f["municipalities"], f["year"]
+    from objectivity.analysis import wording
+
     q = urllib.parse.quote("СОШ")
-    high = urllib.parse.quote("высокий")
+    high = wording.HIGH  # the code a finding stores (detection.models.Risk.HIGH)
     return {
         "results home": [
             "/results/",
