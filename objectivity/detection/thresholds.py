@@ -5,7 +5,7 @@ objectivity.analysis.parameters; this module adds only the translated labels and
 (DetectionSettings: per region and year, every change a new version; the defaults are the published values).
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext_lazy
@@ -34,16 +34,10 @@ LABELS = {
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(Definition):
     """A parameter as forms and pages show it: its definition (analysis.parameters) with a label."""
 
-    key: str
-    default: float
-    source: str
-    low: float
-    high: float
-    whole: bool
-    label: object
+    label: object = ""
 
     @property
     def source_label(self) -> object:
@@ -51,9 +45,7 @@ class Threshold:
 
 
 def _shown(definitions: tuple[Definition, ...]) -> tuple[Threshold, ...]:
-    return tuple(
-        Threshold(d.key, d.default, d.source, d.low, d.high, d.whole, label=LABELS[d.key]) for d in definitions
-    )
+    return tuple(Threshold(**asdict(d), label=LABELS[d.key]) for d in definitions)
 
 
 THRESHOLDS = _shown(parameters.THRESHOLDS)  # settable per region and year
