@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "objectivity.audit",
     "objectivity.results",
     "objectivity.detection",
+    "objectivity.reports",
     "objectivity.home",
 ]
 
@@ -227,5 +228,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # each failed login and lock-out, not every check and clean-up
+        "weasyprint": {"level": "WARNING"},  # not a line per laid-out page of every PDF
+        "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting
     },
 }

@@ -21,7 +21,10 @@ def docx_text(content: bytes) -> str:
 
 
 def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    """The text of every page with each run of white space as one space: a cell's line breaks fall where the
+    layout puts them, so a test looks for words in order, not for lines."""
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(text.split())
 
 
 def pdf_page_count(content: bytes) -> int:

@@ -31,6 +31,7 @@ ACCOUNTED_FOR = {
     ),
     "core/actors.py:_create": (BOOKKEEPING, "the system account that the audit log names as the actor"),
     "core/auditing.py:record": (BOOKKEEPING, "the audit row itself"),
+    "core/documents/docx_writer.py:write_docx": (BOOKKEEPING, "python-docx's save() of a document into memory"),
     "core/bulk.py:bulk_insert": (BOOKKEEPING, "a helper: the functions that call it are accounted for here"),
     "core/jobs.py:_db_progress": (BOOKKEEPING, "a job's own progress"),
     "core/jobs.py:report": (BOOKKEEPING, "a job's own progress"),

@@ -80,7 +80,15 @@ def hostile(world, tmp_path) -> Hostile:
         ScheduleEntry.objects.create(school=school, assessment=work, class_label="4А", date="2021-04-15")
         ControlSample.objects.create(school=school, assessment=work)
         Finding.objects.create(
-            run=run, assessment=work, school=school, n=20, status="ok", probability=0.5, risk="средний", reasons=text
+            run=run,
+            assessment=work,
+            school=school,
+            n=20,
+            status="ok",
+            probability=0.5,
+            risk="средний",
+            reasons=text,
+            flagged=True,  # in the list of the year too
         )
         own_work = Assessment.objects.create(year=2031 + i, grade=4, subject="ma")
         column = {"number": 1, "label": text, "max": 1, "level": "Б", "auto": False}
@@ -117,6 +125,7 @@ EXPORTS = {
     "schedule-list": _table("schedule-list"),
     "control-list": _table("control-list"),
     "run-list": _table("run-list", shows=()),  # dates, numbers and statuses only
+    "school-list-of-signs": _table("school-list-of-signs"),
     "work-findings": Export(lambda h: reverse("work-findings", args=[h.run.pk, h.work.pk]) + "?format=xlsx"),
     "registry-template": Export(lambda h: reverse("registry-template"), shows=()),
     "registry-problems": Export(lambda h: reverse("registry-problems", args=[h.registry_job.pk])),
