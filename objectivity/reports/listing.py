@@ -103,6 +103,13 @@ def fioco_fired(finding: Finding) -> list[str]:
     ]
 
 
+def _subjects_grades(subjects: dict[str, list[int]]) -> str:
+    grade = _("gr.")
+    return "; ".join(
+        f"{name} {', '.join(str(g) for g in sorted(set(grades)))} {grade}" for name, grades in subjects.items()
+    )
+
+
 @dataclass
 class ListRow:
     school: School
@@ -122,7 +129,14 @@ class ListRow:
 
     @property
     def fioco_text(self) -> str:
-        return "\n".join(f"{test_label(f)}: {', '.join(fioco_fired(f))}" for f in self.findings if fioco_fired(f))
+        """Per marker, the works it fired on, a subject's grades together: «завышенные значения среднего балла:
+        математика 4, 6 кл.; русский язык 5 кл.» — one line per marker instead of one per work."""
+        works: dict[str, dict[str, list[int]]] = {}
+        for finding in self.findings:
+            for marker in fioco_fired(finding):
+                grades = works.setdefault(marker, {}).setdefault(finding.assessment.subject_name.lower(), [])
+                grades.append(finding.assessment.grade)
+        return "\n".join(f"{marker}: {_subjects_grades(subjects)}" for marker, subjects in works.items())
 
     @property
     def risk_text(self) -> str:

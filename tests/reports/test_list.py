@@ -86,7 +86,7 @@ def test_the_region_sees_every_school_with_a_sign_of_either_method(listed, clien
     page = client.get(URL).content.decode()
     assert "МБОУ «СОШ № 1»" in page and "МКОУ «Каменская ООШ»" in page and "sch540001" not in page
     assert "Математика, 4 класс — высокий" in page  # ours, in words
-    assert "Русский язык, 5 класс: завышенные значения среднего балла" in page  # the published method, beside it
+    assert "завышенные значения среднего балла: русский язык 5 кл." in page  # the published method, beside it
     assert "несоответствие результатов ВПР и школьных отметок" in page
     assert "В перечне 2025" in page and "В перечне 2024" in page
 
