@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,6 +136,14 @@ class FindingFilterForm(forms.Form):
     )
 
 
+# The first click on «Риск» puts the highest risk first.
+RISK_RANK = Case(
+    When(~Q(status="ok"), then=Value(3)),
+    When(risk=Risk.HIGH, then=Value(0)),
+    When(risk=Risk.MEDIUM, then=Value(1)),
+    default=Value(2),
+)
+
 # Links made while findings stored words (?risk=высокий) still filter.
 RISK_BY_WORD = {word: code for code, word in wording.RISK_WORDS.items()}
 
@@ -189,7 +197,8 @@ class WorkFindingsView(TableView):
             None,
             numeric=True,
         ),
-        Column("risk", _l("Risk"), lambda f: f.risk_text if f.status == "ok" else _("too few data"), "risk"),
+        # By level, not by the code's letters (high, low, medium); «too few data» after «low».
+        Column("risk", _l("Risk"), lambda f: f.risk_text if f.status == "ok" else _("too few data"), "risk_rank"),
         Column("reasons", _l("What was seen"), lambda f: f.reasons_text, None),
     ]
 
@@ -230,7 +239,9 @@ class WorkFindingsView(TableView):
 
     def base_queryset(self):
         rows = _findings(self.request, self.run).filter(assessment=self.work).select_related("school__municipality")
-        return rows.defer("details")  # the layer texts (8 KB a row); the list shows only layers_seen
+        return rows.defer("details").annotate(
+            risk_rank=RISK_RANK
+        )  # the layer texts (8 KB a row); the list shows only layers_seen
 
     def extra_context(self):
         item = next((w for w in self.run.summary.get("works", []) if w["assessment"] == self.work.pk), {})
