@@ -18,3 +18,7 @@ class DetectionConfig(AppConfig):
         from objectivity.detection.demo import load_detection
 
         add_demo_step(40, "detection", load_detection)
+        from objectivity.core.cycle import Step, add_cycle_step
+        from objectivity.detection.panels import detection_step
+
+        add_cycle_step(Step("detection", 20, _("Signs are computed"), _("June"), detection_step))

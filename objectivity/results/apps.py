@@ -23,3 +23,7 @@ class ResultsConfig(AppConfig):
         from objectivity.results.panels import region_start_panel
 
         add_panel(START_REGION, "results", order=20, template="results/start_panel.html", context=region_start_panel)
+        from objectivity.core.cycle import Step, add_cycle_step
+        from objectivity.results.panels import results_step
+
+        add_cycle_step(Step("results", 10, _("ВПР results are imported"), _("May–June"), results_step))

@@ -6,6 +6,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
+from objectivity.core import typography
+
 register = template.Library()
 
 
@@ -79,3 +81,9 @@ def fixed(value, digits=1) -> str:
         return ""
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(digits)), ROUND_HALF_UP)
     return f"{rounded + 0:f}".replace(".", ",")  # + 0 turns −0 into 0
+
+
+@register.filter
+def num(value, digits=0) -> str:
+    """«10 235», «12,5»: a number in Russian typography (objectivity.core.typography)."""
+    return typography.number(value, int(digits))
