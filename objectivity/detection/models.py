@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.analysis import wording
+from objectivity.analysis.weights import EQUAL_METHOD, FITTED_METHOD_PREFIX
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
 
@@ -82,6 +83,16 @@ class DetectionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} · {timezone.localtime(self.created_at):%d.%m.%Y %H:%M}"
+
+    @property
+    def method_words(self) -> str:
+        """How the run combined its evidence layers, in words (the code «layers-hmp-equal» is for the files)."""
+        if self.method == EQUAL_METHOD:
+            return str(_("the harmonic mean of their p-values with equal weights"))
+        if self.method.startswith(FITTED_METHOD_PREFIX):
+            fitted = _("the harmonic mean of their p-values with weights fitted on real exports (set %(set)s)")
+            return str(fitted) % {"set": self.method.removeprefix(FITTED_METHOD_PREFIX)}
+        return str(_("the method «%(code)s»")) % {"code": self.method}
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}
