@@ -39,5 +39,7 @@ def test_the_demo_loaders_summary_groups_the_participants(monkeypatch):
     monkeypatch.setattr(demo, "demo_years", lambda: [2026])
     monkeypatch.setattr(demo, "load_demo_results", lambda *args, **kwargs: [outcome] * 30)
     said: list[str] = []
-    demo.load_results(SimpleNamespace(region=None, by=None, seed=1, say=said.append, progress=lambda *a: None, shared={}))
+    demo.load_results(
+        SimpleNamespace(region=None, by=None, seed=1, say=said.append, progress=lambda *a: None, shared={})
+    )
     assert said[-1] == f"Результаты загружены: файлов — 30, присутствовавших участников — 308{NBSP}700."
