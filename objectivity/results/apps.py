@@ -19,6 +19,21 @@ class ResultsConfig(AppConfig):
         from objectivity.results.demo import load_results
 
         add_demo_step(30, "results", load_results)
+
+        from objectivity.core.auditing import register_audit_words
+
+        register_audit_words(
+            "results.ResultImport",
+            keys={
+                "work": _("work"),
+                "replaced": _("replaced imports"),
+                "parquet": _("stored results file"),
+                "original": _("original file"),
+                "withdrawn_at": _("withdrawn"),
+            },
+            refs={"replaced": "results.ResultImport"},
+        )
+        register_audit_words("results.ControlSample", keys={"school": _("school (login)")})
         from objectivity.core.panels import START_REGION, add_panel
         from objectivity.results.panels import region_start_panel
 
