@@ -11,7 +11,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from objectivity.authz.roles import add_permission
+        from objectivity.authz.roles import VIEW_FINDINGS, add_permission
         from objectivity.core.navigation import add_section
         from objectivity.reports import columns
 
@@ -31,6 +31,7 @@ class ReportsConfig(AppConfig):
             ],
         )
         add_section(35, _("The list"), "school-list-of-signs", VIEW_LIST)
+        add_section(36, _("Analytics"), "region-dashboard", VIEW_FINDINGS)
         columns.register_builtin()
         self._register_panels()
 

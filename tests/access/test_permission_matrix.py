@@ -188,6 +188,11 @@ MATRIX = {
     "run-detail": Entry(FINDING_VIEWERS, args=_run),
     "work-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_work=True)),
     "school-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_school=True)),
+    "region-dashboard": Entry(FINDING_VIEWERS | {"outsider"}),  # another region's user: its own region
+    "municipality-dashboard": Entry(
+        FINDING_VIEWERS - {"municipal_coordinator", "mms_methodologist"} | {"federal_analyst"},
+        args=lambda w: [w.other_municipality.pk],
+    ),  # fmt: skip
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
