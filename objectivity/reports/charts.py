@@ -41,7 +41,13 @@ def index_chart(rows: list[dict]) -> dict:
         encoding={
             "x": {"field": "year", "type": "ordinal", "title": _("Year"), "axis": {"labelAngle": 0}},
             "y": {"field": "level", "type": "quantitative", "title": _("Level, %"), "scale": {"zero": False}},
-            "color": {"field": "method", "type": "nominal", "title": _("Method"), "scale": METHOD_COLOURS},
+            "color": {
+                "field": "method",
+                "type": "nominal",
+                "title": _("Method"),
+                "scale": {"domain": [ours, fioco], **METHOD_COLOURS},
+                "legend": {"labelLimit": 280},
+            },
             "tooltip": [
                 {"field": "year", "title": _("Year")},
                 {"field": "method", "title": _("Method")},

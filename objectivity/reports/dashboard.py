@@ -2,9 +2,9 @@
 objectivity over years by both methods, signs by municipality over three years, a funnel plot of schools and the
 distribution of primary scores around the cut scores (heaping shows as a step at a cut).
 
-Shares are of school × work pairs with enough data (`status == "ok"`): the level of objectivity of the published
-method is 100 − the share with a ФИОКО marker, as ФИС ОКО states it; ours is 100 − the share with a sign of the
-combination of layers. A work of fewer than 5 participants is never a point of its own outside its school.
+The level of objectivity is the published method's index (METHODS.md §1.4): 100 − the percentage of schools with enough
+data (`status == "ok"` in some work) that have at least one ФИОКО marker; ours is read the same way, with a sign of the
+combination of layers in place of a marker. A work of fewer than 5 participants is never a point of its own outside its school.
 """
 
 import math
@@ -38,11 +38,13 @@ class Scope:
 
 
 def index_by_year(scope: Scope, years: list[int]) -> list[dict]:
-    """Per year (oldest first): school × works with enough data, and the level of objectivity by each method."""
+    """Per year (oldest first): schools with enough data, with a sign of each method, and the level of objectivity."""
     out = []
     for year in sorted(years):
         counts = scope.findings(listing.year_runs(scope.user, year)).aggregate(
-            total=Count("pk"), fioco=Count("pk", filter=listing.FIOCO), ours=Count("pk", filter=listing.OURS)
+            total=Count("school", distinct=True),
+            fioco=Count("school", filter=listing.FIOCO, distinct=True),
+            ours=Count("school", filter=listing.OURS, distinct=True),
         )
         if counts["total"]:
             out.append({"year": year, **counts, **_levels(counts)})

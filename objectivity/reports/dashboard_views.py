@@ -75,8 +75,8 @@ def _figures(request, scope: dashboard.Scope, year: int) -> dict:
 
 
 def _index_export(context: dict, year: int):
-    headers = [_("Year"), _("School × works with enough data"), _("With a sign of the combination of layers"),
-               _("With a ФИОКО marker"), _("Level of objectivity, combination of layers, %"),
+    headers = [_("Year"), _("Schools with enough data"), _("With signs of the combination of layers"),
+               _("With ФИОКО markers"), _("Level of objectivity, combination of layers, %"),
                _("Level of objectivity, ФИОКО, %")]  # fmt: skip
     rows = ([r["year"], r["total"], r["ours"], r["fioco"], round(r["ours_level"], 1), round(r["fioco_level"], 1)]
             for r in context["index"])  # fmt: skip

@@ -21,12 +21,12 @@ def _figures(run, work):
     Finding.objects.filter(run=run, assessment=work).update(details={"mean": 2.5})
 
 
-def test_levels_by_year_count_school_works_of_each_method(listed, client):  # noqa: F811
+def test_levels_by_year_count_schools_with_a_sign_of_each_method(listed, client):  # noqa: F811
     client.force_login(listed.users["region_analyst"])
     index = client.get(URL).context["index"]
-    # 2025: one school × work, ours. 2026: three school × works: one ours, two with a ФИОКО marker.
-    assert [(r["year"], r["total"], r["ours"], r["fioco"]) for r in index] == [(2025, 1, 1, 0), (2026, 3, 1, 2)]
-    assert round(index[1]["ours_level"], 1) == 66.7 and round(index[1]["fioco_level"], 1) == 33.3
+    # 2025: one school, ours. 2026: two schools, one with our sign (and a marker), both with a ФИОКО marker.
+    assert [(r["year"], r["total"], r["ours"], r["fioco"]) for r in index] == [(2025, 1, 1, 0), (2026, 2, 1, 2)]
+    assert index[1]["ours_level"] == 50 and index[1]["fioco_level"] == 0  # 100 − % of schools (METHODS.md §1.4)
 
 
 def test_signs_by_municipality_over_three_years_and_the_exports(listed, client):  # noqa: F811
