@@ -51,7 +51,7 @@ def index_chart(rows: list[dict]) -> dict:
             "tooltip": [
                 {"field": "year", "title": _("Year")},
                 {"field": "method", "title": _("Method")},
-                {"field": "level", "title": "%"},
+                {"field": "level", "title": "%", "format": ".1f"},
             ],
         },
     )
@@ -78,7 +78,7 @@ def municipality_chart(rows: list[dict], key: str, title: str) -> dict:
             "tooltip": [
                 {"field": "municipality", "title": _("Municipality")},
                 {"field": "year", "title": _("Year")},
-                {"field": "share", "title": "%"},
+                {"field": "share", "title": "%", "format": ".1f"},
                 {"field": "count", "title": _("Schools")},
             ],
         },
@@ -142,7 +142,7 @@ def funnel_chart(funnel: dict) -> dict:
                     "tooltip": [
                         {"field": "school", "title": _("School")},
                         {"field": "n", "title": _("Participants")},
-                        {"field": "mean", "title": _("Mean primary score")},
+                        {"field": "mean", "title": _("Mean primary score"), "format": ".2f"},
                         {"field": "what", "title": _("Signs")},
                     ],
                 },
