@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 VIEW_LIST = "reports.view_list"
+EDIT_REPORT_TEXTS = "reports.edit_report_texts"
 
 
 class ReportsConfig(AppConfig):
@@ -34,6 +35,14 @@ class ReportsConfig(AppConfig):
         add_section(36, _("Analytics"), "region-dashboard", VIEW_FINDINGS)
         columns.register_builtin()
         self._register_panels()
+        from objectivity.reports import analytic
+
+        analytic.register_builtin()
+        add_permission(
+            EDIT_REPORT_TEXTS,
+            _("edit the text sections of the regional analytic report"),
+            granted_to=["region_admin", "region_analyst"],
+        )
 
     def _register_panels(self) -> None:
         from django.utils.translation import gettext_lazy as _

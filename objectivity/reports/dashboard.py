@@ -33,7 +33,9 @@ class Scope:
     municipality: Municipality | None = None
 
     def findings(self, runs: list[DetectionRun]) -> QuerySet[Finding]:
-        rows = Finding.objects.visible_to(self.user, listing.VIEW_LIST).filter(run__in=runs, status="ok")
+        everything = self.user is listing.CONSOLE  # the command line reads the whole region
+        visible = Finding.objects.all() if everything else Finding.objects.visible_to(self.user, listing.VIEW_LIST)
+        rows = visible.filter(run__in=runs, status="ok")
         return rows.filter(school__municipality=self.municipality) if self.municipality is not None else rows
 
 

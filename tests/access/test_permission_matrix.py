@@ -193,6 +193,7 @@ MATRIX = {
         FINDING_VIEWERS - {"municipal_coordinator", "mms_methodologist"} | {"federal_analyst"},
         args=lambda w: [w.other_municipality.pk],
     ),  # fmt: skip
+    "analytic-report": Entry(REGION_RESULT_VIEWERS - {"federal_analyst"} | {"outsider"}),  # a regional document
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]

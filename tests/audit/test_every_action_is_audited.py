@@ -12,6 +12,7 @@ from objectivity.core.tabular import RawTable
 from objectivity.detection.actions import save_thresholds, stored_settings
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
+from objectivity.reports.actions import save_report_texts
 from objectivity.results import actions as results_actions
 from objectivity.results.models import Assessment, FederalWindow, ScheduleEntry
 from objectivity.results.reference import parse_catalogue
@@ -81,6 +82,9 @@ def _call(name, world):
         ),
         "save_thresholds": lambda: save_thresholds(by=admin, region=world.region, year=2025, values={"min_n": 10}),
         "stored_settings": lambda: stored_settings(by=admin, region=world.region, year=2031),
+        "save_report_texts": lambda: save_report_texts(
+            by=admin, region=world.region, year=2026, texts={"conclusions": "Выводы {год} года."}
+        ),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
             entries=parse_catalogue(
