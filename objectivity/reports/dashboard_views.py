@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from objectivity.authz.policy import require
+from objectivity.authz.policy import can, require
 from objectivity.authz.roles import VIEW_FINDINGS
 from objectivity.core.params import query_id
 from objectivity.core.xlsx import write_table, xlsx_response
@@ -33,13 +33,26 @@ def municipality_dashboard(request, pk):
 def _page(request, scope: dashboard.Scope):
     years = listing.list_years(request.user)
     year = _chosen(query_id(request, "year"), years)
-    context = {"scope": scope, "years": years, "year": year, "title": _title(scope)}
+    context = {
+        "scope": scope,
+        "years": years,
+        "year": year,
+        "title": _title(scope),
+        "can_open_report": _regional(request),
+    }
     if year is not None:
         context.update(_figures(request, scope, year))
         table = request.GET.get("format") == "xlsx" and request.GET.get("table")
         if table in EXPORTS:
             return EXPORTS[table](context, year)
     return render(request, "reports/dashboard.html", context)
+
+
+def _regional(request) -> bool:
+    """The analytic report is a regional document: its link shows to those who hold signs at regional level."""
+    return any(
+        m.level == "region" and can(request.user, VIEW_FINDINGS, m.region) for m in request.user.active_memberships()
+    )
 
 
 def _chosen(asked, options):
