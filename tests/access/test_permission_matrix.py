@@ -194,6 +194,10 @@ MATRIX = {
         args=lambda w: [w.other_municipality.pk],
     ),  # fmt: skip
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
+    # A school sees its own report (its school, its work); coordinators their municipality's; the region all.
+    "school-report": Entry(
+        FINDING_VIEWERS | {"school_admin"}, args=lambda w: _run(w, with_school=True, with_work=True)[1:]
+    ),
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
     ),
