@@ -195,6 +195,10 @@ MATRIX = {
     ),  # fmt: skip
     "analytic-report": Entry(REGION_RESULT_VIEWERS - {"federal_analyst"} | {"outsider"}),  # a regional document
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
+    # A school sees its own report (its school, its work); coordinators their municipality's; the region all.
+    "school-report": Entry(
+        FINDING_VIEWERS | {"school_admin"}, args=lambda w: _run(w, with_school=True, with_work=True)[1:]
+    ),
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
     ),
