@@ -105,6 +105,7 @@ def _school_item(finding, can_open: bool) -> dict:
         "label": listing.test_label(finding),
         "text": "; ".join(parts),
         "url": reverse("school-findings", args=[finding.run_id, finding.school_id]) if can_open else "",
+        "report_url": reverse("school-report", args=[finding.school_id, finding.assessment_id]),
     }
 
 

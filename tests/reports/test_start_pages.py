@@ -53,6 +53,7 @@ def test_the_school_card_links_each_sign_to_the_evidence_page(listed, client):  
     page = client.get(reverse("school-detail", args=[listed.school.pk])).content.decode()
     run = DetectionRun.objects.get(region=listed.region, year=2026)
     assert reverse("school-findings", args=[run.pk, listed.school.pk]) in page
+    assert reverse("school-report", args=[listed.school.pk, run.assessments.get(subject="ma").pk]) in page
     assert "Перечень 2025" in page and "Перечень 2024" not in page  # the years with a run
 
 
