@@ -22,6 +22,8 @@ from objectivity.analysis.russian import decimal, plural
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 RISK_WORDS = {HIGH: "высокий", MEDIUM: "средний", LOW: "низкий"}
 ESTIMATED_NOTE = "уровень сложности оценён по данным региона"
+NBSP = "\u00a0"  # keeps «n = 59» and «21 %» on one line
+RANGE_DASH = "–"  # an en dash between the ends of a range, as in «13,1–16,9»
 Item = Mapping[str, Any]
 
 
@@ -116,7 +118,22 @@ def confidence_level(z: float) -> str:
 
 
 def _percent(share: float) -> str:
-    return f"{round(100 * share)} %"
+    return _with_percent(round(100 * share))
+
+
+def _with_percent(value: object) -> str:
+    """«21 %» with a no-break space: the number and its sign never part at a line break."""
+    return f"{value}{NBSP}%"
+
+
+def _range(low: object, high: object) -> str:
+    """«5–6»: a range of numbers, with an en dash, not a hyphen."""
+    return f"{low}{RANGE_DASH}{high}"
+
+
+def _n_equals(n: object) -> str:
+    """«n = 59» with no-break spaces: one piece that never breaks across lines."""
+    return f"n{NBSP}={NBSP}{n}"
 
 
 def _signed_int(value: int) -> str:
@@ -127,9 +144,10 @@ def _signed_int(value: int) -> str:
 
 
 def _fioco_mean(item: Item) -> str:
+    interval = _range(rounded_plain(item["ci_low"]), rounded_plain(item["ci_high"]))
     return (
-        f"средний балл {rounded_plain(item['mean'])} ({confidence_level(item['z'])} % ДИ "
-        f"{rounded_plain(item['ci_low'])}–{rounded_plain(item['ci_high'])}, n = {item['n']}) выше среднего по "
+        f"средний балл {rounded_plain(item['mean'])} ({_with_percent(confidence_level(item['z']))} ДИ "
+        f"{interval}, {_n_equals(item['n'])}) выше среднего по "
         f"региону {rounded_plain(item['region_mean'])} (верхняя граница ДИ {rounded_plain(item['region_ci_high'])})"
     )
 
@@ -193,7 +211,7 @@ def _bunching_cut(cut: Item, below: int, above: int) -> str:
 
 
 def _point_range(low: int, high: int) -> str:
-    return f"{low}-{high} {plural(high, 'баллом', 'баллами', 'баллами')}"
+    return f"{_range(low, high)} {plural(high, 'баллом', 'баллами', 'баллами')}"
 
 
 def _cohort(item: Item) -> str:
@@ -225,7 +243,7 @@ def _cohort_neighbour(test: Item) -> str:
 
 
 def _whole_percent(value: float) -> str:
-    return f"{round(value)} %"
+    return _with_percent(round(value))
 
 
 def _journal(item: Item) -> str:
@@ -321,7 +339,7 @@ def _similarity(item: Item) -> str:
     at_cuts = item["at_cuts"]
     if at_cuts:
         parts = ", ".join(
-            f"{count} у «{mark}» ({cut}-{cut + 1} {plural(cut + 1, 'балл', 'балла', 'баллов')})"
+            f"{count} у «{mark}» ({_range(cut, cut + 1)} {plural(cut + 1, 'балл', 'балла', 'баллов')})"
             for mark, count, cut in at_cuts
         )
         if apart:
@@ -372,7 +390,7 @@ def _taskfit(item: Item) -> str:
 def _gap(want: int, got: int) -> str:
     return (
         f"{_signed_int(got - want)} п.п. к ожидаемому для учеников с теми же баллами за базовые задания "
-        f"(ожидалось {want} % от максимума, фактически {got} %)"
+        f"(ожидалось {_with_percent(want)} от максимума, фактически {_with_percent(got)})"
     )
 
 

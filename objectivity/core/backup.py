@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SKIP_IN_DATA = {"static"}
 
@@ -69,7 +70,7 @@ def _dump_database(target_dir: Path) -> str:
         ["pg_dump", "-Fc", "--no-owner", "-f", str(target)], env=_pg_env(), capture_output=True, text=True
     )
     if result.returncode:
-        raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+        raise BackupError(_("pg_dump failed: %(error)s") % {"error": result.stderr.strip()})
     return target.name
 
 
@@ -106,7 +107,10 @@ def restore(archive: Path) -> dict:
         manifest = json.loads((work / "manifest.json").read_text())
         engine = "sqlite" if _is_sqlite() else "postgresql"
         if manifest["engine"] != engine:
-            raise BackupError(f"the archive holds a {manifest['engine']} database, this deployment uses {engine}")
+            raise BackupError(
+                _("The archive holds a %(archive)s database; this installation uses %(engine)s")
+                % {"archive": manifest["engine"], "engine": engine}
+            )
         connections.close_all()
         _restore_database(work / manifest["database"])
         _restore_data(work / "data")
@@ -137,7 +141,7 @@ def _restore_database(dump: Path) -> None:
         text=True,
     )
     if result.returncode:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+        raise BackupError(_("pg_restore failed: %(error)s") % {"error": result.stderr.strip()})
 
 
 def _restore_data(source: Path) -> None:

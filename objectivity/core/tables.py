@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views import View
 
 from objectivity.authz.policy import decide
-from objectivity.core import jinja
+from objectivity.core import jinja, typography
 from objectivity.core.params import query_text
 from objectivity.core.xlsx import write_table, xlsx_response
 
@@ -70,6 +70,7 @@ class Column:
     order_by: str | None = None
     link: Callable[[Any], str] | None = None
     numeric: bool = False
+    nobreak_numero: bool = False  # a school's name: «№» keeps its number on the page (not in the export)
 
 
 class TableView(LoginRequiredMixin, View):
@@ -165,7 +166,8 @@ class TableView(LoginRequiredMixin, View):
 
     def render_row(self, obj) -> list[dict]:
         return [
-            {"value": c.value(obj), "link": c.link(obj) if c.link else "", "numeric": c.numeric} for c in self.columns
+            {"value": _page_value(c, obj), "link": c.link(obj) if c.link else "", "numeric": c.numeric}
+            for c in self.columns
         ]
 
     def querystring(self, exclude: tuple[str, ...]) -> str:
@@ -179,6 +181,12 @@ class TableView(LoginRequiredMixin, View):
         rows = ([c.value(obj) for c in self.columns] for obj in qs.iterator(chunk_size=2000))
         stamp = timezone.localtime().strftime("%Y-%m-%d")
         return xlsx_response(f"{self.export_name}-{stamp}.xlsx", write_table(headers, rows))
+
+
+def _page_value(column: Column, obj) -> Any:
+    """A cell's value on the page: as exported, school names with «№» bound to the number."""
+    value = column.value(obj)
+    return typography.nobreak_numero(value) if column.nobreak_numero and isinstance(value, str) else value
 
 
 def filter_fields(form: forms.Form | None) -> list[dict]:

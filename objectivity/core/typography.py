@@ -88,6 +88,11 @@ def ru_datetime(value: datetime | None) -> str:
     return f"{ru_date(local)}, {local:%H:%M}"
 
 
+def nobreak_numero(text: str) -> str:
+    """«СОШ №\u00a017»: a no-break space after «№», so that a line never ends with «№» and its number on the next."""
+    return text.replace("№ ", "№" + NBSP)
+
+
 def grouped(values: dict) -> dict:
     """The mapping with its whole numbers written as `number` writes them (for «%(n)s» in a message)."""
     return {k: number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}

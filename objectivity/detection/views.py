@@ -186,6 +186,7 @@ class WorkFindingsView(TableView):
             lambda f: f.school.short_name,
             "school__short_name",
             link=attr_link("school-findings", "run_id", "school_id"),
+            nobreak_numero=True,
         ),
         Column("login", _l("Login"), lambda f: f.school.login, "school__login"),
         Column("n", _l("Participants"), lambda f: f.n, "n", numeric=True),

@@ -46,6 +46,7 @@ class SchoolListView(TableView):
             lambda s: s.short_name,
             "short_name",
             link=pk_link("school-detail"),
+            nobreak_numero=True,
         ),
         Column("municipality", _l("Municipality"), lambda s: s.municipality.name, "municipality__name"),
         Column("type", _l("Type"), lambda s: SCHOOL_TYPE_SHORT.get(s.school_type, s.school_type), "school_type"),

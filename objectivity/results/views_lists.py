@@ -34,7 +34,7 @@ class ScheduleListView(TableView):
     default_order = ("date", "school__short_name", "class_label")
     columns = [
         Column("date", _l("Date"), lambda e: f"{e.date:%d.%m.%Y}", "date"),
-        Column("school", _l("School"), lambda e: e.school.short_name, "school__short_name"),
+        Column("school", _l("School"), lambda e: e.school.short_name, "school__short_name", nobreak_numero=True),
         Column("login", _l("Login"), lambda e: e.school.login, "school__login"),
         Column("work", _l("Work"), lambda e: str(e.assessment), "assessment__subject"),
         Column("class", _l("Class"), lambda e: e.class_label, "class_label"),
@@ -145,7 +145,7 @@ class ControlSampleView(TableView):
     columns = [
         Column("work", _l("Work"), lambda c: str(c.assessment), "assessment__year"),
         Column("login", _l("Login"), lambda c: c.school.login, "school__login"),
-        Column("school", _l("School"), lambda c: c.school.short_name, "school__short_name"),
+        Column("school", _l("School"), lambda c: c.school.short_name, "school__short_name", nobreak_numero=True),
         Column("municipality", _l("Municipality"), lambda c: c.school.municipality.name, "school__municipality__name"),
     ]
 

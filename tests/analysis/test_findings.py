@@ -67,7 +67,7 @@ def test_markers_agree_with_the_marker_function_and_reasons_carry_numbers(findin
     flagged = table.filter(pl.col("fioco_mean") == 1)
     assert flagged.height > 0
     reason = flagged["reasons"][0]
-    assert reason.startswith("средний балл ") and "95 % ДИ" in reason and "," in reason
+    assert reason.startswith("средний балл ") and "95\u00a0% ДИ" in reason and "," in reason
     assert (table.filter(pl.col("flagged") == 0)["reasons"] == "").all()
 
 
@@ -80,4 +80,4 @@ def test_reasons_are_codes_with_the_numbers_and_thresholds_used(findings, region
     maxima = {(s.year, s.period, s.grade, s.subject): s.max_total for s in region.results}
     wide = fioco_findings(pl.concat(frames, how="diagonal_relaxed"), maxima, Params(z=2.58))
     reason = findings_table(wide).filter(pl.col("fioco_mean") == 1)["reasons"][0]
-    assert "99 % ДИ" in reason and "95 % ДИ" not in reason
+    assert "99\u00a0% ДИ" in reason and "95\u00a0% ДИ" not in reason

@@ -342,9 +342,9 @@ def test_explanation_numbers_are_the_schools(small):
     region_later = (tests[later]["total"].cast(pl.Float64) * 100 / infos[later].max_total).mean()
     text = row["explain_cohort"]
     assert text.startswith(
-        f"4 класс в {row['year']} г.: {round(school)} % от максимума при {round(percent.mean())} % по региону"
+        f"4 класс в {row['year']} г.: {round(school)}\u00a0% от максимума при {round(percent.mean())}\u00a0% по региону"
     )
-    assert f"при {round(region_later)} % по региону" in text.split("та же параллель")[1]
+    assert f"при {round(region_later)}\u00a0% по региону" in text.split("та же параллель")[1]
     assert f"(учеников: {row['n']})" in text
 
 

@@ -149,7 +149,7 @@ def test_pairs_at_a_mark_cut_are_reported_apart_and_not_counted_by_default():
     assert default["stat_similarity"][0] == 0 and default["p_similarity"][0] is None
     counted_in = in_words(similarity(frame, info, seed=1, cut_weight=1.0)).filter(pl.col("school_login") == "a")
     assert counted_in["stat_similarity"][0] == pytest.approx(math.log(20 / 4))
-    assert "из них у порогов отметок 1 у «3» (1-2 балла)" in counted_in["explain_similarity"][0]
+    assert "из них у порогов отметок 1 у «3» (1–2 балла)" in counted_in["explain_similarity"][0]
     assert similarity_module.cut_marks((6, 10, 14)) == {6: 3, 7: 3, 10: 4, 11: 4, 14: 5, 15: 5}
 
 

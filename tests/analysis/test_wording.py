@@ -1,6 +1,7 @@
 """The words of findings (objectivity.analysis.wording): rendered from codes and numbers, the same wherever shown."""
 
 import json
+import re
 
 import numpy as np
 import polars as pl
@@ -36,8 +37,27 @@ def test_the_mean_reason_reads_as_before_with_the_published_z():
     item = {"code": "fioco_mean", "mean": 17.25, "ci_low": 15.04, "ci_high": 19.46, "n": 24}
     item |= {"region_mean": 12.0, "region_ci_high": 12.31, "z": 1.96}
     assert wording.explanation(item) == (
-        "средний балл 17,2 (95 % ДИ 15,0–19,5, n = 24) выше среднего по региону 12,0 (верхняя граница ДИ 12,3)"
+        "средний балл 17,2 (95\u00a0% ДИ 15,0–19,5, n\u00a0=\u00a024) выше среднего по региону 12,0 "
+        "(верхняя граница ДИ 12,3)"
     )
+
+
+NBSP = "\u00a0"
+
+
+def test_ranges_take_an_en_dash_and_numbers_keep_their_percent_sign():
+    bunching = {"code": "bunching", "below": 2, "above": 2, "anchored": False, "one_in": 40}
+    bunching["cuts"] = [{"cut": 13, "mark": "4", "expected_under": 2.0, "under": 1, "expected_over": 3.0, "over": 6}]
+    similarity = {"code": "similarity", "found": 2, "apart": False, "cut_weight": 1.0, "expected": 0.2}
+    similarity |= {"at_cuts": [["3", 1, 11]], "group": None}
+    absence = {"code": "absence", "missing": 5, "rolled": 24, "rate": 0.07}
+    taskfit = {"code": "taskfit", "all": [40, 61], "n": 25, "top": None, "estimated": False, "columns": 3}
+    texts = [wording.explanation(item) for item in (bunching, similarity, absence, taskfit)]
+    assert "с 11–12 баллами" in texts[0] and "с 13–14 баллами" in texts[0]
+    assert "у «3» (11–12 баллов)" in texts[1]
+    assert f"(21{NBSP}%, по региону 7{NBSP}%)" in texts[2]
+    assert f"ожидалось 40{NBSP}% от максимума, фактически 61{NBSP}%" in texts[3]
+    assert not any(re.search(r"\d-\d|\d %", text) for text in texts)
 
 
 def test_the_numbers_round_exactly_as_polars_did():

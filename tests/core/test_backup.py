@@ -6,6 +6,7 @@ import tarfile
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from objectivity.core.backup import BackupError, backup, restore
 from objectivity.orgs.models import School
@@ -53,4 +54,13 @@ def test_commands(transactional_db, tmp_path):
     call_command("backup", "--out", str(tmp_path / "x.tar.gz"), stdout=out)
     assert "x.tar.gz" in out.getvalue()
     call_command("restore", str(tmp_path / "x.tar.gz"), "--yes", stdout=out)
-    assert "restored" in out.getvalue()
+    assert "Восстановлена резервная копия" in out.getvalue()
+
+
+def test_restore_asks_in_russian_and_cancels(transactional_db, tmp_path, monkeypatch):
+    call_command("backup", "--out", str(tmp_path / "x.tar.gz"), stdout=io.StringIO())
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "нет")
+    with pytest.raises(CommandError, match="отменено"):
+        call_command("restore", str(tmp_path / "x.tar.gz"))
+    assert "«да»" in asked[0]

@@ -31,7 +31,7 @@ def test_a_run_records_its_method_version_and_every_parameter(world, generated, 
     assert "[ФИОКО]" in page and "[собственный]" in page
     mean = Finding.objects.filter(run=run, fioco_mean=1).first()
     if mean is not None:  # the 99% interval the run used, in its own words
-        assert "99 % ДИ" in mean.reasons_text and "95 % ДИ" not in mean.reasons_text
+        assert "99\u00a0% ДИ" in mean.reasons_text and "95\u00a0% ДИ" not in mean.reasons_text
 
 
 def test_findings_store_codes_and_every_place_shows_the_same_words(world, generated, client):  # noqa: F811

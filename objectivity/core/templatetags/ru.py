@@ -60,6 +60,12 @@ def pct(value, digits=1) -> str:
     return typography.percent(value, int(digits))
 
 
+@register.filter(is_safe=True)  # swaps a space for a no-break space: safe text stays safe
+def nobreak_numero(value) -> str:
+    """«МБОУ «СОШ №\u00a017»» (a school's name, or anything naming it): «№» keeps its number on its line."""
+    return typography.nobreak_numero(str(value)) if value is not None else ""
+
+
 @register.filter
 def threshold(value) -> str:
     """A parameter as people write it: «0,667», «0,05», «2,58»."""

@@ -16,20 +16,22 @@ from objectivity.core.actors import command_actor, is_reserved, system_user
 
 
 class Command(BaseCommand):
-    help = "Create a region and its regional administrator; what exists already is left as it is."
+    help = "Создать регион и его регионального администратора; то, что уже есть, остаётся как есть."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("code", help="two digits, as in school logins: 22 for sch220206")
-        parser.add_argument("name", help="the region's name, e.g. «Алтайский край»")
-        parser.add_argument("--admin", default="", metavar="LOGIN", help="login of the regional administrator")
-        parser.add_argument("--full-name", default="", help="the administrator's surname, name and patronymic")
-        parser.add_argument("--email", default="", help="the administrator's e-mail (for password resets)")
+        parser.add_argument("code", help="код региона, две цифры, как в логинах ОО: 22 для sch220206")
+        parser.add_argument("name", help="наименование региона, например «Алтайский край»")
+        parser.add_argument("--admin", default="", metavar="LOGIN", help="логин регионального администратора")
+        parser.add_argument("--full-name", default="", help="фамилия, имя и отчество администратора")
+        parser.add_argument("--email", default="", help="e-mail администратора (для восстановления пароля)")
         secret = parser.add_mutually_exclusive_group()
         secret.add_argument(
-            "--password-stdin", action="store_true", help="read the administrator's password from standard input"
+            "--password-stdin", action="store_true", help="прочитать пароль администратора со стандартного ввода"
         )
-        secret.add_argument("--ask-password", action="store_true", help="ask for the password (typed twice)")
-        parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+        secret.add_argument("--ask-password", action="store_true", help="запросить пароль (вводится дважды)")
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого изменение записывается в журнал действий"
+        )
 
     def handle(self, *args: Any, code: str, name: str, admin: str, by: str, **options: Any) -> None:
         code, name = code.strip(), " ".join(name.split())

@@ -8,10 +8,10 @@ from objectivity.core.jobs import STARTUP_SWEEPS, fail_orphans
 
 
 class Command(BaseCommand):
-    help = _("Run the background task worker (jobs left running by a stopped worker are marked failed first)")
+    help = "Запустить обработчик фоновых задач (задачи, прерванные остановкой обработчика, сначала отмечаются как завершившиеся ошибкой)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch", action="store_true", help=_("Stop when the queue is empty (tests)"))
+        parser.add_argument("--batch", action="store_true", help="остановиться, когда очередь пуста (для тестов)")
 
     def handle(self, *args, **options):
         orphans = fail_orphans()

@@ -17,16 +17,26 @@ from objectivity.results.readers import FileRejected
 
 
 class Command(BaseCommand):
-    help = "Analyse results files directly (no database): DIR/findings.csv and a self-contained DIR/report.html."
+    help = (
+        "Расчёт признаков необъективных результатов прямо по файлам результатов, без базы данных: findings.csv "
+        "и самодостаточный отчёт report.html в каталоге --out."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--out", required=True, type=Path, help="directory for findings.csv and report.html")
-        parser.add_argument("--reference", type=Path, help="catalogue of works (YAML) with the maximum scores")
-        parser.add_argument("--year", type=int, help="report only this year (other files serve as context)")
-        parser.add_argument("--grade", type=int, help="the work's grade, when file names do not say")
-        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
-        parser.add_argument("--min-n", type=int, default=PUBLISHED.min_n)
+        parser.add_argument("files", nargs="+", type=Path, help="файлы результатов: выгрузки ФИС ОКО (xlsx, xls, csv)")
+        parser.add_argument("--out", required=True, type=Path, help="каталог для findings.csv и report.html")
+        parser.add_argument("--reference", type=Path, help="каталог работ (YAML) с максимальными первичными баллами")
+        parser.add_argument("--year", type=int, help="показать только этот год (файлы других лет служат для сравнения)")
+        parser.add_argument("--grade", type=int, help="класс работы, когда его нет в именах файлов")
+        parser.add_argument(
+            "--subject", choices=sorted(SUBJECT_BY_CODE), help="код предмета, когда его нет в именах файлов"
+        )
+        parser.add_argument(
+            "--min-n",
+            type=int,
+            default=PUBLISHED.min_n,
+            help="наименьшее число участников ВПР в ОО, при котором рассчитываются признаки (по умолчанию %(default)s)",
+        )
 
     def handle(self, *args, files: list[Path], out: Path, reference: Path | None, year: int | None, **options):
         missing = [str(f) for f in [*files, *([reference] if reference else [])] if not f.is_file()]

@@ -10,13 +10,19 @@ from objectivity.orgs.commands import region_option
 
 
 class Command(BaseCommand):
-    help = "Run detection over the stored results of a region for a year (all works, or the ones given)."
+    help = "Расчёт признаков необъективных результатов по загруженным результатам ВПР региона за год (все работы или указанные)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--region", default="", help="region code, e.g. 22 (needed when there are several)")
-        parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--work", type=int, action="append", default=[], help="id of a work (repeatable)")
-        parser.add_argument("--by", default="", help="login of the user the run is recorded for")
+        parser.add_argument("--region", default="", help="код региона, например 22 (нужен, когда их несколько)")
+        parser.add_argument("--year", type=int, required=True, help="год ВПР, например 2026")
+        parser.add_argument(
+            "--work", type=int, action="append", default=[], help="идентификатор работы (можно указать несколько раз)"
+        )
+        parser.add_argument(
+            "--by",
+            default="",
+            help="логин пользователя, от имени которого расчёт признаков записывается в журнал действий",
+        )
 
     def handle(self, *args, region: str, year: int, work: list[int], by: str, **options):
         region_obj = region_option(region)

@@ -53,49 +53,60 @@ READABLE = (".xlsx", ".xls", ".csv")
 
 class Command(BaseCommand):
     help = (
-        "Evaluate detection with injected manipulation (METHODS.md §3): on real exports as the background "
-        "(--real), or on generated regions."
+        "Проверить, насколько хорошо расчёт признаков находит внесённые искажения (METHODS.md §3): на реальных "
+        "выгрузках ФИС ОКО как фоне (--real) или на учебных регионах."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seeds", type=int, default=5)
-        parser.add_argument("--schools", type=int, default=600, help="generated regions: schools per region")
-        parser.add_argument("--out", type=Path, default=None, help="markdown file (default: docs/detection-quality.md)")
+        parser.add_argument(
+            "--seeds", type=int, default=5, help="число прогонов с разными начальными значениями генератора"
+        )
+        parser.add_argument("--schools", type=int, default=600, help="учебные регионы: число ОО в регионе")
+        parser.add_argument(
+            "--out", type=Path, default=None, help="файл markdown (по умолчанию docs/detection-quality.md)"
+        )
         parser.add_argument(
             "--real",
             nargs="+",
             type=Path,
             default=None,
             metavar="PATH",
-            help="real ФИС ОКО exports (files or folders): injected into, and calibrated on, instead of generated regions",
+            help="реальные выгрузки ФИС ОКО (файлы или каталоги): в них вносятся искажения и по ним калибруются слои "
+            "вместо учебных регионов",
         )
         parser.add_argument(
-            "--subjects", default="ru,ma", help="--real: subject codes of the files injected into (all: every file)"
+            "--subjects",
+            default="ru,ma",
+            help="--real: коды предметов файлов, в которые вносятся искажения (all — все файлы)",
         )
-        parser.add_argument("--grades", default="", help="--real: grades of the files injected into (empty: all)")
-        parser.add_argument("--reference", type=Path, default=None, help="--real: catalogue of works (YAML)")
+        parser.add_argument(
+            "--grades", default="", help="--real: классы файлов, в которые вносятся искажения (пусто — все)"
+        )
+        parser.add_argument("--reference", type=Path, default=None, help="--real: каталог работ (YAML)")
         parser.add_argument(
             "--save-rows",
             type=Path,
             default=None,
             metavar="DIR",
-            help="--real: keep each injection seed's school × test rows (layer p-values, truth) as Parquet in DIR",
+            help="--real: сохранить строки ОО × работа каждого прогона с искажениями (p-значения слоёв, внесённые "
+            "искажения) в Parquet в каталоге DIR",
         )
         parser.add_argument(
             "--fit-weights",
             type=Path,
             default=None,
             metavar="OUT.yaml",
-            help="--real: fit the layer weights of the combination on the injected runs, validate them on held-out "
-            "injections and tests, and write them to OUT.yaml (adopted only if they beat equal weights; the "
-            "product reads objectivity/analysis/data/combine_weights.yaml)",
+            help="--real: подобрать веса слоёв в их сочетании по прогонам с искажениями, проверить их на отложенных "
+            "прогонах и работах и записать в OUT.yaml (принимаются, только если лучше равных весов; система читает "
+            "objectivity/analysis/data/combine_weights.yaml)",
         )
         parser.add_argument(
             "--from-rows",
             type=Path,
             default=None,
             metavar="DIR",
-            help="with --fit-weights: fit on the rows kept by --save-rows in DIR instead of analysing again",
+            help="вместе с --fit-weights: подбирать веса по строкам, сохранённым --save-rows в каталоге DIR, "
+            "без повторного расчёта",
         )
 
     def handle(self, *args, seeds: int, schools: int, out: Path | None, real: list[Path] | None, **options):

@@ -11,10 +11,12 @@ from objectivity.orgs.models import Region
 
 
 class Command(BaseCommand):
-    help = "Load the demo region (municipalities, ~300 schools, bodies, a user for every role)."
+    help = "Загрузить демо-регион: муниципалитеты, около 300 ОО, органы управления образованием, пользователя для каждой роли."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="начальное значение генератора: с тем же значением те же данные"
+        )
 
     def handle(self, *args, seed: int, **options):
         if Region.objects.filter(code=REGION_CODE).exists():

@@ -15,20 +15,22 @@ from objectivity.orgs.registry_columns import FIELDS, guess, parse_option, repor
 
 
 class Command(BaseCommand):
-    help = "Import the school registry (CSV or XLSX) of a region; all or nothing, with a row-by-row report."
+    help = "Загрузить реестр ОО региона (CSV или XLSX): файл целиком или никак, с отчётом по строкам."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--region", required=True, help="region code, e.g. 22")
-        parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+        parser.add_argument("file", type=Path, help="файл реестра ОО (CSV или XLSX)")
+        parser.add_argument("--region", required=True, help="код региона, например 22")
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого изменение записывается в журнал действий"
+        )
         parser.add_argument(
             "--columns",
             default="",
             metavar="COLUMN=FIELD,...",
             help=(
-                "which column of the file holds which field, e.g. "
+                "какой столбец файла содержит какое поле, например "
                 '"логин=логин,имя=полное наименование,регион=муниципалитет"; '
-                f"fields: {', '.join(FIELDS.values())}. Without it an unknown header is guessed when unambiguous"
+                f"поля: {', '.join(FIELDS.values())}. Без него незнакомый заголовок угадывается, если это однозначно"
             ),
         )
 

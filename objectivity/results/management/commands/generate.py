@@ -55,24 +55,26 @@ def _shares(items: list[str]) -> dict[str, float]:
 
 class Command(BaseCommand):
     help = (
-        "Write a synthetic region: one ФИС ОКО workbook per test, schools.xlsx, truth.csv (the injected "
-        "manipulation) and reference.yaml."
+        "Создать учебный регион: по одной выгрузке ФИС ОКО на работу, реестр ОО schools.xlsx, список внесённых "
+        "искажений truth.csv и справочные данные работ reference.yaml."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--out", required=True, type=Path, help="directory to write into")
-        parser.add_argument("--seed", type=int, default=1, help="the same seed gives the same region")
-        parser.add_argument("--schools", type=int, default=300, help="number of schools")
-        parser.add_argument("--years", default="2023,2024,2025", help="comma-separated, e.g. 2023,2024,2025")
-        parser.add_argument("--grades", default="4,5,6,7,8", help="comma-separated, from 4 to 8")
-        parser.add_argument("--subjects", default="ru,ma", help="comma-separated subject codes: ru, ma")
-        parser.add_argument("--region-code", default="22", help="two digits, used in school logins")
+        parser.add_argument("--out", required=True, type=Path, help="каталог, в который записываются файлы")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="начальное значение генератора: с тем же значением тот же регион"
+        )
+        parser.add_argument("--schools", type=int, default=300, help="число ОО")
+        parser.add_argument("--years", default="2023,2024,2025", help="годы через запятую, например 2023,2024,2025")
+        parser.add_argument("--grades", default="4,5,6,7,8", help="классы через запятую, от 4 до 8")
+        parser.add_argument("--subjects", default="ru,ma", help="коды предметов через запятую: ru, ma")
+        parser.add_argument("--region-code", default="22", help="код региона, две цифры, как в логинах ОО")
         parser.add_argument(
             "--realism",
             choices=sorted(REALISM),
             default="default",
-            help="default: the model the layers are calibrated on; real-2021: class and school task effects, "
-            "untaught tasks and real school sizes, as measured on real exports (docs/generator-vs-real.md)",
+            help="default — модель, на которой откалиброваны слои; real-2021 — влияние класса и ОО на задания, "
+            "непройденные темы и размеры ОО, как в реальных выгрузках (docs/generator-vs-real.md)",
         )
         parser.add_argument(
             "--inject",
@@ -80,7 +82,7 @@ class Command(BaseCommand):
             action="extend",
             default=[],
             metavar="KIND=SHARE",
-            help=f"share of schools manipulated per kind, e.g. push=0.02; kinds: {', '.join(KINDS)}",
+            help=f"доля ОО с внесёнными искажениями каждого вида, например push=0.02; виды: {', '.join(KINDS)}",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,11 +10,16 @@ from objectivity.results.reference import ReferenceError, read_catalogue
 
 
 class Command(BaseCommand):
-    help = "Import reference data of works (YAML or XLSX): maxima, levels and scales; changed works get a new version."
+    help = (
+        "Загрузить справочные данные работ (YAML или XLSX): максимальные баллы, уровни заданий и шкалы перевода "
+        "первичного балла в отметку; изменённые работы получают новую версию."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+        parser.add_argument("file", type=Path, help="файл каталога работ (YAML или XLSX)")
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого изменение записывается в журнал действий"
+        )
 
     def handle(self, *args, file: Path, by: str, **options):
         if not file.is_file():

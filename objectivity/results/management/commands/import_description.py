@@ -12,18 +12,25 @@ from objectivity.results.reference import ReferenceError, parse_entries
 
 class Command(BaseCommand):
     help = (
-        "Import ФИОКО's official description of a work (ALL.xlsx, and its PDF for the scale of marks) into "
-        "the catalogue: maxima, levels and criterion columns of the scoring columns, the maximum and the scale."
+        "Загрузить в каталог работ официальное описание работы ФГБУ «ФИОКО» (ALL.xlsx и его PDF со шкалой "
+        "перевода первичного балла в отметку): максимальные баллы и уровни заданий, столбцы критериев оценивания, "
+        "максимальный первичный балл и шкалу."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("workbook", type=Path, help="ALL.xlsx of the description")
-        parser.add_argument("pdf", type=Path, nargs="?", help="the description's PDF (the scale of marks)")
-        parser.add_argument("--year", type=int)
-        parser.add_argument("--grade", type=int)
-        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
-        parser.add_argument("--scale", default="", help="lowest scores of «3», «4», «5», e.g. 8,15,21")
-        parser.add_argument("--by", default="", help="login of the user the change is recorded for")
+        parser.add_argument("workbook", type=Path, help="ALL.xlsx описания работы")
+        parser.add_argument(
+            "pdf", type=Path, nargs="?", help="PDF описания (шкала перевода первичного балла в отметку)"
+        )
+        parser.add_argument("--year", type=int, help="год ВПР, когда его нет в описании")
+        parser.add_argument("--grade", type=int, help="класс работы, когда его нет в описании")
+        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE), help="код предмета, когда его нет в описании")
+        parser.add_argument(
+            "--scale", default="", help="наименьшие первичные баллы для отметок «3», «4», «5», например 8,15,21"
+        )
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого изменение записывается в журнал действий"
+        )
 
     def handle(self, *args, workbook: Path, pdf: Path | None, by: str, scale: str, **options):
         missing = [str(f) for f in (workbook, pdf) if f is not None and not f.is_file()]

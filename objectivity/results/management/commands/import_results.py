@@ -15,17 +15,19 @@ from objectivity.results.outcome_text import outcome_lines
 
 
 class Command(BaseCommand):
-    help = "Import results files (ФИС ОКО exports, their CSV forms, ОГЭ/ЕГЭ); each file all or nothing."
+    help = "Загрузить файлы результатов (выгрузки ФИС ОКО, их CSV-формы, ОГЭ/ЕГЭ); каждый файл целиком или никак."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--region", default="", help="region code, e.g. 22 (needed when there are several)")
-        parser.add_argument("--year", type=int)
-        parser.add_argument("--grade", type=int, help="grade of the work («класс по программе»)")
-        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE))
-        parser.add_argument("--procedure", choices=Procedure.values)
-        parser.add_argument("--period", choices=Period.values)
-        parser.add_argument("--by", default="", help="login of the user the import is recorded for")
+        parser.add_argument("files", nargs="+", type=Path, help="файлы результатов (xlsx, xls, csv)")
+        parser.add_argument("--region", default="", help="код региона, например 22 (нужен, когда их несколько)")
+        parser.add_argument("--year", type=int, help="год проведения, когда его нет в файле")
+        parser.add_argument("--grade", type=int, help="класс работы («класс по программе»), когда его нет в файле")
+        parser.add_argument("--subject", choices=sorted(SUBJECT_BY_CODE), help="код предмета, когда его нет в файле")
+        parser.add_argument("--procedure", choices=Procedure.values, help="оценочная процедура, когда её нет в файле")
+        parser.add_argument("--period", choices=Period.values, help="период проведения, когда его нет в файле")
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого загрузка записывается в журнал действий"
+        )
 
     def handle(self, *args, files: list[Path], region: str, by: str, **options):
         region_obj = self._region(region)

@@ -10,11 +10,13 @@ from objectivity.results.models import ImportStatus, ResultImport
 
 
 class Command(BaseCommand):
-    help = "Delete the files of replaced or withdrawn results imports whose retention date has passed."
+    help = "Удалить файлы заменённых и отозванных загрузок результатов, срок хранения которых истёк."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
-        parser.add_argument("--by", default="", help="login of the user the deletion is recorded for")
+        parser.add_argument("--dry-run", action="store_true", help="только показать, что было бы удалено")
+        parser.add_argument(
+            "--by", default="", help="логин пользователя, от имени которого удаление записывается в журнал действий"
+        )
 
     def handle(self, *args, dry_run: bool, by: str, **options):
         actor = None if dry_run else command_actor(by)
