@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 VIEW_LIST = "reports.view_list"
+IMPORT_FEDERAL = "reports.import_federal_list"
 
 
 class ReportsConfig(AppConfig):
@@ -11,7 +12,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from objectivity.authz.roles import add_permission
+        from objectivity.authz.roles import VIEW_FINDINGS, add_permission
         from objectivity.core.navigation import add_section
         from objectivity.reports import columns
 
@@ -30,5 +31,11 @@ class ReportsConfig(AppConfig):
                 "school_admin",
             ],
         )
+        add_permission(
+            IMPORT_FEDERAL,
+            _("import the federal list of schools with markers"),
+            granted_to=["region_admin", "region_analyst"],
+        )
         add_section(35, _("The list"), "school-list-of-signs", VIEW_LIST)
+        add_section(36, _("The federal list"), "federal-list", VIEW_FINDINGS)
         columns.register_builtin()

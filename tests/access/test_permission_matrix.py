@@ -116,6 +116,15 @@ def _run(world, *, with_school=False, with_work=False):
     return [run.pk, *([world.school.pk] if with_school else []), *([work.pk] if with_work else [])]
 
 
+def _federal_list(world):
+    from objectivity.reports.models import FederalList
+
+    kept = FederalList.objects.create(region=world.region, file_name="перечень.xlsx", sha256="0" * 64)
+    return [kept.pk]
+
+
+FEDERAL_IMPORTERS = {"region_admin", "region_analyst", "outsider"}
+
 MATRIX = {
     "home": Entry(EVERYONE),
     "health": Entry(EVERYONE, public=True),
@@ -189,6 +198,13 @@ MATRIX = {
     "work-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_work=True)),
     "school-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_school=True)),
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
+    "federal-list": Entry(FINDING_VIEWERS | {"outsider"}),
+    "federal-import": Entry(FEDERAL_IMPORTERS),
+    "federal-columns": Entry(FEDERAL_IMPORTERS, ok=302),  # no upload yet: back to the upload page
+    "federal-import-detail": Entry(REGION_RESULT_VIEWERS, args=_federal_list),  # a file holds the whole region
+    "federal-compare": Entry(FINDING_VIEWERS | {"outsider"}),
+    "federal-compare-xlsx": Entry(FINDING_VIEWERS | {"outsider"}, args=lambda w: [2021]),
+    "federal-ours-xlsx": Entry(FINDING_VIEWERS, args=lambda w: _run(w) and [2021]),  # another region: no run, 404
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
     ),
