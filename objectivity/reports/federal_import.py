@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.core.actions import action
 from objectivity.core.auditing import Action, record
+from objectivity.core.bulk import bulk_insert
 from objectivity.core.tabular import RawTable, read_table
 from objectivity.orgs.models import Region, School
 from objectivity.orgs.registry import LOGIN_RE, REGION_DIGITS_RE, RowProblem, name_problem
@@ -73,10 +74,11 @@ class Parsed:
 class EntryParser:
     """One raw row → Parsed, collecting problems (row, column, value, what was expected) instead of raising."""
 
-    def __init__(self, header: list[str], mapping: Mapping, region: Region, registry: dict[str, School]):
+    def __init__(self, header: list[str], mapping: Mapping, region: Region, registry: dict[str, int]):
         self.header, self.mapping, self.region, self.registry = header, mapping, region, registry
         self.problems: list[RowProblem] = []
         self.last_year = timezone.localdate().year + 1
+        self.works = sorted(mapping.works.items(), key=lambda item: item[1])  # in the file's order
 
     def cell(self, row: list[str], key: str) -> str:
         index = self.mapping.fields.get(key)
@@ -159,8 +161,10 @@ class EntryParser:
 
     def marks(self, line: int, row: list[str]) -> dict[str, str]:
         marks = {}
-        for key, index in sorted(self.mapping.works.items(), key=lambda item: item[1]):
-            value = " ".join(row[index].split())
+        for key, index in self.works:
+            value = row[index].strip()
+            if not value:
+                continue
             if is_marked(value):
                 marks[key] = value
             elif value.lower() not in NOT_MARKED:
@@ -227,11 +231,20 @@ def own_export_error(file_name: str) -> str:
     ) % {"name": file_name, "note": layout.NOT_FEDERAL}
 
 
-def _registry(table: RawTable, mapping: Mapping, region: Region) -> dict[str, School]:
+def _registry(table: RawTable, mapping: Mapping, region: Region) -> dict[str, int]:
+    """Login → school id, for the logins of the file that the region's registry has."""
     index = mapping.fields.get("login")
     logins = {row[index].strip().lower() for row in table.rows} if index is not None else set()
-    schools = School.objects.filter(login__in=logins, municipality__region=region).select_related("municipality")
-    return {school.login: school for school in schools}
+    return registry_of(region, logins)
+
+
+def registry_of(region: Region, logins) -> dict[str, int]:
+    schools = School.objects.filter(municipality__region=region)
+    return (
+        dict(schools.filter(login__in=logins).values_list("login", "pk"))
+        if len(logins) < 900
+        else {login: pk for login, pk in schools.values_list("login", "pk") if login in logins}
+    )  # a long IN list costs more than reading the region's registry
 
 
 def _skip(report: FederalReport, line: int, login: str, digits: str) -> None:
@@ -254,7 +267,7 @@ def _keep_once(parser: EntryParser, parsed: list[Parsed], first_line: dict, entr
     )
 
 
-def _count(report: FederalReport, parsed: list[Parsed], registry: dict[str, School]) -> None:
+def _count(report: FederalReport, parsed: list[Parsed], registry: dict[str, int]) -> None:
     report.entries = len(parsed)
     report.years = sorted({entry.year for entry in parsed})
     for year in report.years:
@@ -278,60 +291,64 @@ def import_federal_list(
         report.file_error = _("File “%(name)s” has no row of the region") % {"name": file_name}
         return report
     earlier = FederalEntry.objects.filter(region=region, year__in=report.years)
-    registry = {
-        s.login: s for s in School.objects.filter(login__in=[e.login for e in parsed], municipality__region=region)
-    }
+    registry = registry_of(region, {entry.login for entry in parsed})
     if _same_entries(earlier, parsed, registry):
         report.unchanged = True
         report.list_id = earlier.order_by("-federal_list_id").values_list("federal_list_id", flat=True).first()
         return report
     history = _history(earlier)
-    report.replaced = {year: len(logins) for year, logins in history.items()}
+    report.replaced = {year: data["entries"] for year, data in history.items()}
     earlier.delete()
     kept = FederalList.objects.create(
         region=region, file_name=file_name, original=original, sha256=sha256, created_by=by,
         mapping={**mapping.as_json(), "header": table.header}, years=report.years, summary=report.summary(),
     )  # fmt: skip
-    FederalEntry.objects.bulk_create(_entries(kept, parsed, registry), batch_size=2000)
+    bulk_insert(_entries(kept, parsed, registry))
     report.list_id = kept.pk
     record(by=by, action=Action.IMPORT, obj=kept, before={"replaced": history} if history else None,
            after={**report.summary(), "sha256": sha256})  # fmt: skip
     return report
 
 
-def _fingerprint(entry, school_id: int | None) -> tuple:
-    marks = tuple(sorted(entry.marks.items()))
-    return (entry.year, entry.login, entry.municipality_name, entry.school_name, marks, entry.markers, school_id)
+STORED = ("year", "login", "municipality_name", "school_name", "marks", "markers", "school_id")
 
 
-def _same_entries(earlier, parsed: list[Parsed], registry: dict[str, School]) -> bool:
+def _fingerprint(year, login, municipality, school, marks: dict, markers, school_id) -> tuple:
+    return (year, login, municipality, school, tuple(sorted(marks.items())), markers, school_id)
+
+
+def _same_entries(earlier, parsed: list[Parsed], registry: dict[str, int]) -> bool:
     """The file holds exactly the region's entries of its years, each tied to the same school."""
-    stored = {_fingerprint(e, e.school_id) for e in earlier}
-    incoming = {_fingerprint(p, getattr(registry.get(p.login), "pk", None)) for p in parsed}
+    stored = {_fingerprint(*values) for values in earlier.values_list(*STORED)}
+    incoming = {
+        _fingerprint(p.year, p.login, p.municipality_name, p.school_name, p.marks, p.markers, registry.get(p.login))
+        for p in parsed
+    }
     return len(stored) == len(parsed) and stored == incoming
 
 
 def _history(earlier) -> dict[str, dict]:
     """Per year, what the replaced entries said: login → the works marked, and which files they came from."""
     history: dict[str, dict] = {}
-    for entry in earlier.select_related("federal_list").order_by("year", "login"):
-        year = history.setdefault(str(entry.year), {"files": [], "marked": {}})
-        if entry.federal_list.file_name not in year["files"]:
-            year["files"].append(entry.federal_list.file_name)
-        year["marked"][entry.login] = sorted(entry.marks)
+    rows = earlier.order_by("year", "login").values_list("year", "login", "marks", "federal_list__file_name")
+    for year, login, marks, file_name in rows:
+        kept = history.setdefault(str(year), {"files": [], "marked": {}})
+        if file_name not in kept["files"]:
+            kept["files"].append(file_name)
+        kept["marked"][login] = sorted(marks)
     return {year: {**data, "entries": len(data["marked"])} for year, data in history.items()}
 
 
-def _entries(kept: FederalList, parsed: list[Parsed], registry: dict[str, School]) -> list[FederalEntry]:
+def _entries(kept: FederalList, parsed: list[Parsed], registry: dict[str, int]) -> list[FederalEntry]:
     return [
         FederalEntry(
-            federal_list=kept,
+            federal_list_id=kept.pk,
             region_id=kept.region_id,
             year=p.year,
             login=p.login,
             municipality_name=p.municipality_name,
             school_name=p.school_name,
-            school=registry.get(p.login),
+            school_id=registry.get(p.login),
             marks=p.marks,
             markers=p.markers,
         )

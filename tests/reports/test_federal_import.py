@@ -103,6 +103,7 @@ def test_a_later_file_replaces_its_years_only_and_the_audit_log_keeps_what_it_re
     ]  # fmt: skip
     assert FederalEntry.objects.get(year=2025).marks == {"4-ru": "1"}
     assert FederalList.objects.count() == 2  # the earlier file stays as history
+    assert FederalList.objects.latest("id").summary["replaced"] == {"2025": 3}
     event = AuditEvent.objects.filter(object_type="reports.FederalList").latest("id")
     replaced = event.before["replaced"]["2025"]
     assert replaced["entries"] == 3 and replaced["marked"]["sch229999"] == ["5-ru"]
