@@ -63,10 +63,10 @@ def problems(mapping: Mapping) -> list[str]:
 
 
 def describe(mapping: Mapping, header: list[str]) -> str:
-    """«Год» → Год, «4 РУ» → Русский язык, 4 класс, …: what each column was read as, in the file's order."""
+    """«Год» → Год; «4 РУ» → Русский язык, 4 класс; …: what each column was read as, in the file's order."""
     named = [(i, layout.FIELDS[key]) for key, i in mapping.fields.items()]
     named += [(i, layout.work_label(key)) for key, i in mapping.works.items()]
-    return ", ".join(f"«{header[i]}» → {meaning}" for i, meaning in sorted(named) if i < len(header))
+    return "; ".join(f"«{header[i]}» → {meaning}" for i, meaning in sorted(named) if i < len(header))
 
 
 def choices() -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ Ours is each of our two methods separately, never merged: the published method's
 (`fioco_*` of a finding) and the combination of layers (`Finding.flagged`). The schools compared for a work are those
 our year's run judged on it (a finding with enough data) — the federal list names only marked schools, so a school
 of the run that the list does not mark on the work counts as not marked. A federal mark on a school outside that
-(not in the registry, not in the run, too few data) is listed apart, not counted.
+(not in the registry, not in the run, too few data) is listed apart, not counted. Works the federal list has no
+column for are left out (named on the page): the list says nothing about them.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from objectivity.core import typography
 from objectivity.detection.models import DetectionRun, Finding
 from objectivity.reports import federal_layout as layout
 from objectivity.reports import listing
-from objectivity.reports.models import FederalEntry
+from objectivity.reports.models import FederalEntry, FederalList
 
 METHODS = {
     "fioco": _l("markers of the published method (computed by us)"),
@@ -104,9 +105,14 @@ class Comparison:
     year: int
     runs: list[DetectionRun]
     federal_years: list[int]
+    not_covered: list[str] = field(default_factory=list)  # works of our run that the federal list has no column for
     agreement: list[Agreement] = field(default_factory=list)
     one_list: list[OneList] = field(default_factory=list)
     outside: list[OneList] = field(default_factory=list)
+
+    @property
+    def not_covered_labels(self) -> list[str]:
+        return [layout.work_label(work) for work in self.not_covered]
 
 
 def federal_years(user) -> list[int]:
@@ -119,8 +125,12 @@ def compare(user, year: int) -> Comparison:
     comparison = Comparison(year, runs, federal_years(user))
     if not runs:  # nothing of ours to compare with
         return comparison
+    entries = _entries(user, year, runs)
+    covered = _covered_works(entries)
     judged = _judged(user, runs)
-    marked, comparison.outside = _federal_marks(user, year, runs, judged)
+    comparison.not_covered = sorted({w for w, _s in judged} - covered, key=layout.work_order)
+    judged = {pair: finding for pair, finding in judged.items() if pair[0] in covered}
+    marked, comparison.outside = _federal_marks(entries, judged)
     works = sorted({w for w, _s in judged} | {w for w, _s in marked}, key=layout.work_order)
     evidence = _evidence_runs(user, runs)
     for item in comparison.outside:
@@ -154,10 +164,20 @@ def _evidence_runs(user, runs: list[DetectionRun]) -> dict[int, object]:
     return dict(_findings(user, runs).values_list("school_id", "run_id"))
 
 
-def _federal_marks(user, year: int, runs: list[DetectionRun], judged: dict) -> tuple[set, list[OneList]]:
-    """(work, school) pairs the federal list marks among the judged ones, and the marks outside them."""
+def _entries(user, year: int, runs: list[DetectionRun]):
     regions = [run.region_id for run in runs]
-    entries = FederalEntry.objects.visible_to(user, VIEW_FINDINGS).filter(year=year, region__in=regions)
+    return FederalEntry.objects.visible_to(user, VIEW_FINDINGS).filter(year=year, region__in=regions)
+
+
+def _covered_works(entries) -> set[str]:
+    """The works the year's federal list has a column for (from the mappings of the files its entries came from):
+    on another work the list says nothing, so a school it does not mark there is no «not marked»."""
+    lists = FederalList.objects.filter(pk__in=entries.values("federal_list_id"))
+    return {work for mapping in lists.values_list("mapping", flat=True) for work in mapping.get("works", {})}
+
+
+def _federal_marks(entries, judged: dict) -> tuple[set, list[OneList]]:
+    """(work, school) pairs the federal list marks among the judged ones, and the marks outside them."""
     marked, outside = set(), []
     for entry in entries.select_related("school__municipality").order_by("municipality_name", "school_name"):
         for work in entry.marks:

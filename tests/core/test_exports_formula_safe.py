@@ -115,7 +115,9 @@ def _federal(h: Hostile, url: str) -> str:
     """`url`, after entries of the federal list that mark each hostile school, with the texts as the list gives."""
     from objectivity.reports.models import FederalEntry, FederalList
 
-    kept = FederalList.objects.create(region=h.run.region, file_name=HOSTILE[0], sha256="0" * 64)
+    kept = FederalList.objects.create(
+        region=h.run.region, file_name=HOSTILE[0], sha256="0" * 64, mapping={"works": {"4-ma": 4}}
+    )
     for school in h.run.findings.select_related("school"):
         text = school.school.short_name
         FederalEntry.objects.create(

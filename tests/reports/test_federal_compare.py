@@ -29,7 +29,8 @@ def test_cohen_kappa_matches_the_worked_example():
 def compared(world):
     """2025, maths 4: schools A (home school), B (other school), C and D, judged; E with too few data.
     The federal list marks A, B and E on maths 4, and A on Russian 5 (not in our run); also a school not in the
-    registry. Ours: the published method fires on A and C; the combination of layers on B only."""
+    registry. Ours: the published method fires on A and C; the combination of layers on B only. C has a sign on
+    Russian 6 too, a work the federal list has no column for."""
     a, b = world.school, world.other_school
     c = SchoolFactory(municipality=world.municipality, login="sch220003", short_name="МБОУ «СОШ № 3»")
     d = SchoolFactory(municipality=world.other_municipality, login="sch220004", short_name="МБОУ «СОШ № 4»")
@@ -50,7 +51,11 @@ def compared(world):
     ]:
         values = {"n": 20, "status": "ok", "probability": 0.0, "risk": "low", "flagged": False, **fields}
         Finding.objects.create(run=run, assessment=maths, school=school, **values)
-    kept = FederalList.objects.create(region=world.region, file_name="перечень.xlsx", sha256="0" * 64)
+    russian_6 = Assessment.objects.get_or_create(year=2025, grade=6, subject="ru")[0]  # no column in the federal list
+    Finding.objects.create(run=run, assessment=russian_6, school=c, n=20, status="ok", probability=0.9, risk="high",
+                           flagged=True, fioco_mean=1)  # fmt: skip
+    columns = {"works": {"4-ma": 4, "5-ru": 5}}
+    kept = FederalList.objects.create(region=world.region, file_name="перечень.xlsx", sha256="0" * 64, mapping=columns)
     for school, marks in [(a, {"4-ma": "1", "5-ru": "1"}), (b, {"4-ma": "+"}), (e, {"4-ma": "да"})]:
         FederalEntry.objects.create(federal_list=kept, region=world.region, year=2025, login=school.login,
                                     school=school, marks=marks)  # fmt: skip
@@ -73,7 +78,8 @@ def test_agreement_is_counted_for_each_of_our_methods_apart(compared):
     counts, layers = _counts(comparison, "4-ma", "layers")
     assert counts == (1, 1, 0, 2)  # B both; A federal only; D and C neither
     assert layers.share == pytest.approx(0.75) and layers.kappa == pytest.approx(0.5)  # p_e = (2·1 + 2·3) / 16
-    assert _counts(comparison, TOTAL, "layers")[0] == (1, 1, 0, 2)
+    assert _counts(comparison, TOTAL, "layers")[0] == (1, 1, 0, 2)  # Russian 6 is not compared: the list has no column
+    assert comparison.not_covered == ["6-ru"]
     outside = sorted((r.login, r.work) for r in comparison.outside)
     assert outside == [("sch220001", "5-ru"), ("sch220005", "4-ma"), ("sch229999", "4-ma")]
 
@@ -107,10 +113,10 @@ def test_ours_in_the_federal_layout_says_it_is_not_the_federal_list(compared, cl
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert "не является федеральным перечнем" in rows[0][0].lower()
-    assert list(rows[1]) == ["Год", "Логин", "Муниципалитет", "ОО", "4 МА", "Количество маркеров"]
+    assert list(rows[1]) == ["Год", "Логин", "Муниципалитет", "ОО", "4 МА", "6 РУ", "Количество маркеров"]
     assert [list(r) for r in rows[2:]] == [
-        [2025, "sch220001", "Городской округ Северогорск", "МБОУ «СОШ № 1»", 1, 1],
-        [2025, "sch220003", "Городской округ Северогорск", "МБОУ «СОШ № 3»", 2, 2],
+        [2025, "sch220001", "Городской округ Северогорск", "МБОУ «СОШ № 1»", 1, None, 1],
+        [2025, "sch220003", "Городской округ Северогорск", "МБОУ «СОШ № 3»", 2, 1, 3],
     ]  # B's sign is of the combination of layers, not a marker: not in this layout
 
 
