@@ -117,7 +117,7 @@ class Comparison:
 
 def federal_years(user) -> list[int]:
     entries = FederalEntry.objects.visible_to(user, VIEW_FINDINGS)
-    return sorted(set(entries.values_list("year", flat=True)), reverse=True)
+    return sorted(entries.order_by().values_list("year", flat=True).distinct(), reverse=True)
 
 
 def compare(user, year: int) -> Comparison:
@@ -126,7 +126,7 @@ def compare(user, year: int) -> Comparison:
     if not runs:  # nothing of ours to compare with
         return comparison
     entries = _entries(user, year, runs)
-    covered = _covered_works(entries)
+    covered = covered_works(entries)
     judged = _judged(user, runs)
     comparison.not_covered = sorted({w for w, _s in judged} - covered, key=layout.work_order)
     judged = {pair: finding for pair, finding in judged.items() if pair[0] in covered}
@@ -169,7 +169,7 @@ def _entries(user, year: int, runs: list[DetectionRun]):
     return FederalEntry.objects.visible_to(user, VIEW_FINDINGS).filter(year=year, region__in=regions)
 
 
-def _covered_works(entries) -> set[str]:
+def covered_works(entries) -> set[str]:
     """The works the year's federal list has a column for (from the mappings of the files its entries came from):
     on another work the list says nothing, so a school it does not mark there is no «not marked»."""
     lists = FederalList.objects.filter(pk__in=entries.values("federal_list_id"))

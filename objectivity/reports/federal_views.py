@@ -58,10 +58,9 @@ class FederalEntries(TableView):
         return self.visible()
 
     def filter_form_class(self, data):
-        works = {w for marks in self.visible().values_list("marks", flat=True) for w in marks}
-        return FederalEntryFilterForm(
-            data, years=federal_compare.federal_years(self.request.user), works=sorted(works, key=layout.work_order)
-        )
+        user = self.request.user
+        works = sorted(federal_compare.covered_works(self.visible()), key=layout.work_order)
+        return FederalEntryFilterForm(data, years=federal_compare.federal_years(user), works=works)
 
     def apply_filters(self, qs, data):
         if data.get("year"):
