@@ -126,6 +126,7 @@ def federal_columns(request):
         if report.ok:
             del request.session[UPLOAD]
             if report.unchanged:
+                path.unlink(missing_ok=True)  # the entries came from an earlier file, which is kept
                 messages.info(request, _("The file holds the entries already imported: nothing was changed."))
             return redirect("federal-import-detail", pk=report.list_id)
     context = {"form": form, "name": upload["name"], "rows": len(table.rows), "report": report,

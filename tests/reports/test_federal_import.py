@@ -207,3 +207,15 @@ def test_the_entries_filter_by_year_registry_and_work(world, client, tmp_path):
 
     assert logins(registry="no") == ["sch229999"]
     assert sorted(logins(year="2024", work="5-ma")) == ["sch220002"]
+
+
+def test_the_same_file_twice_on_the_pages_changes_nothing_and_keeps_one_file(world, client, tmp_path, settings):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    client.force_login(world.users["region_admin"])
+    path = valid_list(tmp_path)
+    for _time in range(2):
+        _upload(client, path)
+        done = client.post(reverse("federal-columns"), _choices(client.get(reverse("federal-columns"))), follow=True)
+    assert "В файле те же записи, что уже загружены: ничего не изменено." in done.content.decode()
+    assert FederalList.objects.count() == 1 and FederalEntry.objects.count() == 5
+    assert len(list((tmp_path / "uploads" / "federal").rglob("*.xlsx"))) == 1
