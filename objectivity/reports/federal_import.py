@@ -8,11 +8,13 @@ nothing.
 """
 
 import hashlib
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -303,7 +305,7 @@ def import_federal_list(
         region=region, file_name=file_name, original=original, sha256=sha256, created_by=by,
         mapping={**mapping.as_json(), "header": table.header}, years=report.years, summary=report.summary(),
     )  # fmt: skip
-    bulk_insert(_entries(kept, parsed, registry))
+    _insert_entries(kept, parsed, registry)
     report.list_id = kept.pk
     record(by=by, action=Action.IMPORT, obj=kept, before={"replaced": history} if history else None,
            after={**report.summary(), "sha256": sha256})  # fmt: skip
@@ -339,21 +341,36 @@ def _history(earlier) -> dict[str, dict]:
     return {year: {**data, "entries": len(data["marked"])} for year, data in history.items()}
 
 
-def _entries(kept: FederalList, parsed: list[Parsed], registry: dict[str, int]) -> list[FederalEntry]:
-    return [
-        FederalEntry(
-            federal_list_id=kept.pk,
-            region_id=kept.region_id,
-            year=p.year,
-            login=p.login,
-            municipality_name=p.municipality_name,
-            school_name=p.school_name,
-            school_id=registry.get(p.login),
-            marks=p.marks,
-            markers=p.markers,
+ENTRY_COLUMNS = ("federal_list_id", "region_id", "year", "login", "municipality_name", "school_name", "school_id",
+                 "marks", "markers")  # fmt: skip
+
+
+def _insert_entries(kept: FederalList, parsed: list[Parsed], registry: dict[str, int]) -> None:
+    """The entries in one statement per batch: on SQLite plain rows through executemany (model instances and
+    Django's INSERT compiler took two thirds of a 40,000-row import); elsewhere core.bulk (COPY on PostgreSQL)."""
+    connection = connections[router.db_for_write(FederalEntry)]
+    if connection.vendor != "sqlite":
+        bulk_insert(
+            [FederalEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True))) for row in _rows(kept, parsed, registry)]
         )
-        for p in parsed
+        return
+    table = connection.ops.quote_name(FederalEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
+    marks = ENTRY_COLUMNS.index("marks")
+    rows = [
+        (*row[:marks], json.dumps(row[marks], ensure_ascii=False), *row[marks + 1 :])
+        for row in _rows(kept, parsed, registry)
     ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})", rows)
+
+
+def _rows(kept: FederalList, parsed: list[Parsed], registry: dict[str, int]) -> list[tuple]:
+    return [
+        (kept.pk, kept.region_id, p.year, p.login, p.municipality_name, p.school_name, registry.get(p.login), p.marks,
+         p.markers)
+        for p in parsed
+    ]  # fmt: skip
 
 
 def sha256_of(path: Path) -> str:
