@@ -139,12 +139,33 @@ def _sample(table, index: int, n: int = 3) -> str:
     return ", ".join(v[:40] for v in values[:n])
 
 
+def _visible_list(request, pk: int) -> FederalList:
+    lists = FederalList.objects.visible_to(request.user, VIEW_FINDINGS).select_related("created_by", "region")
+    return get_object_or_404(lists, pk=pk)
+
+
+@require_safe
+@login_required
+def federal_import_xlsx(request, pk: int):
+    """The tables of an import's page: its years, and the schools not in the registry."""
+    summary = _visible_list(request, pk).summary
+    replaced = summary.get("replaced", {})
+    years = [[int(year), n, replaced.get(year, 0)] for year, n in sorted(summary.get("marked", {}).items())]
+    unknown = [
+        [s["row"], s["year"], s["login"], s["municipality"], s["school"]] for s in summary.get("not_in_registry", [])
+    ]
+    sheets = [
+        (_("By year"), [_("Year"), _("schools marked on a work"), _("entries of earlier files replaced")], years),
+        (_("Schools not in the registry"), [_("Row"), _("Year"), _("Login"), _("Municipality (as in the list)"),
+                                            _("School (as in the list)")], unknown),
+    ]  # fmt: skip
+    return xlsx_response(f"federalnyj-perechen-zagruzka-{pk}.xlsx", write_sheets(sheets))
+
+
 @require_safe
 @login_required
 def federal_import_detail(request, pk: int):
-    kept = get_object_or_404(
-        FederalList.objects.visible_to(request.user, VIEW_FINDINGS).select_related("created_by", "region"), pk=pk
-    )
+    kept = _visible_list(request, pk)
     summary = kept.summary
     context = {"list": kept, "summary": summary, "marked": sorted(summary.get("marked", {}).items())}
     return render(request, "reports/federal_import_detail.html", context)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("federal/import/", federal_views.federal_upload, name="federal-import"),
     path("federal/import/columns/", federal_views.federal_columns, name="federal-columns"),
     path("federal/imports/<int:pk>/", federal_views.federal_import_detail, name="federal-import-detail"),
+    path("federal/imports/<int:pk>/tables.xlsx", federal_views.federal_import_xlsx, name="federal-import-xlsx"),
     path("federal/compare/", federal_views.federal_compare_page, name="federal-compare"),
     path("federal/compare/<int:year>.xlsx", federal_views.federal_compare_xlsx, name="federal-compare-xlsx"),
     path("federal/ours/<int:year>.xlsx", federal_views.federal_ours_xlsx, name="federal-ours-xlsx"),

@@ -202,6 +202,7 @@ MATRIX = {
     "federal-import": Entry(FEDERAL_IMPORTERS),
     "federal-columns": Entry(FEDERAL_IMPORTERS, ok=302),  # no upload yet: back to the upload page
     "federal-import-detail": Entry(REGION_RESULT_VIEWERS, args=_federal_list),  # a file holds the whole region
+    "federal-import-xlsx": Entry(REGION_RESULT_VIEWERS, args=_federal_list),
     "federal-compare": Entry(FINDING_VIEWERS | {"outsider"}),
     "federal-compare-xlsx": Entry(FINDING_VIEWERS | {"outsider"}, args=lambda w: [2021]),
     "federal-ours-xlsx": Entry(FINDING_VIEWERS, args=lambda w: _run(w) and [2021]),  # another region: no run, 404

@@ -127,6 +127,20 @@ def _federal(h: Hostile, url: str) -> str:
     return url
 
 
+def _federal_import(h: Hostile) -> int:
+    """An import whose schools not in the registry have the hostile texts as the list gives them."""
+    from objectivity.reports.models import FederalList
+
+    unknown = [{"row": 2, "year": 2021, "login": "sch229999", "municipality": t, "school": t} for t in HOSTILE]
+    kept = FederalList.objects.create(
+        region=h.run.region,
+        file_name="f.xlsx",
+        sha256="0" * 64,
+        summary={"marked": {"2021": 1}, "not_in_registry": unknown},
+    )
+    return kept.pk
+
+
 # URL name → how to fetch it. test_every_export_is_covered keeps this complete.
 EXPORTS = {
     "school-list": _table("school-list"),
@@ -145,6 +159,7 @@ EXPORTS = {
     "work-findings": Export(lambda h: reverse("work-findings", args=[h.run.pk, h.work.pk]) + "?format=xlsx"),
     "federal-list": Export(lambda h: _federal(h, reverse("federal-list") + "?format=xlsx")),
     "federal-compare-xlsx": Export(lambda h: _federal(h, reverse("federal-compare-xlsx", args=[2021]))),
+    "federal-import-xlsx": Export(lambda h: reverse("federal-import-xlsx", args=[_federal_import(h)])),
     "federal-ours-xlsx": Export(lambda h: reverse("federal-ours-xlsx", args=[2021]), shows=()),  # no marker fired
     "registry-template": Export(lambda h: reverse("registry-template"), shows=()),
     "registry-problems": Export(lambda h: reverse("registry-problems", args=[h.registry_job.pk])),

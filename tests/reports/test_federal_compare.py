@@ -123,3 +123,11 @@ def test_ours_in_the_federal_layout_says_it_is_not_the_federal_list(compared, cl
 def test_ours_without_a_run_of_the_year_is_not_found(compared, client):
     client.force_login(compared.users["region_analyst"])
     assert client.get(reverse("federal-ours-xlsx", args=[2019])).status_code == 404
+
+
+def test_a_year_without_our_run_says_the_comparison_needs_one(compared, client):
+    FederalEntry.objects.filter(year=2025).update(year=2024)
+    client.force_login(compared.users["region_analyst"])
+    page = client.get(reverse("federal-compare"), {"year": 2024}).content.decode()
+    assert 'data-test="no-run"' in page and "Нет завершённого расчёта признаков за 2024 год" in page
+    assert 'data-test="export-ours"' not in page

@@ -141,6 +141,11 @@ def test_upload_mapping_and_result_on_the_pages(world, client, tmp_path):
     result = client.get(done.url).content.decode()
     assert 'data-test="not-in-registry"' in result and "sch229999" in result and "МБОУ «Новая СОШ»" in result
     assert "2024, 2025" in result
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("federal-import-xlsx", args=[done.url.split("/")[-2]])).content)
+    )
+    assert list(book.worksheets[0].iter_rows(min_row=2, values_only=True)) == [(2024, 2, 0), (2025, 3, 0)]
+    assert [r[2] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["sch229999"]
 
 
 def test_the_mapping_step_reads_a_column_the_headers_do_not_name(world, client, tmp_path):
