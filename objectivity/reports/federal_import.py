@@ -292,6 +292,7 @@ def import_federal_list(
     if not report.entries:
         report.file_error = _("File “%(name)s” has no row of the region") % {"name": file_name}
         return report
+    Region.objects.select_for_update().filter(pk=region.pk).first()  # one import of the region's list at a time
     earlier = FederalEntry.objects.filter(region=region, year__in=report.years)
     registry = registry_of(region, {entry.login for entry in parsed})
     if _same_entries(earlier, parsed, registry):
