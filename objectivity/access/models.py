@@ -81,6 +81,7 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["user", "role"]
+        verbose_name = _("role of a user")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "level", "region", "municipality", "school"],
@@ -144,6 +145,7 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["starts", "user"]
+        verbose_name = _("assignment")
         constraints = [
             # A school assignment names no work; a work assignment names its work (at its school). Otherwise the
             # gate would read a school assignment with a stray work as one work only, or a work one as the school.

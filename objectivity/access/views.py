@@ -31,6 +31,7 @@ from objectivity.authz.roles import MANAGE_USERS, VIEW_PEOPLE, role_label
 from objectivity.core.auditing import Action, record
 from objectivity.core.params import clean_text
 from objectivity.core.tables import Column, TableView, pk_link
+from objectivity.core.visits import remember_previous_login
 from objectivity.orgs.models import Region, School
 
 
@@ -46,8 +47,10 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        before = form.get_user().last_login  # login() moves it to now
         response = super().form_valid(form)
         user = form.get_user()
+        remember_previous_login(self.request, before)
         record(by=user, action=Action.LOGIN, obj=user, ip=client_ip(self.request))
         return response
 

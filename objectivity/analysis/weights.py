@@ -19,6 +19,7 @@ import yaml
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "combine_weights.yaml"
 EQUAL_METHOD = "layers-hmp-equal"
+FITTED_METHOD_PREFIX = "layers-hmp-w-"  # then 8 hex digits of the weights' hash
 
 
 # ---- the product's weights -------------------------------------------------------------------------------
@@ -59,4 +60,4 @@ def combination_method() -> str:
 def method_name(weights: Mapping[str, float]) -> str:
     """«layers-hmp-w-<8 hex>»: a short name that changes whenever the weights do (≤ 40 characters)."""
     text = ",".join(f"{k}={v:.4f}" for k, v in sorted(weights.items()))
-    return f"layers-hmp-w-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return f"{FITTED_METHOD_PREFIX}{hashlib.sha256(text.encode()).hexdigest()[:8]}"

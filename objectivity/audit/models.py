@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
@@ -48,4 +49,4 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+        return f"{timezone.localtime(self.at):%d.%m.%Y %H:%M} {self.actor_username} {self.action} {self.object_repr}"

@@ -1,11 +1,10 @@
-import json
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.access.people import note_personal_ids
 from objectivity.audit.models import Action, AuditEvent
+from objectivity.audit.words import AuditWording, type_name
 from objectivity.authz.policy import decide
 from objectivity.authz.roles import VIEW_AUDIT, VIEW_PEOPLE
 from objectivity.core.auditing import personal_keys
@@ -16,7 +15,7 @@ from objectivity.orgs.models import Municipality
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_l("Action"), choices=[("", _l("all")), *Action.choices], required=False)
     actor = forms.CharField(label=_l("Who (login)"), required=False)
-    object_type = forms.CharField(label=_l("Object type"), required=False)
+    object_type = forms.ChoiceField(label=_l("Object type"), choices=[("", _l("all"))], required=False)
     municipality = forms.ModelChoiceField(
         label=_l("Municipality"), queryset=Municipality.objects.none(), required=False, empty_label=_l("all")
     )
@@ -27,25 +26,28 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user is not None:
             self.fields["municipality"].queryset = Municipality.objects.visible_to(user, VIEW_AUDIT)
+            self.fields["object_type"].choices = [("", _l("all")), *_object_types(user)]
+
+
+def _object_types(user) -> list[tuple[str, str]]:
+    """The types of the events the user may see, by their Russian names."""
+    codes = AuditEvent.objects.visible_to(user, VIEW_AUDIT).order_by().values_list("object_type", flat=True)
+    named = [(code, type_name(code)) for code in set(codes.distinct()) if code]
+    return sorted(named, key=lambda pair: pair[1])
 
 
 HIDDEN = _l("(personal data hidden)")
 
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value not in (None, {}) else ""
-
-
-def _columns(values) -> list[Column]:
-    """The columns; `values(event, "before" | "after")` renders the changed values."""
+def _columns(changes) -> list[Column]:
+    """The columns; `changes(event)` writes what changed, one line per field «Поле: было → стало»."""
     return [
         Column("at", _l("When"), lambda e: timezone.localtime(e.at).strftime("%d.%m.%Y %H:%M:%S"), "at"),
         Column("actor", _l("Who"), lambda e: e.actor_username, "actor_username"),
         Column("action", _l("Action"), lambda e: e.get_action_display(), "action"),
-        Column("object_type", _l("Object type"), lambda e: e.object_type, "object_type"),
+        Column("object_type", _l("Object type"), lambda e: type_name(e.object_type), "object_type"),
         Column("object", _l("Object"), lambda e: e.object_repr),
-        Column("before", _l("Before"), lambda e: values(e, "before")),
-        Column("after", _l("After"), lambda e: values(e, "after")),
+        Column("changes", _l("What changed"), changes),
         Column("note", _l("Note"), lambda e: e.note),
         Column("ip", _l("Address"), lambda e: e.ip or ""),
     ]
@@ -63,14 +65,16 @@ class AuditListView(TableView):
     search_placeholder = _l("Object or note")
     default_order = ("-at", "-id")
     template_name = "audit/audit_list.html"
-    columns = _columns(lambda e, field: _json(getattr(e, field)))
+    table_class = "changes"
+    columns = _columns(lambda e: "")
 
     def setup(self, request, *args, **kwargs) -> None:
         super().setup(request, *args, **kwargs)
         self.may_see_people = bool(decide(request.user, VIEW_PEOPLE))
         self.rows_shown: set[int] = set()
         self.people_shown: dict[int, set[int]] = {}  # audit row → ids of the people whose data it showed
-        self.columns = _columns(self._values)
+        self.wording = AuditWording()
+        self.columns = _columns(self._changes)
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
@@ -88,17 +92,15 @@ class AuditListView(TableView):
             )
         return response
 
-    def _values(self, entry: AuditEvent, field: str) -> str:
-        values = getattr(entry, field)
+    def _changes(self, entry: AuditEvent) -> str:
         self.rows_shown.add(entry.pk)
-        personal = personal_keys(entry.object_type, values)
-        if not personal:
-            return _json(values)
-        if self.may_see_people:
+        personal = personal_keys(entry.object_type, entry.before) | personal_keys(entry.object_type, entry.after)
+        if personal and self.may_see_people:
             person = {int(entry.object_id)} if entry.object_id.isdigit() else set()
             self.people_shown.setdefault(entry.pk, set()).update(person)
-            return _json(values)
-        return _json({k: (str(HIDDEN) if k in personal else v) for k, v in values.items()})
+        hidden = () if self.may_see_people else personal
+        lines = self.wording.lines(entry.object_type, entry.before, entry.after, hidden, str(HIDDEN))
+        return "\n".join(lines)
 
     def filter_form_class(self, data):
         return AuditFilterForm(data, user=self.request.user)
@@ -112,7 +114,7 @@ class AuditListView(TableView):
         if data.get("actor"):
             qs = qs.filter(actor_username__icontains=data["actor"])
         if data.get("object_type"):
-            qs = qs.filter(object_type__icontains=data["object_type"])
+            qs = qs.filter(object_type=data["object_type"])
         if data.get("municipality"):
             qs = qs.filter(municipality=data["municipality"])
         if data.get("since"):

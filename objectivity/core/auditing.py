@@ -137,3 +137,41 @@ def personal_keys(object_type: str, values: dict | None) -> set[str]:
     if not fields or not isinstance(values, dict):
         return set()
     return {k for k, v in values.items() if k in fields and v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class AuditWords:
+    """How the audit log words an object type's rows: the type's name where it is no model (or the model's
+    verbose_name does not fit), labels of the keys that are no model field, the keys holding ids of another model
+    (`refs`: key → "app.Model", shown as that object's label), and renderers of values no rule covers."""
+
+    name: Any = None
+    keys: dict[str, Any] | None = None
+    refs: dict[str, str] | None = None
+    values: dict[str, Callable[[Any], str]] | None = None
+
+
+AUDIT_WORDS: dict[str, AuditWords] = {}
+
+
+def register_audit_words(
+    object_type: str,
+    *,
+    name: Any = None,
+    keys: dict[str, Any] | None = None,
+    refs: dict[str, str] | None = None,
+    values: dict[str, Callable[[Any], str]] | None = None,
+) -> None:
+    """Add to what the audit log knows of `object_type` ("app.Model", or a name of a summary row like
+    "orgs.Registry"); "" holds keys shared by every type (a file's summary: rows, created, unchanged)."""
+    known = AUDIT_WORDS.get(object_type, AuditWords())
+    AUDIT_WORDS[object_type] = AuditWords(
+        name=name if name is not None else known.name,
+        keys={**(known.keys or {}), **(keys or {})},
+        refs={**(known.refs or {}), **(refs or {})},
+        values={**(known.values or {}), **(values or {})},
+    )
+
+
+def audit_words(object_type: str) -> AuditWords:
+    return AUDIT_WORDS.get(object_type, AuditWords())

@@ -23,8 +23,10 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -207,8 +209,11 @@ def read_workbook(path: Path, name: str, *, keep_empty_rows: bool = True) -> pl.
     return frame
 
 
-def read_workbooks(items: Sequence[tuple[Path, str]], *, keep_empty_rows: bool = True) -> list:
-    """read_workbook of several files at once (a child per core); each result a DataFrame or a FileLimitError."""
+def read_workbooks(
+    items: Sequence[tuple[Path, str]], *, keep_empty_rows: bool = True
+) -> Iterator[pl.DataFrame | FileLimitError]:
+    """read_workbook of several files, a child per core, each result (a DataFrame or a FileLimitError) in order.
+    At most one file per core is read ahead of the caller, so one that lets each frame go holds a few, not all."""
 
     def one(item: tuple[Path, str]):
         try:
@@ -216,8 +221,15 @@ def read_workbooks(items: Sequence[tuple[Path, str]], *, keep_empty_rows: bool =
         except FileLimitError as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(items), os.cpu_count() or 1))) as pool:
-        return list(pool.map(one, items))
+    ahead = max(1, min(len(items), os.cpu_count() or 1))
+    waiting = iter(items)
+    with ThreadPoolExecutor(max_workers=ahead) as pool:
+        reading = deque(pool.submit(one, item) for item in islice(waiting, ahead))
+        while reading:
+            done = reading.popleft().result()
+            reading.extend(pool.submit(one, item) for item in islice(waiting, 1))  # read on while the caller works
+            yield done
+            del done  # let go before waiting for the next file
 
 
 def _run_child(source: Path, target: Path, name: str, keep_empty_rows: bool) -> None:

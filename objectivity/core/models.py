@@ -37,6 +37,7 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("background job")
 
     def __str__(self) -> str:
         return self.title

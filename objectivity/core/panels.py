@@ -12,6 +12,12 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 START_REGION, START_MUNICIPALITY, START_SCHOOL = "start:region", "start:municipality", "start:school"
+# The top of a start page, above its overview: what needs the viewer's attention (the list, what is new, what is due).
+ATTENTION_REGION, ATTENTION_MUNICIPALITY, ATTENTION_SCHOOL = (
+    "attention:region",
+    "attention:municipality",
+    "attention:school",
+)
 SCHOOL_CARD = "school-card"  # obj: the school
 
 

@@ -86,3 +86,8 @@ def ru_datetime(value: datetime | None) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{ru_date(local)}, {local:%H:%M}"
+
+
+def grouped(values: dict) -> dict:
+    """The mapping with its whole numbers written as `number` writes them (for «%(n)s» in a message)."""
+    return {k: number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}

@@ -18,3 +18,20 @@ class DetectionConfig(AppConfig):
         from objectivity.detection.demo import load_detection
 
         add_demo_step(40, "detection", load_detection)
+        from objectivity.core.cycle import Step, add_cycle_step
+        from objectivity.detection.panels import detection_step
+
+        add_cycle_step(Step("detection", 20, _("Signs are computed"), _("June"), detection_step))
+
+        from objectivity.core import typography
+        from objectivity.core.auditing import register_audit_words
+        from objectivity.detection.thresholds import THRESHOLDS
+
+        register_audit_words(
+            "detection.DetectionSettings",
+            keys={t.key: t.label for t in THRESHOLDS},
+            values={t.key: typography.threshold for t in THRESHOLDS},
+        )
+        register_audit_words(
+            "detection.DetectionRun", keys={"settings": _("version of the thresholds"), "works": _("works")}
+        )

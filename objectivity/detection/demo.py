@@ -1,4 +1,5 @@
-"""The demo loader's step for detection: the published ФИОКО method over the last demo year."""
+"""The demo loader's step for detection: every evidence layer and the published ФИОКО method over each demo year, so
+the list, the dashboard and the start pages have the years before to compare with."""
 
 from django.utils.translation import gettext
 
@@ -7,7 +8,11 @@ from objectivity.detection.runs import create_run, execute, works_of_year
 
 
 def load_detection(context: DemoContext) -> None:
-    year = context.shared["years"][-1]
+    for year in context.shared["years"]:
+        _detect(context, year)
+
+
+def _detect(context: DemoContext, year: int) -> None:
     run = create_run(
         region=context.region, year=year, assessments=list(works_of_year(context.region, year)), by=context.by
     )

@@ -132,12 +132,17 @@ def _history(run: DetectionRun, work: Assessment) -> dict[str, list]:
         rows = rows_read(run, other)
         if rows.is_empty() or not top:
             continue
-        step = f"{other.year}, {other.grade} кл."
+        step = history_step(other.year, other.grade)
         points.setdefault(REGION, []).append([step, _percent(rows["total"].mean(), top)])
         means = rows.group_by("school_id").agg(pl.col("total").mean())
         for school_id, mean in means.iter_rows():
             points.setdefault(school_unit(school_id), []).append([step, _percent(mean, top)])
     return points
+
+
+def history_step(year: int, grade: int) -> str:
+    """A step of the parallel's path as its charts label it: «2024, 4 кл.»."""
+    return f"{year}, {grade} кл."
 
 
 def _percent(mean, top: int) -> float:

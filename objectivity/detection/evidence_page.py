@@ -68,17 +68,19 @@ def _block(finding: Finding, figures: dict[str, dict], labels: dict[str, str], o
         if unit in figures and (unit != school or own_school or figures[unit]["n"] >= MIN_CELL)
     }
     block["layers"] = layer_evidence(finding)
-    block["journal"] = [_journal_row(labels[unit], f["journal"]) for unit, f in shown.items() if "journal" in f]
+    block["journal"] = [journal_row(labels[unit], f["journal"]) for unit, f in shown.items() if "journal" in f]
     drawn = {labels[unit]: f for unit, f in shown.items() if unit in (school, REGION)}  # not the municipality
-    block["charts"] = _charts(work, drawn, figures.get(REGION, {}))
+    block["charts"] = work_charts(work, drawn, figures.get(REGION, {}))
     return block
 
 
-def _journal_row(level: str, values: list) -> dict:
+def journal_row(level: str, values: list) -> dict:
     return {"level": level, **dict(zip(("n", "lowered", "confirmed", "raised"), values, strict=True))}
 
 
-def _charts(work, drawn: dict[str, dict], region: dict) -> list[dict]:
+def work_charts(work, drawn: dict[str, dict], region: dict) -> list[dict]:
+    """The scores, tasks and history charts of a work for the levels in `drawn` (label → figures, the first drawn
+    strongest), with the region's cut scores and task labels; also the school report's."""
     specs = []
     scores = [
         {"level": level, "score": score, "share": round(n * 100.0 / max(1, sum(f["scores"])), 2)}

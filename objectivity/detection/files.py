@@ -42,17 +42,19 @@ def read_files(paths: list[Path], *, hint: TestName, reference: Path | None, pro
     found = FileSet()
     if progress is not None:
         progress(0, len(paths) + 1, "")
-    sheets = read_raw_many(paths)  # every workbook at once, each in its own bounded child process
-    for index, (path, sheet) in enumerate(zip(paths, sheets, strict=True), start=1):
+    sheets = read_raw_many(paths)  # workbooks read ahead, each in its own bounded child process
+    for index, path in enumerate(paths, start=1):
         if progress is not None:
             progress(index, len(paths) + 1, path.name)
-        if isinstance(sheet, FileRejected):
-            raise sheet
-        _read_one(path, sheet, hint, catalogue, found)
+        # Taken inside the call, not by the loop (a name, zip or enumerate would keep it while the next file is
+        # read): one file's raw text at a time, as before bounded reading, not all ten national files' 5 GB.
+        _read_one(path, next(sheets), hint, catalogue, found)
     return found
 
 
-def _read_one(path: Path, sheet: RawSheet, hint: TestName, catalogue: dict, found: FileSet) -> None:
+def _read_one(path: Path, sheet: RawSheet | FileRejected, hint: TestName, catalogue: dict, found: FileSet) -> None:
+    if isinstance(sheet, FileRejected):
+        raise sheet
     layout = detect(sheet)
     key = _key(path, layout.title, hint)
     values = catalogue.get(key, {})

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from objectivity.analysis.parameters import FIOCO
+from objectivity.core import typography
 from objectivity.core.params import YEARS, parse_int
 from objectivity.detection.runs import works_of_year
 from objectivity.detection.thresholds import THRESHOLDS
@@ -46,14 +47,37 @@ class RunForm(forms.Form):
         return data
 
 
+class ThresholdField(forms.FloatField):
+    """A threshold's input shows it as people write it (0.667, not 0.6666666666666666); sent back unchanged, the
+    stored exact value stays (2/3 is not 0.667: a school with 2 markers of 3 would fall below it)."""
+
+    def __init__(self, *args, exact: float | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exact = exact
+
+    def prepare_value(self, value):
+        return _shown(value) if isinstance(value, float) else value
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if self.exact is not None and cleaned is not None and cleaned == float(_shown(self.exact)):
+            return self.exact
+        return cleaned
+
+
+def _shown(value: float) -> str:
+    """The input's text: three significant digits with a decimal point (a number input takes no comma)."""
+    return typography.threshold(value).replace(",", ".").replace(typography.NBSP, "")
+
+
 class ThresholdsForm(forms.Form):
     def __init__(self, data=None, *, initial):
         super().__init__(data, initial=initial)
         for t in THRESHOLDS:
-            field_class = forms.IntegerField if t.whole else forms.FloatField
             label = f"{t.label} [{t.source_label}]"
-            self.fields[t.key] = field_class(
-                label=label, min_value=t.low, max_value=t.high, initial=initial.get(t.key, t.default)
-            )
+            value = initial.get(t.key, t.default)
+            bounds = {"label": label, "min_value": t.low, "max_value": t.high, "initial": value}
+            self.fields[t.key] = forms.IntegerField(**bounds) if t.whole else ThresholdField(exact=value, **bounds)
             if t.source == FIOCO:
-                self.fields[t.key].help_text = _("The published value is %(value)s") % {"value": t.default}
+                published = typography.threshold(t.default)
+                self.fields[t.key].help_text = _("The published value is %(value)s") % {"value": published}

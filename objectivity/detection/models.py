@@ -4,9 +4,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.analysis import wording
+from objectivity.analysis.weights import EQUAL_METHOD, FITTED_METHOD_PREFIX
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
 
@@ -27,6 +29,7 @@ class DetectionSettings(models.Model):
 
     class Meta:
         ordering = ["region", "-year", "-version"]
+        verbose_name = _("detection thresholds")
         constraints = [
             models.UniqueConstraint(fields=["region", "year", "version"], name="unique_detection_settings_version")
         ]
@@ -79,7 +82,17 @@ class DetectionRun(models.Model):
         verbose_name = _("detection run")
 
     def __str__(self) -> str:
-        return f"{self.year} · {self.created_at:%d.%m.%Y %H:%M}"
+        return f"{self.year} · {timezone.localtime(self.created_at):%d.%m.%Y %H:%M}"
+
+    @property
+    def method_words(self) -> str:
+        """How the run combined its evidence layers, in words (the code «layers-hmp-equal» is for the files)."""
+        if self.method == EQUAL_METHOD:
+            return str(_("the harmonic mean of their p-values with equal weights"))
+        if self.method.startswith(FITTED_METHOD_PREFIX):
+            fitted = _("the harmonic mean of their p-values with weights fitted on real exports (set %(set)s)")
+            return str(fitted) % {"set": self.method.removeprefix(FITTED_METHOD_PREFIX)}
+        return str(_("the method «%(code)s»")) % {"code": self.method}
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}
@@ -152,6 +165,7 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["school__municipality__name", "school__short_name"]
+        verbose_name = _("finding")
         # A work's list of a run (with its filter) and a school's evidence page (every work of one school).
         indexes = [models.Index(fields=["run", "assessment", "flagged"]), models.Index(fields=["run", "school"])]
         constraints = [models.UniqueConstraint(fields=["run", "assessment", "school"], name="unique_finding")]
@@ -185,6 +199,7 @@ class EvidenceFigures(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("figures of the evidence")
         constraints = [
             models.UniqueConstraint(fields=["run", "assessment", "unit"], name="unique_evidence_figures"),
         ]

@@ -22,3 +22,19 @@ class OrgsConfig(AppConfig):
         from objectivity.orgs.demo import load_orgs
 
         add_demo_step(10, "orgs", load_orgs)
+
+        from objectivity.core.auditing import register_audit_words
+
+        register_audit_words(
+            "orgs.Registry",
+            name=_("registry of schools"),
+            keys={
+                "new_municipalities": _("new municipalities"),
+                "file_error": _("error of the file"),
+                "skipped": _("rows skipped"),
+                "skipped_examples": _("skipped, for example"),
+                "no_municipality": _("schools without a municipality"),
+                "no_municipality_name": _("their municipality"),
+                "columns": _("columns"),
+            },
+        )

@@ -8,6 +8,7 @@ import random
 from django.db import transaction
 from django.utils.translation import gettext
 
+from objectivity.core import typography
 from objectivity.core.auditing import Action, event, record_many, snapshot
 from objectivity.core.demo import DemoContext
 from objectivity.orgs.models import Body, BodyKind, Municipality, Region, School, SchoolType, Settlement
@@ -192,7 +193,10 @@ def load_orgs(context: DemoContext) -> None:
         )
     context.region = region
     context.shared.update(municipalities=municipalities, schools=schools)
-    context.say(gettext("Loaded the demo region «%(name)s»: %(n)d schools.") % {"name": region.name, "n": len(schools)})
+    context.say(
+        gettext("Loaded the demo region «%(name)s»: %(n)s schools.")
+        % {"name": region.name, "n": typography.number(len(schools))}
+    )
 
 
 def _create_bodies(region: Region, municipalities: list[Municipality]) -> list[Body]:

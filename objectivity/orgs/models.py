@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from objectivity.authz.scope import ScopedQuerySet, ScopePaths
 
@@ -64,7 +65,7 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = _("region")
+        verbose_name = pgettext_lazy("model", "region")
 
     def __str__(self) -> str:
         return self.name
@@ -83,7 +84,7 @@ class Municipality(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("municipality")
+        verbose_name = pgettext_lazy("model", "municipality")
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="unique_municipality_name")]
 
     def __str__(self) -> str:
@@ -114,7 +115,7 @@ class School(models.Model):
 
     class Meta:
         ordering = ["municipality__name", "short_name"]
-        verbose_name = _("school")
+        verbose_name = pgettext_lazy("model", "school")
         indexes = [models.Index(fields=["short_name"]), models.Index(fields=["municipality", "short_name"])]
 
     def __str__(self) -> str:

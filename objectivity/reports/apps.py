@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 VIEW_LIST = "reports.view_list"
 IMPORT_FEDERAL = "reports.import_federal_list"
+EDIT_REPORT_TEXTS = "reports.edit_report_texts"
 
 
 class ReportsConfig(AppConfig):
@@ -37,5 +38,35 @@ class ReportsConfig(AppConfig):
             granted_to=["region_admin", "region_analyst"],
         )
         add_section(35, _("The list"), "school-list-of-signs", VIEW_LIST)
-        add_section(36, _("The federal list"), "federal-list", VIEW_FINDINGS)
+        add_section(37, _("The federal list"), "federal-list", VIEW_FINDINGS)
+        add_section(36, _("Analytics"), "region-dashboard", VIEW_FINDINGS)
         columns.register_builtin()
+        self._register_panels()
+        from objectivity.reports import analytic
+
+        analytic.register_builtin()
+        add_permission(
+            EDIT_REPORT_TEXTS,
+            _("edit the text sections of the regional analytic report"),
+            granted_to=["region_admin", "region_analyst"],
+        )
+
+    def _register_panels(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from objectivity.core import panels as slots
+        from objectivity.core.cycle import Step, add_cycle_step
+        from objectivity.reports import panels
+
+        for slot in (slots.ATTENTION_REGION, slots.ATTENTION_MUNICIPALITY):
+            slots.add_panel(
+                slot, "list", order=10, template="reports/attention_panel.html", context=panels.attention_panel
+            )
+        school_panel = "reports/school_card_panel.html"  # a school's start page shows what its card shows
+        slots.add_panel(
+            slots.ATTENTION_SCHOOL, "list", order=10, template=school_panel, context=panels.school_attention_panel
+        )
+        slots.add_panel(slots.SCHOOL_CARD, "signs", order=20, template=school_panel, context=panels.school_card_panel)
+        add_cycle_step(
+            Step("list", 30, _("The list of schools with signs is drawn"), _("June–August"), panels.list_step)
+        )

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from objectivity.analysis import wording
+from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.orgs.models import Region, School
 from objectivity.reports.apps import VIEW_LIST
@@ -87,10 +88,16 @@ class ListContext:
         return cls(user, year, earlier)
 
 
+def work_label(subject: str, grade: int) -> str:
+    """«Математика, 5 класс»."""
+    name = SUBJECT_BY_CODE[subject].name if subject in SUBJECT_BY_CODE else subject
+    return f"{name}, {grade} {_('grade')}"
+
+
 def test_label(finding: Finding) -> str:
     """«Математика, 5 класс» (the period when not spring)."""
     work = finding.assessment
-    label = f"{work.subject_name}, {work.grade} {_('grade')}"
+    label = work_label(work.subject, work.grade)
     return label if work.period == "spring" else f"{label} ({work.get_period_display()})"
 
 

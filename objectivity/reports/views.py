@@ -8,7 +8,7 @@ from objectivity.authz.policy import decide
 from objectivity.authz.roles import VIEW_FINDINGS
 from objectivity.core import documents
 from objectivity.core.params import YEARS, parse_int
-from objectivity.core.tables import Column, TableView
+from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.detection.models import Risk
 from objectivity.orgs.models import Municipality
 from objectivity.reports import listing
@@ -62,7 +62,11 @@ class SchoolListOfSigns(TableView):
 
     def _columns(self) -> list[Column]:
         sorts = {"municipality": "municipality__name", "school": "short_name", "login": "login"}
-        return [Column(c.key, c.header(self.year or 0), self._cell(c.value), sorts.get(c.key)) for c in list_columns()]
+        links = {"school": pk_link("school-detail")}  # the card: the school's signs with its reports and evidence
+        return [
+            Column(c.key, c.header(self.year or 0), self._cell(c.value), sorts.get(c.key), link=links.get(c.key))
+            for c in list_columns()
+        ]
 
     def _cell(self, value):
         return lambda school: value(self.row(school))

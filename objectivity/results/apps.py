@@ -19,7 +19,26 @@ class ResultsConfig(AppConfig):
         from objectivity.results.demo import load_results
 
         add_demo_step(30, "results", load_results)
+
+        from objectivity.core.auditing import register_audit_words
+
+        register_audit_words(
+            "results.ResultImport",
+            keys={
+                "work": _("work"),
+                "replaced": _("replaced imports"),
+                "parquet": _("stored results file"),
+                "original": _("original file"),
+                "withdrawn_at": _("withdrawn"),
+            },
+            refs={"replaced": "results.ResultImport"},
+        )
+        register_audit_words("results.ControlSample", keys={"school": _("school (login)")})
         from objectivity.core.panels import START_REGION, add_panel
         from objectivity.results.panels import region_start_panel
 
         add_panel(START_REGION, "results", order=20, template="results/start_panel.html", context=region_start_panel)
+        from objectivity.core.cycle import Step, add_cycle_step
+        from objectivity.results.panels import results_step
+
+        add_cycle_step(Step("results", 10, _("ВПР results are imported"), _("May–June"), results_step))

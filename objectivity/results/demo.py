@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from objectivity.analysis.synth import generate_region, write_region
+from objectivity.core import typography
 from objectivity.core.demo import DemoContext
 from objectivity.orgs.models import Region, School
 from objectivity.results.actions import import_catalogue
@@ -83,7 +84,7 @@ def load_results(context: DemoContext) -> None:
     imported = [o for o in outcomes if o.status == "imported"]
     pupils = sum(o.summary["present"] for o in imported)
     context.say(
-        gettext("Results imported: %(files)d files, %(pupils)d participants present.")
-        % {"files": len(imported), "pupils": pupils}
+        gettext("Results imported: %(files)s files, %(pupils)s participants present.")
+        % {"files": typography.number(len(imported)), "pupils": typography.number(pupils)}
     )
     context.shared["years"] = years

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -114,7 +115,7 @@ def _unchanged(name: str, assessment: Assessment, duplicate: ResultImport) -> Ou
         assessment=str(assessment),
         import_id=str(duplicate.pk),
         message=_("This file was already imported on %(date)s; nothing changed")
-        % {"date": f"{duplicate.created_at:%d.%m.%Y %H:%M}"},
+        % {"date": f"{timezone.localtime(duplicate.created_at):%d.%m.%Y %H:%M}"},
         summary=duplicate.summary,
     )
 

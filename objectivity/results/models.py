@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from objectivity.analysis.export_format import PERIODS, PROCEDURE_KINDS, SUBJECT_BY_CODE, SUBJECTS
@@ -96,6 +97,7 @@ class ReferenceVersion(models.Model):
 
     class Meta:
         ordering = ["assessment", "-version"]
+        verbose_name = _("reference data of a work")
         constraints = [models.UniqueConstraint(fields=["assessment", "version"], name="unique_reference_version")]
 
     def __str__(self) -> str:
@@ -127,6 +129,7 @@ class FederalWindow(models.Model):
 
     class Meta:
         ordering = ["-year", "procedure", "period"]
+        verbose_name = _("federal window of a procedure")
         constraints = [models.UniqueConstraint(fields=["procedure", "year", "period"], name="unique_window")]
 
     def __str__(self) -> str:
@@ -152,6 +155,7 @@ class ScheduleEntry(models.Model):
 
     class Meta:
         ordering = ["date", "school__short_name", "class_label"]
+        verbose_name = _("line of the schedule")
         constraints = [
             models.UniqueConstraint(fields=["school", "assessment", "class_label"], name="unique_schedule_line")
         ]
@@ -180,6 +184,7 @@ class ControlSample(models.Model):
 
     class Meta:
         ordering = ["assessment", "school__login"]
+        verbose_name = _("school of the control sample")
         constraints = [models.UniqueConstraint(fields=["assessment", "school"], name="unique_control_sample")]
 
     def __str__(self) -> str:
@@ -253,7 +258,7 @@ class ResultImport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.original_name} ({self.created_at:%d.%m.%Y %H:%M})"
+        return f"{self.original_name} ({timezone.localtime(self.created_at):%d.%m.%Y %H:%M})"
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}

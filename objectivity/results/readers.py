@@ -6,6 +6,7 @@ speed bar is measured against a bare `read_excel` of the same file.
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,27 +47,34 @@ def read_raw(path: Path, name: str) -> RawSheet:
     return sheet
 
 
-def read_raw_many(paths: list[Path]) -> list[RawSheet | FileRejected]:
-    """read_raw of several files; the workbooks are read at once, a child process per core (each its own
-    limits): on two cores six regional exports take about the time of the slowest three."""
-    workbooks = [p for p in paths if p.suffix.lower() in (".xlsx", ".xlsm")]
-    frames = dict(zip(workbooks, read_workbooks([(p, p.name) for p in workbooks]), strict=True))
-    out: list[RawSheet | FileRejected] = []
+def read_raw_many(paths: list[Path]) -> Iterator[RawSheet | FileRejected]:
+    """read_raw of several files, in order, each when the caller takes it: the workbooks are read ahead, a child
+    process per core (each its own limits; on two cores six regional exports take about the time of the slowest
+    three), a CSV when its turn comes. A caller that lets each sheet go before taking the next holds one raw
+    sheet and the few workbooks read ahead, not every file's text at once (ten national files: 5 GB)."""
+    workbooks = [p for p in paths if _is_workbook(p)]
+    frames = read_workbooks([(p, p.name) for p in workbooks])
     for path in paths:
-        try:
-            frame = frames.get(path)
-            if frame is None:
-                sheet = read_raw(path, path.name)
-            elif isinstance(frame, FileLimitError):
-                raise FileRejected(str(frame))
-            else:
-                sheet = RawSheet(name=path.name, frame=_all_text(frame), first_line=_first_row_number(path))
-                _check_size(sheet)
-        except FileRejected as exc:
-            out.append(exc)
-            continue
-        out.append(sheet)
-    return out
+        # Yielded straight from the call: a local name would keep this sheet while the next file is read.
+        yield _raw_or_rejected(path, next(frames) if _is_workbook(path) else None)
+
+
+def _is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _raw_or_rejected(path: Path, frame: pl.DataFrame | FileLimitError | None) -> RawSheet | FileRejected:
+    """The sheet of a workbook already read (`frame`), else of the file read now; or why it is refused."""
+    try:
+        if frame is None:
+            return read_raw(path, path.name)
+        if isinstance(frame, FileLimitError):
+            raise FileRejected(str(frame))
+        sheet = RawSheet(name=path.name, frame=_all_text(frame), first_line=_first_row_number(path))
+        _check_size(sheet)
+    except FileRejected as exc:
+        return exc
+    return sheet
 
 
 def _check_size(sheet: RawSheet) -> None:

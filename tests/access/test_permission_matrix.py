@@ -197,6 +197,12 @@ MATRIX = {
     "run-detail": Entry(FINDING_VIEWERS, args=_run),
     "work-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_work=True)),
     "school-findings": Entry(FINDING_VIEWERS, args=lambda w: _run(w, with_school=True)),
+    "region-dashboard": Entry(FINDING_VIEWERS | {"outsider"}),  # another region's user: its own region
+    "municipality-dashboard": Entry(
+        FINDING_VIEWERS - {"municipal_coordinator", "mms_methodologist"} | {"federal_analyst"},
+        args=lambda w: [w.other_municipality.pk],
+    ),  # fmt: skip
+    "analytic-report": Entry(REGION_RESULT_VIEWERS - {"federal_analyst"} | {"outsider"}),  # a regional document
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
     "federal-list": Entry(FINDING_VIEWERS | {"outsider"}),
     "federal-import": Entry(FEDERAL_IMPORTERS),
@@ -206,6 +212,10 @@ MATRIX = {
     "federal-compare": Entry(FINDING_VIEWERS | {"outsider"}),
     "federal-compare-xlsx": Entry(FINDING_VIEWERS | {"outsider"}, args=lambda w: [2021]),
     "federal-ours-xlsx": Entry(FINDING_VIEWERS, args=lambda w: _run(w) and [2021]),  # another region: no run, 404
+    # A school sees its own report (its school, its work); coordinators their municipality's; the region all.
+    "school-report": Entry(
+        FINDING_VIEWERS | {"school_admin"}, args=lambda w: _run(w, with_school=True, with_work=True)[1:]
+    ),
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
     ),

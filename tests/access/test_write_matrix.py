@@ -58,6 +58,8 @@ WRITERS = {
     "schedule-import": IMPORTERS,
     "control-import": IMPORTERS,
     "import-withdraw": RESULT_IMPORTERS,  # an import of the home region
+    # reports.edit_report_texts: the analytic report's text sections of one's own region
+    "analytic-report": ADMINS | {"region_analyst"},
     # results.import and orgs.import_registry: adding the import's unknown schools is a registry write
     "import-add-schools": {"region_admin"},
     # results.edit_reference: the catalogue and the federal windows are shared by every region

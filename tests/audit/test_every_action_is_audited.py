@@ -12,6 +12,7 @@ from objectivity.core.tabular import RawTable
 from objectivity.detection.actions import save_thresholds, stored_settings
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
+from objectivity.reports.actions import save_report_texts
 from objectivity.reports.federal_columns import guess
 from objectivity.reports.federal_import import import_federal_list
 from objectivity.results import actions as results_actions
@@ -90,6 +91,9 @@ def _call(name, world):
             mapping=guess(["Год", "Логин", "ОО", "4 РУ"]).mapping,
             file_name="перечень.xlsx",
             sha256="0" * 64,
+        ),
+        "save_report_texts": lambda: save_report_texts(
+            by=admin, region=world.region, year=2026, texts={"conclusions": "Выводы {год} года."}
         ),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,

@@ -23,4 +23,4 @@ def test_plural_forms(n, text):
 
 def test_date_in_russian():
     rendered = Template("{% load ru %}{{ d|ru_date }}").render(Context({"d": datetime.date(2026, 11, 24)}))
-    assert rendered == "24 ноября 2026 г."
+    assert rendered == "24 ноября 2026\u00a0г."  # a no-break space keeps «г.» with its year

@@ -73,7 +73,7 @@ def test_the_jinja2_environment_has_translations_url_static_and_the_russian_filt
 
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     source = (
-        '{{ _("Apply") }}|{{ ngettext("Found %(n)d row", "Found %(n)d rows", 3, n=3) }}|{{ found_count(21) }}|'
+        '{{ _("Apply") }}|{{ ngettext("Found %(n)s row", "Found %(n)s rows", 3, n=3) }}|{{ found_count(21) }}|'
         '{{ url("school-detail", 7) }}|{{ static("css/app.css") }}|{{ 12.25|fixed(1) }}|{{ day|ru_date }}|'
         '{{ "ma"|subject_name }}|{{ 0.5|cell_text }}'
     )
@@ -86,7 +86,7 @@ def test_the_jinja2_environment_has_translations_url_static_and_the_russian_filt
         "/orgs/schools/7/",
         "/static/css/app.css",
         "12,3",
-        "24 ноября 2026 г.",
+        "24 ноября 2026\u00a0г.",  # a no-break space keeps «г.» with its year
         "математика",
         "0,5",
     ]

@@ -89,6 +89,7 @@ def test_the_region_sees_every_school_with_a_sign_of_either_method(listed, clien
     assert "завышенные значения среднего балла: русский язык 5 кл." in page  # the published method, beside it
     assert "несоответствие результатов ВПР и школьных отметок" in page
     assert "В перечне 2025" in page and "В перечне 2024" in page
+    assert reverse("school-detail", args=[listed.school.pk]) in page  # a school's row opens its card
 
 
 def test_earlier_years_say_yes_no_or_no_data(listed, client):

@@ -1,8 +1,10 @@
 """What a document says, apart from how it is written out: blocks that the DOCX and PDF writers both render, so the
 two formats of one document read the same."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from objectivity.core import typography
 
@@ -31,7 +33,7 @@ class Section:
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
-    rows: list[list[Cell] | Section]
+    rows: Sequence[Sequence[Any] | Section]  # cells: text, numbers (written in Russian typography) or None
     caption: str = ""
     widths: list[float] = field(default_factory=list)  # relative column widths; equal when empty
     empty_text: str = "Нет данных."

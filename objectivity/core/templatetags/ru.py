@@ -1,55 +1,69 @@
-"""Russian plural forms and dates for templates."""
+"""Russian plural forms, numbers and dates for templates (and, through core.jinja, for the Jinja2 table templates)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils import formats, timezone
 from django.utils.translation import ngettext
+
+from objectivity.core import typography
 
 register = template.Library()
 
 
 @register.simple_tag
 def found_count(n: int) -> str:
-    return ngettext("Found %(n)d row", "Found %(n)d rows", n) % {"n": n}
+    return ngettext("Found %(n)s row", "Found %(n)s rows", n) % {"n": typography.number(n)}
 
 
 @register.simple_tag
 def schools_count(n: int) -> str:
-    return ngettext("%(n)d school", "%(n)d schools", n) % {"n": n}
+    return ngettext("%(n)s school", "%(n)s schools", n) % {"n": typography.number(n)}
 
 
 @register.simple_tag
 def pupils_count(n: int) -> str:
-    return ngettext("%(n)d pupil", "%(n)d pupils", n) % {"n": n}
+    return ngettext("%(n)s pupil", "%(n)s pupils", n) % {"n": typography.number(n)}
 
 
 @register.simple_tag
 def rows_count(n: int) -> str:
-    return ngettext("%(n)d row", "%(n)d rows", n) % {"n": n}
+    return ngettext("%(n)s row", "%(n)s rows", n) % {"n": typography.number(n)}
 
 
 @register.simple_tag
 def problems_count(n: int) -> str:
-    return ngettext("%(n)d problem", "%(n)d problems", n) % {"n": n}
+    return ngettext("%(n)s problem", "%(n)s problems", n) % {"n": typography.number(n)}
 
 
 @register.filter
 def ru_date(value) -> str:
-    """«24 ноября 2026 г.»"""
-    if not value:
-        return ""
-    if hasattr(value, "tzinfo") and value.tzinfo is not None:
-        value = timezone.localtime(value)
-    return formats.date_format(value, "j E Y г.")
+    """«24 ноября 2026 г.» (a moment in the region's time zone)."""
+    return typography.ru_date(value) if value else ""
 
 
 @register.filter
 def ru_datetime(value) -> str:
-    if not value:
-        return ""
-    value = timezone.localtime(value)
-    return formats.date_format(value, "j E Y г., H:i")
+    """«24 ноября 2026 г., 09:05» in the region's time zone."""
+    return typography.ru_datetime(value) if value else ""
+
+
+@register.filter
+def num(value, digits=0) -> str:
+    """«10 235», «12,5» (`|num:1`): numbers of five digits and more grouped by a no-break space. Only for text
+    people read: never in an id, a URL, a form's value or a data attribute."""
+    return typography.number(value, int(digits))
+
+
+@register.filter
+def pct(value, digits=1) -> str:
+    """«12,5 %»."""
+    return typography.percent(value, int(digits))
+
+
+@register.filter
+def threshold(value) -> str:
+    """A parameter as people write it: «0,667», «0,05», «2,58»."""
+    return typography.threshold(value)
 
 
 @register.filter

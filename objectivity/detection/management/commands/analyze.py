@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.export_format import SUBJECT_BY_CODE, TestName
 from objectivity.analysis.parameters import PUBLISHED
+from objectivity.core import typography
 from objectivity.core.jobs import terminal_progress
 from objectivity.detection.files import read_files
 from objectivity.detection.pipeline import analyse, progress_step, write_findings_csv
@@ -57,10 +58,12 @@ class Command(BaseCommand):
         signs = 0 if empty else int(findings["flagged"].sum())
         self.stdout.write(
             _(
-                "Schools × works: %(rows)d; with a ФИОКО marker: %(markers)d; with signs by the layers: %(signs)d. "
+                "Schools × works: %(rows)s; with a ФИОКО marker: %(markers)s; with signs by the layers: %(signs)s. "
                 "Written: %(csv)s and %(html)s"
             )
-            % {"rows": findings.height, "markers": markers, "signs": signs, "csv": csv, "html": out / "report.html"}
+            % typography.grouped(
+                {"rows": findings.height, "markers": markers, "signs": signs, "csv": csv, "html": out / "report.html"}
+            )
         )
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from objectivity.core import jobs
+from objectivity.core import jobs, typography
 from objectivity.core.actors import command_actor
 from objectivity.core.models import Job, JobStatus
 from objectivity.core.tabular import TableFileError, read_table
@@ -83,12 +83,14 @@ class Command(BaseCommand):
         if result["problems"]:
             for p in result["problems"]:
                 self.stderr.write(_("Row %(row)d, column “%(column)s”: %(message)s") % p)
-            count = ngettext("%(n)d problem", "%(n)d problems", len(result["problems"])) % {
-                "n": len(result["problems"])
+            count = ngettext("%(n)s problem", "%(n)s problems", len(result["problems"])) % {
+                "n": typography.number(len(result["problems"]))
             }
             named = _("File “%(name)s”") % {"name": result["file"]}
             raise CommandError(f"{named}: {_('The file was not imported')}: {count}. {_('Nothing was changed.')}")
-        self.stdout.write(_("Schools added: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d") % result)
+        self.stdout.write(
+            _("Schools added: %(created)s, updated: %(updated)s, unchanged: %(unchanged)s") % typography.grouped(result)
+        )
         for line in report_notes(result):
             self.stdout.write(line)
         if result["new_municipalities"]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis.synth import KINDS, REALISM, SyntheticRegion, default_tests, generate_region, write_region
 from objectivity.analysis.synth_core import CATALOGUE
+from objectivity.core import typography
 from objectivity.core.jobs import terminal_progress
 
 MAX_SHARE = 0.5
@@ -120,11 +121,14 @@ class Command(BaseCommand):
         pupils = sum(frame.height for frame in frames)
         absent = sum(int(frame["absent"].sum()) for frame in frames)
         self.stdout.write(
-            _("Files written: %(n)d, in %(dir)s (%(s).1f s)") % {"n": len(paths), "dir": paths[0].parent, "s": seconds}
+            _("Files written: %(n)s, in %(dir)s (%(s).1f s)")
+            % {"n": typography.number(len(paths)), "dir": paths[0].parent, "s": seconds}
         )
         self.stdout.write(
-            _("Schools: %(schools)d; tests: %(tests)d; pupils: %(pupils)d, of them absent: %(absent)d")
-            % {"schools": region.schools.height, "tests": len(region.results), "pupils": pupils, "absent": absent}
+            _("Schools: %(schools)s; tests: %(tests)s; pupils: %(pupils)s, of them absent: %(absent)s")
+            % typography.grouped(
+                {"schools": region.schools.height, "tests": len(region.results), "pupils": pupils, "absent": absent}
+            )
         )
         counts = region.truth.group_by("kind").len().sort("kind").iter_rows()
         injected = ", ".join(f"{kind}: {n}" for kind, n in counts)

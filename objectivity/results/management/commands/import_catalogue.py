@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from objectivity.core import typography
 from objectivity.core.actors import command_actor
 from objectivity.results.actions import import_catalogue
 from objectivity.results.reference import ReferenceError, read_catalogue
@@ -25,6 +26,6 @@ class Command(BaseCommand):
         except ReferenceError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            _("Catalogue imported: new works %(created)d, new versions %(versions)d, unchanged %(unchanged)d")
-            % report.__dict__
+            _("Catalogue imported: new works %(created)s, new versions %(versions)s, unchanged %(unchanged)s")
+            % typography.grouped(report.__dict__)
         )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from objectivity.core import typography
 from objectivity.core.actors import command_actor
 from objectivity.core.auditing import Action, record
 from objectivity.results.import_files import absolute
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             if not dry_run:
                 self._purge(item, paths, actor)
             count += 1
-        self.stdout.write(_("Imports whose files are past their retention date: %(n)d") % {"n": count})
+        self.stdout.write(
+            _("Imports whose files are past their retention date: %(n)s") % {"n": typography.number(count)}
+        )
 
     def _purge(self, item: ResultImport, paths, actor) -> None:
         for path in paths:

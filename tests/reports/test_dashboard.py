@@ -1,0 +1,92 @@
+"""The regional dashboard and a municipality's view: the level of objectivity by year by both methods (counted by
+hand here), signs by municipality over three years, the funnel plot and the scores around the cut scores, exports of
+both tables; a municipality sees its own figures only; one year gives a sentence, not a one-point chart."""
+
+import io
+
+import openpyxl
+from django.urls import reverse
+
+from objectivity.detection.models import DetectionRun, EvidenceFigures, Finding
+from tests.reports.test_list import listed  # noqa: F401  (a fixture)
+
+URL = reverse("region-dashboard")
+
+
+def _figures(run, work):
+    """The region's distribution of one work kept with the run: 20 pupils at 0..4 points, cut scores 1, 2, 3."""
+    EvidenceFigures.objects.create(
+        run=run, assessment=work, unit="region", figures={"scores": [4, 4, 4, 4, 4], "cuts": [1, 2, 3]}
+    )
+    Finding.objects.filter(run=run, assessment=work).update(details={"mean": 2.5})
+
+
+def test_levels_by_year_count_schools_with_a_sign_of_each_method(listed, client):  # noqa: F811
+    client.force_login(listed.users["region_analyst"])
+    index = client.get(URL).context["index"]
+    # 2025: one school, ours. 2026: two schools, one with our sign (and a marker), both with a ФИОКО marker.
+    assert [(r["year"], r["total"], r["ours"], r["fioco"]) for r in index] == [(2025, 1, 1, 0), (2026, 2, 1, 2)]
+    assert index[1]["ours_level"] == 50 and index[1]["fioco_level"] == 0  # 100 − % of schools (METHODS.md §1.4)
+
+
+def test_signs_by_municipality_over_three_years_and_the_exports(listed, client):  # noqa: F811
+    client.force_login(listed.users["region_analyst"])
+    rows = client.get(URL).context["municipalities"]
+    assert [(r["municipality"], r["year"], r["schools"], r["ours"], r["fioco"]) for r in rows] == [
+        ("Городской округ Северогорск", 2025, 1, 1, 0),
+        ("Городской округ Северогорск", 2026, 1, 1, 1),
+        ("Каменский муниципальный район", 2026, 1, 0, 1),
+    ]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(URL, {"table": "municipalities", "format": "xlsx"}).content))
+    assert [c.value for c in next(sheet.active.iter_rows(min_row=2, max_row=2))][:3] == [
+        "Городской округ Северогорск",
+        2025,
+        1,
+    ]
+    index = openpyxl.load_workbook(io.BytesIO(client.get(URL, {"table": "index", "format": "xlsx"}).content))
+    assert index.active.max_row == 3  # the header and two years
+
+
+def test_a_municipality_sees_its_own_figures_and_not_another_municipality(listed, client):  # noqa: F811
+    client.force_login(listed.users["municipal_coordinator"])
+    rows = client.get(URL).context["municipalities"]
+    assert {r["municipality"] for r in rows} == {"Городской округ Северогорск"}
+    assert client.get(reverse("municipality-dashboard", args=[listed.other_municipality.pk])).status_code == 404
+    own = client.get(reverse("municipality-dashboard", args=[listed.municipality.pk]))
+    assert own.status_code == 200 and own.context["title"] == "Городской округ Северогорск"
+
+
+def test_funnel_and_scores_are_drawn_from_the_runs_figures(listed, client):  # noqa: F811
+    run = DetectionRun.objects.get(region=listed.region, year=2026)
+    work = run.assessments.get(subject="ma")
+    _figures(run, work)
+    client.force_login(listed.users["region_analyst"])
+    context = client.get(URL, {"work": work.pk}).context
+    funnel = context["charts"]["funnel"]
+    points = funnel["layer"][-1]["data"]["values"]
+    assert sorted((p["n"], p["sign"]) for p in points) == [(20, "fioco"), (20, "ours")]
+    assert funnel["layer"][2]["data"]["values"] == [{"mean": 2.0}]  # (0+1+2+3+4)·4 / 20
+    limits = funnel["layer"][0]["data"]["values"]
+    at_20 = next(x for x in limits if x["n"] == 20 and x["z"] == 1.96)
+    assert round(at_20["high"], 3) == round(2.0 + 1.96 * 2**0.5 / 20**0.5, 3)  # sd of 0..4 equally often: √2
+    scores = context["charts"]["scores"]
+    assert [v["share"] for v in scores["layer"][0]["data"]["values"]] == [20.0] * 5
+
+
+def test_a_small_work_is_not_a_point_of_the_funnel(listed, client):  # noqa: F811
+    run = DetectionRun.objects.get(region=listed.region, year=2026)
+    work = run.assessments.get(subject="ma")
+    _figures(run, work)
+    Finding.objects.filter(run=run, school=listed.other_school).update(n=3)
+    client.force_login(listed.users["region_analyst"])
+    points = client.get(URL, {"work": work.pk}).context["charts"]["funnel"]["layer"][-1]["data"]["values"]
+    assert [p["school"] for p in points] == [listed.school.short_name]
+
+
+def test_one_year_gives_a_sentence_and_no_run_an_empty_page(listed, world, client):  # noqa: F811
+    DetectionRun.objects.filter(year=2025).delete()
+    client.force_login(listed.users["region_analyst"])
+    page = client.get(URL).content.decode()
+    assert 'data-test="chart-sentence"' in page and 'data-chart="chart-index"' not in page
+    DetectionRun.objects.all().delete()
+    assert "Завершённого расчёта признаков пока нет" in client.get(URL).content.decode()
