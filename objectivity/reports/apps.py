@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 VIEW_LIST = "reports.view_list"
+IMPORT_FEDERAL = "reports.import_federal_list"
 EDIT_REPORT_TEXTS = "reports.edit_report_texts"
 
 
@@ -31,7 +32,13 @@ class ReportsConfig(AppConfig):
                 "school_admin",
             ],
         )
+        add_permission(
+            IMPORT_FEDERAL,
+            _("import the federal list of schools with markers"),
+            granted_to=["region_admin", "region_analyst"],
+        )
         add_section(35, _("The list"), "school-list-of-signs", VIEW_LIST)
+        add_section(37, _("The federal list"), "federal-list", VIEW_FINDINGS)
         add_section(36, _("Analytics"), "region-dashboard", VIEW_FINDINGS)
         columns.register_builtin()
         self._register_panels()

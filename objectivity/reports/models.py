@@ -30,3 +30,8 @@ class ReportText(models.Model):
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id}
+
+
+from objectivity.reports.federal_models import FederalEntry, FederalList  # noqa: E402  (the federal list's models)
+
+__all__ = ["FederalEntry", "FederalList", "ReportText"]

@@ -116,6 +116,15 @@ def _run(world, *, with_school=False, with_work=False):
     return [run.pk, *([world.school.pk] if with_school else []), *([work.pk] if with_work else [])]
 
 
+def _federal_list(world):
+    from objectivity.reports.models import FederalList
+
+    kept = FederalList.objects.create(region=world.region, file_name="перечень.xlsx", sha256="0" * 64)
+    return [kept.pk]
+
+
+FEDERAL_IMPORTERS = {"region_admin", "region_analyst", "outsider"}
+
 MATRIX = {
     "home": Entry(EVERYONE),
     "health": Entry(EVERYONE, public=True),
@@ -195,6 +204,14 @@ MATRIX = {
     ),  # fmt: skip
     "analytic-report": Entry(REGION_RESULT_VIEWERS - {"federal_analyst"} | {"outsider"}),  # a regional document
     "school-list-of-signs": Entry(FINDING_VIEWERS | {"school_admin", "outsider"}),  # a school: its own row
+    "federal-list": Entry(FINDING_VIEWERS | {"outsider"}),
+    "federal-import": Entry(FEDERAL_IMPORTERS),
+    "federal-columns": Entry(FEDERAL_IMPORTERS, ok=302),  # no upload yet: back to the upload page
+    "federal-import-detail": Entry(REGION_RESULT_VIEWERS, args=_federal_list),  # a file holds the whole region
+    "federal-import-xlsx": Entry(REGION_RESULT_VIEWERS, args=_federal_list),
+    "federal-compare": Entry(FINDING_VIEWERS | {"outsider"}),
+    "federal-compare-xlsx": Entry(FINDING_VIEWERS | {"outsider"}, args=lambda w: [2021]),
+    "federal-ours-xlsx": Entry(FINDING_VIEWERS, args=lambda w: _run(w) and [2021]),  # another region: no run, 404
     # A school sees its own report (its school, its work); coordinators their municipality's; the region all.
     "school-report": Entry(
         FINDING_VIEWERS | {"school_admin"}, args=lambda w: _run(w, with_school=True, with_work=True)[1:]

@@ -72,6 +72,9 @@ WRITERS = {
     "schedule-delete": SCHEDULERS,  # a line of the home region's school
     # detection.run
     "run-start": IMPORTERS,
+    # reports.import_federal_list
+    "federal-import": IMPORTERS,
+    "federal-columns": IMPORTERS,
     # detection.edit_thresholds: the regional viewers of findings see the page
     "thresholds": ADMINS,
 }

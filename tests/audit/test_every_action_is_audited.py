@@ -13,6 +13,8 @@ from objectivity.detection.actions import save_thresholds, stored_settings
 from objectivity.orgs import actions as orgs_actions
 from objectivity.orgs.models import Body
 from objectivity.reports.actions import save_report_texts
+from objectivity.reports.federal_columns import guess
+from objectivity.reports.federal_import import import_federal_list
 from objectivity.results import actions as results_actions
 from objectivity.results.models import Assessment, FederalWindow, ScheduleEntry
 from objectivity.results.reference import parse_catalogue
@@ -82,6 +84,14 @@ def _call(name, world):
         ),
         "save_thresholds": lambda: save_thresholds(by=admin, region=world.region, year=2025, values={"min_n": 10}),
         "stored_settings": lambda: stored_settings(by=admin, region=world.region, year=2031),
+        "import_federal_list": lambda: import_federal_list(
+            by=admin,
+            region=world.region,
+            table=RawTable(["Год", "Логин", "ОО", "4 РУ"], [["2025", "sch220001", "МБОУ «СОШ № 1»", "1"]], [2]),
+            mapping=guess(["Год", "Логин", "ОО", "4 РУ"]).mapping,
+            file_name="перечень.xlsx",
+            sha256="0" * 64,
+        ),
         "save_report_texts": lambda: save_report_texts(
             by=admin, region=world.region, year=2026, texts={"conclusions": "Выводы {год} года."}
         ),

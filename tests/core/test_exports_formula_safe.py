@@ -111,6 +111,36 @@ def _table(name: str, **kw) -> Export:
     return Export(lambda h: reverse(name) + "?format=xlsx", **kw)
 
 
+def _federal(h: Hostile, url: str) -> str:
+    """`url`, after entries of the federal list that mark each hostile school, with the texts as the list gives."""
+    from objectivity.reports.models import FederalEntry, FederalList
+
+    kept = FederalList.objects.create(
+        region=h.run.region, file_name=HOSTILE[0], sha256="0" * 64, mapping={"works": {"4-ma": 4}}
+    )
+    for school in h.run.findings.select_related("school"):
+        text = school.school.short_name
+        FederalEntry.objects.create(
+            federal_list=kept, region=h.run.region, year=2021, login=school.school.login, municipality_name=text,
+            school_name=text, school=school.school, marks={"4-ma": text},
+        )  # fmt: skip
+    return url
+
+
+def _federal_import(h: Hostile) -> int:
+    """An import whose schools not in the registry have the hostile texts as the list gives them."""
+    from objectivity.reports.models import FederalList
+
+    unknown = [{"row": 2, "year": 2021, "login": "sch229999", "municipality": t, "school": t} for t in HOSTILE]
+    kept = FederalList.objects.create(
+        region=h.run.region,
+        file_name="f.xlsx",
+        sha256="0" * 64,
+        summary={"marked": {"2021": 1}, "not_in_registry": unknown},
+    )
+    return kept.pk
+
+
 # URL name → how to fetch it. test_every_export_is_covered keeps this complete.
 EXPORTS = {
     "school-list": _table("school-list"),
@@ -127,6 +157,10 @@ EXPORTS = {
     "run-list": _table("run-list", shows=()),  # dates, numbers and statuses only
     "school-list-of-signs": _table("school-list-of-signs"),
     "work-findings": Export(lambda h: reverse("work-findings", args=[h.run.pk, h.work.pk]) + "?format=xlsx"),
+    "federal-list": Export(lambda h: _federal(h, reverse("federal-list") + "?format=xlsx")),
+    "federal-compare-xlsx": Export(lambda h: _federal(h, reverse("federal-compare-xlsx", args=[2021]))),
+    "federal-import-xlsx": Export(lambda h: reverse("federal-import-xlsx", args=[_federal_import(h)])),
+    "federal-ours-xlsx": Export(lambda h: reverse("federal-ours-xlsx", args=[2021]), shows=()),  # no marker fired
     "registry-template": Export(lambda h: reverse("registry-template"), shows=()),
     "registry-problems": Export(lambda h: reverse("registry-problems", args=[h.registry_job.pk])),
     "import-quality": Export(lambda h: reverse("import-quality", args=[h.result_import.pk])),
