@@ -38,6 +38,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "detect",
         ),
     ),
+    (gettext_noop("Reports and the list"), ("report", "import_federal_list")),
     (gettext_noop("Service"), ("migrate", "db_worker", "runserver", "backup", "restore", "purge_results")),
 )
 # What each command does, in the words of the list above (the commands' own `help` is the fallback).
@@ -56,6 +57,8 @@ DESCRIPTIONS = {
     ),
     "import_results": gettext_noop("Import results files (ФИС ОКО exports, ОГЭ/ЕГЭ); each file all or nothing"),
     "detect": gettext_noop("Run detection over the stored results of a region for a year"),
+    "report": gettext_noop("Write the list of schools with signs (XLSX, DOCX, PDF) or the regional analytic report"),
+    "import_federal_list": gettext_noop("Import the federal list the region received, to compare it with the findings"),
     "migrate": gettext_noop("Create or update the database tables (after installing or upgrading)"),
     "db_worker": gettext_noop("Run the task worker: imports and detection started on the pages run in it"),
     "runserver": gettext_noop("A web server for trying the system (in production: gunicorn, see docs/deploy.md)"),
