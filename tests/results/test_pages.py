@@ -155,6 +155,34 @@ def test_work_page_for_the_region_and_a_school(world, schools, client):
     assert "ООШ № 2" in page and "Пример муниципальный район" in page and "vega-embed.js" in page
 
 
+def test_work_page_figures_follow_the_registry_and_the_reference(world, schools, client):
+    """The rows that count and the figures of the region and the municipality are kept between requests
+    (current_rows.counted_rows): a school moved to another municipality and a new scale of marks show at once."""
+    from objectivity.results.actions import save_reference
+
+    item = _imported(world)
+    client.force_login(world.users["region_analyst"])
+    url = reverse("work-detail", args=[item.assessment_id])
+    school, municipality, region = client.get(url, {"school": schools[1].pk}).context["view"].levels
+    assert municipality.label == "Пример муниципальный район" and municipality.n > school.n
+    moved = School.objects.get(pk=schools[1].pk)
+    moved.municipality = world.municipality
+    moved.save()
+    view = client.get(url, {"school": moved.pk}).context["view"]
+    school, municipality, region = view.levels
+    assert (municipality.label, municipality.n) == (world.municipality.name, school.n)
+    by_level = {row["level"]: row for row in view.marks}
+    assert {k: v for k, v in by_level[municipality.label].items() if k != "level"} == {
+        k: v for k, v in by_level[school.label].items() if k != "level"
+    }
+    before = {row["level"]: row for row in client.get(url).context["view"].marks}[region.label]
+    current = item.assessment.reference()
+    scale = {"max_total": current.max_total, "columns": current.columns, "cut3": 1, "cut4": 2, "cut5": 3}
+    save_reference(by=world.users["region_admin"], assessment=item.assessment, values=scale)  # only the cuts differ
+    after = {row["level"]: row for row in client.get(url).context["view"].marks}[region.label]
+    assert after["n"] == before["n"] and after["share_5"] > before["share_5"]
+
+
 def test_small_cells_are_hidden_outside_the_school(world, client, tmp_path):
     """A school with 3 participants: its own organiser sees the numbers, the municipality does not."""
     from objectivity.results.importer import import_results
