@@ -87,7 +87,7 @@ class AuditWording:
         before, after = _as_dict(before), _as_dict(after)
         words, model, hidden = audit_words(object_type), model_of(object_type), set(hidden)
         out = []
-        for key in [k for k in list(after) + [k for k in before if k not in after] if k not in NOT_SHOWN]:
+        for key in _ordered([k for k in {*after, *before} if k not in NOT_SHOWN], model):
             values = [
                 hidden_text if key in hidden else self.value(words, model, key, side[key])
                 for side in (before, after)
@@ -128,6 +128,14 @@ class AuditWording:
             found = model._default_manager.filter(pk=value).first() if model else None
             self._labels[key] = str(found) if found is not None else _("№ %(id)s (deleted)") % {"id": value}
         return self._labels[key]
+
+
+def _ordered(keys: list[str], model) -> list[str]:
+    """Keys in the model's field order, others after them by name: the same lines on every database (PostgreSQL's
+    jsonb keeps keys in its own order, not in the order they were written)."""
+    fields = model._meta.get_fields() if model is not None else []
+    position = {name: i for i, f in enumerate(fields) for name in {f.name, getattr(f, "attname", f.name)}}
+    return sorted(keys, key=lambda k: (position.get(k, len(position)), k))
 
 
 def _target_of(field: models.Field | None, key: str) -> str:
