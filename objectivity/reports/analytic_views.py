@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from objectivity.authz.policy import decide, region_where
 from objectivity.authz.roles import VIEW_FINDINGS
 from objectivity.core import documents
-from objectivity.core.params import query_id
 from objectivity.reports import analytic, listing
 from objectivity.reports.actions import save_report_texts
 from objectivity.reports.apps import EDIT_REPORT_TEXTS
@@ -36,7 +35,7 @@ class TextsForm(forms.Form):
 def analytic_report_page(request):
     region = region_where(request.user, VIEW_FINDINGS)  # a regional document: regional roles only
     years = listing.list_years(request.user)
-    year = _year(request, years)
+    year = listing.chosen_year(request, years)
     if request.method == "POST":
         return _save(request, region, year)
     fmt = request.GET.get("format")
@@ -46,11 +45,6 @@ def analytic_report_page(request):
     form = TextsForm(initial_texts=saved_texts(region, year)) if year else None
     context = {"years": years, "year": year, "form": form, "can_edit": _can_edit(request, region), "region": region}
     return render(request, "reports/analytic.html", context)
-
-
-def _year(request, years: list[int]) -> int | None:
-    asked = query_id(request, "year")
-    return asked if asked in years else (years[0] if years else None)
 
 
 def _can_edit(request, region) -> bool:

@@ -32,7 +32,7 @@ def municipality_dashboard(request, pk):
 
 def _page(request, scope: dashboard.Scope):
     years = listing.list_years(request.user)
-    year = _chosen(query_id(request, "year"), years)
+    year = listing.chosen_year(request, years)
     context = {
         "scope": scope,
         "years": years,
@@ -53,10 +53,6 @@ def _regional(request) -> bool:
     return any(
         m.level == "region" and can(request.user, VIEW_FINDINGS, m.region) for m in request.user.active_memberships()
     )
-
-
-def _chosen(asked, options):
-    return asked if asked in options else (options[0] if options else None)
 
 
 def _title(scope: dashboard.Scope) -> str:

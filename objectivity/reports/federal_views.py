@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import can, region_where, require
 from objectivity.authz.roles import VIEW_FINDINGS
-from objectivity.core.params import YEARS, parse_int, year_arg
+from objectivity.core.params import year_arg
 from objectivity.core.tables import Column, TableView
 from objectivity.core.tabular import TableFileError, read_table
 from objectivity.core.uploads import store_upload
@@ -171,17 +171,12 @@ def federal_import_detail(request, pk: int):
     return render(request, "reports/federal_import_detail.html", context)
 
 
-def _year(request, years: list[int]) -> int | None:
-    asked = parse_int(request.GET.get("year"), low=YEARS[0], high=YEARS[1])
-    return asked if asked in years else (years[0] if years else None)
-
-
 @require_safe
 @login_required
 def federal_compare_page(request):
     require(request.user, VIEW_FINDINGS)
     years = federal_compare.federal_years(request.user)
-    year = _year(request, years)
+    year = listing.chosen_year(request, years)
     comparison = federal_compare.compare(request.user, year) if year else None
     context = {"years": years, "year": year, "comparison": comparison, "methods": federal_compare.METHODS}
     return render(request, "reports/federal_compare.html", context)

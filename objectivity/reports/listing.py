@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from objectivity.analysis import wording
 from objectivity.analysis.export_format import SUBJECT_BY_CODE
+from objectivity.core.params import YEARS, parse_int
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.orgs.models import Region, School
 from objectivity.reports.apps import VIEW_LIST
@@ -51,6 +52,12 @@ def year_runs(user, year: int, region=None) -> list[DetectionRun]:
 def list_years(user) -> list[int]:
     """Years with a completed run, newest first."""
     return sorted(set(_runs(user).values_list("year", flat=True)), reverse=True)
+
+
+def chosen_year(request, years: list[int]) -> int | None:
+    """The year asked for in ?year= when it has a list, else the newest year that has one (None: no year has)."""
+    asked = parse_int(request.GET.get("year"), low=YEARS[0], high=YEARS[1])
+    return asked if asked in years else (years[0] if years else None)
 
 
 def listed_findings(user, runs: list[DetectionRun]) -> QuerySet[Finding]:

@@ -73,7 +73,7 @@ def _works(findings, runs, can_open_findings: bool) -> list[dict]:
 def _new_runs(request, runs) -> list:
     """The year's runs completed since the viewer's previous login (the list they draw is new to the viewer)."""
     since = previous_login(request)
-    return [run for run in runs if since is None or run.created_at > since] if since else []
+    return [run for run in runs if run.created_at > since] if since else []
 
 
 def school_card_panel(request, school) -> dict | None:

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _l
 from objectivity.authz.policy import decide
 from objectivity.authz.roles import VIEW_FINDINGS
 from objectivity.core import documents
-from objectivity.core.params import YEARS, parse_int
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.detection.models import Risk
 from objectivity.orgs.models import Municipality
@@ -48,17 +47,13 @@ class SchoolListOfSigns(TableView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.years = listing.list_years(request.user)
-            self.year = self._chosen_year(request)
+            self.year = listing.chosen_year(request, self.years)
             self.runs = listing.year_runs(request.user, self.year) if self.year else []
             self.context = listing.ListContext.build(request.user, self.year) if self.year else None
             self.columns = self._columns()
             self.title = _l("List of schools with signs of non-objective results")
             self.export_name = f"perechen-{self.year}"
         return super().dispatch(request, *args, **kwargs)
-
-    def _chosen_year(self, request) -> int | None:
-        asked = parse_int(request.GET.get("year"), low=YEARS[0], high=YEARS[1])
-        return asked if asked in self.years else (self.years[0] if self.years else None)
 
     def _columns(self) -> list[Column]:
         sorts = {"municipality": "municipality__name", "school": "short_name", "login": "login"}
