@@ -94,61 +94,50 @@ def funnel_chart(funnel: dict) -> dict:
         "n": number(len(points)),
         "mean": number(funnel["mean"], 1),
     }
-    axes = {
-        "x": {
-            "field": "n",
-            "type": "quantitative",
-            "title": _("Participants"),
-            "scale": {"type": "log", "nice": False},
+    mean = {
+        "data": {"values": [{"mean": funnel["mean"]}]},
+        "mark": {"type": "rule", "color": "#444"},
+        "encoding": {"y": {"field": "mean", "type": "quantitative", "title": None}},
+    }
+    layers = [_limit_layer(funnel["limits"], "high"), _limit_layer(funnel["limits"], "low"), mean]
+    return _spec(text, height=300, layer=[*layers, _points_layer(points, sign_words)])
+
+
+def _funnel_x() -> dict:
+    return {"field": "n", "type": "quantitative", "title": _("Participants"), "scale": {"type": "log", "nice": False}}
+
+
+def _limit_layer(limits: list[dict], side: str) -> dict:
+    """One dashed line per confidence level (`detail` on z), along the upper or the lower limit."""
+    return {
+        "data": {"values": limits},
+        "mark": {"type": "line", "strokeDash": [4, 3], "color": "#777", "strokeWidth": 1},
+        "encoding": {
+            "x": _funnel_x(),
+            "detail": {"field": "z"},
+            "y": {"field": side, "type": "quantitative", "title": None},
         },
     }
-    limits = {
-        "data": {"values": funnel["limits"]},
-        "mark": {"type": "line", "strokeDash": [4, 3], "color": "#777", "strokeWidth": 1},
-        "encoding": {**axes, "detail": {"field": "z"}, "y": {"field": "high", "type": "quantitative", "title": None}},
+
+
+def _points_layer(points: list[dict], sign_words: dict[str, str]) -> dict:
+    colour = {"field": "sign", "type": "nominal", "title": _("Signs"), "scale": SIGN_COLOURS}
+    colour["legend"] = {"labelExpr": _legend_expr(sign_words), "labelLimit": 280}
+    return {
+        "data": {"values": points},
+        "mark": {"type": "point", "filled": True, "opacity": 0.75},
+        "encoding": {
+            "x": _funnel_x(),
+            "y": {"field": "mean", "type": "quantitative", "title": _("Mean primary score"), "scale": {"zero": False}},
+            "color": colour,
+            "tooltip": [
+                {"field": "school", "title": _("School")},
+                {"field": "n", "title": _("Participants")},
+                {"field": "mean", "title": _("Mean primary score"), "format": ".2f"},
+                {"field": "what", "title": _("Signs")},
+            ],
+        },
     }
-    return _spec(
-        text,
-        height=300,
-        layer=[
-            limits,
-            {
-                **limits,
-                "encoding": {**limits["encoding"], "y": {"field": "low", "type": "quantitative", "title": None}},
-            },
-            {
-                "data": {"values": [{"mean": funnel["mean"]}]},
-                "mark": {"type": "rule", "color": "#444"},
-                "encoding": {"y": {"field": "mean", "type": "quantitative", "title": None}},
-            },
-            {
-                "data": {"values": points},
-                "mark": {"type": "point", "filled": True, "opacity": 0.75},
-                "encoding": {
-                    **axes,
-                    "y": {
-                        "field": "mean",
-                        "type": "quantitative",
-                        "title": _("Mean primary score"),
-                        "scale": {"zero": False},
-                    },
-                    "color": {
-                        "field": "sign",
-                        "type": "nominal",
-                        "title": _("Signs"),
-                        "scale": SIGN_COLOURS,
-                        "legend": {"labelExpr": _legend_expr(sign_words), "labelLimit": 280},
-                    },
-                    "tooltip": [
-                        {"field": "school", "title": _("School")},
-                        {"field": "n", "title": _("Participants")},
-                        {"field": "mean", "title": _("Mean primary score"), "format": ".2f"},
-                        {"field": "what", "title": _("Signs")},
-                    ],
-                },
-            },
-        ],
-    )
 
 
 def _legend_expr(words: dict[str, str]) -> str:
