@@ -59,7 +59,14 @@ class SchoolListOfSigns(TableView):
         sorts = {"municipality": "municipality__name", "school": "short_name", "login": "login"}
         links = {"school": pk_link("school-detail")}  # the card: the school's signs with its reports and evidence
         return [
-            Column(c.key, c.header(self.year or 0), self._cell(c.value), sorts.get(c.key), link=links.get(c.key))
+            Column(
+                c.key,
+                c.header(self.year or 0),
+                self._cell(c.value),
+                sorts.get(c.key),
+                link=links.get(c.key),
+                nobreak_numero=c.key == "school",
+            )
             for c in list_columns()
         ]
 

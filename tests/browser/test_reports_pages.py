@@ -32,7 +32,8 @@ def signs(live_world):
 
 
 def _table_names(page) -> list[str]:
-    return page.locator("table.data tbody tr td:nth-child(2)").all_inner_texts()
+    cells = page.locator("table.data tbody tr td:nth-child(2)").all_inner_texts()
+    return [cell.replace("\u00a0", " ") for cell in cells]  # «№» is bound to its number on the page
 
 
 def _download(page, selector: str) -> bytes:

@@ -84,7 +84,8 @@ def _rows(response):
 def test_the_region_sees_every_school_with_a_sign_of_either_method(listed, client):
     client.force_login(listed.users["region_analyst"])
     page = client.get(URL).content.decode()
-    assert "МБОУ «СОШ № 1»" in page and "МКОУ «Каменская ООШ»" in page and "sch540001" not in page
+    assert "МБОУ «СОШ №\u00a01»" in page and "МКОУ «Каменская ООШ»" in page and "sch540001" not in page
+    assert "МБОУ «СОШ № 1»" not in page  # «№» keeps its number on the page (not in the exports)
     assert "Математика, 4 класс — высокий" in page  # ours, in words
     assert "завышенные значения среднего балла: русский язык 5 кл." in page  # the published method, beside it
     assert "несоответствие результатов ВПР и школьных отметок" in page
@@ -108,7 +109,7 @@ def test_earlier_years_say_yes_no_or_no_data(listed, client):
 )
 def test_a_municipality_and_a_school_see_their_own_rows_only(listed, client, who, shown, hidden):
     client.force_login(listed.users[who])
-    page = client.get(URL).content.decode()
+    page = client.get(URL).content.decode().replace("\u00a0", " ")
     assert shown in page and hidden not in page
     names = [r[1] for r in _rows(client.get(URL, {"format": "xlsx"}))]
     assert names == [shown]
