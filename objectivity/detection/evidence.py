@@ -44,7 +44,7 @@ def run_figures(run: DetectionRun, works: list[Assessment], progress=None) -> li
 def figures_of(run: DetectionRun, works: list[Assessment], units: list[str]) -> dict[int, dict[str, dict]]:
     """work id → unit → figures: stored ones (one query), or for a run made before figures were kept the same
     figures computed from the rows."""
-    if not EvidenceFigures.objects.filter(run=run).exists():
+    if not EvidenceFigures.objects.filter(run=run, unit=REGION).exists():  # (funnel points are kept for every run)
         computed = {work.pk: work_figures(run, work) for work in works}
         return {pk: {u: figures[u] for u in units if u in figures} for pk, figures in computed.items()}
     found: dict[int, dict[str, dict]] = {work.pk: {} for work in works}

@@ -29,6 +29,7 @@ from objectivity.detection.pipeline import (
     progress_step,
     write_findings_csv,
 )
+from objectivity.detection.signs import keep_signs
 from objectivity.orgs.models import School
 from objectivity.results.current_rows import current_pupils, imports_in_use, registry_frame
 from objectivity.results.models import Assessment, ControlSample, Procedure
@@ -159,6 +160,7 @@ def _save(
     run.data_versions, run.status = versions, RunStatus.DONE
     run.summary = summarise_run(findings, keys)
     run.save()
+    keep_signs(run)
     record(
         by=run.created_by,
         action=Action.CREATE,

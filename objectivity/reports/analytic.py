@@ -65,7 +65,7 @@ def _context(viewer, region, year: int) -> ReportContext:
         e.assessment_id: e
         for e in EvidenceFigures.objects.filter(run__in=runs, unit="region").select_related("assessment")
     }
-    context = ReportContext(region, year, runs, dashboard.Scope(viewer), {}, figures)
+    context = ReportContext(region, year, runs, dashboard.Scope(viewer, region=region), {}, figures)
     texts = saved_texts(region, year)
     values = placeholder_values(context)
     context.texts = {key: fill(text, values) for key, text in texts.items()}

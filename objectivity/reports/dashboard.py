@@ -8,15 +8,13 @@ combination of layers in place of a marker. A work of fewer than 5 participants 
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, FloatField, QuerySet
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
-
-from objectivity.detection.models import DetectionRun, EvidenceFigures, Finding
-from objectivity.orgs.models import Municipality
+from objectivity.detection import signs
+from objectivity.detection.models import DetectionRun, EvidenceFigures
+from objectivity.orgs.models import Municipality, School
 from objectivity.reports import listing
 from objectivity.results.browse import MIN_CELL
 from objectivity.results.models import Assessment
@@ -27,93 +25,102 @@ FUNNEL_Z = (
 )  # 95 % and 99.8 % control limits, as funnel plots of institutions are drawn (Spiegelhalter 2005)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scope:
-    """Whose figures: the viewer (the row gate applies), and a municipality or the whole region they see."""
+    """Whose figures: the viewer (the row gate applies), and a municipality or the whole region they see (one
+    region's, when given: a report of a region). The years' runs and the municipalities seen are read once per scope
+    (a page asks for them many times)."""
 
     user: Any
     municipality: Municipality | None = None
+    region: Any = None
+    _runs: dict[int, list[DetectionRun]] = field(default_factory=dict, compare=False, repr=False)
 
-    def findings(self, runs: list[DetectionRun]) -> QuerySet[Finding]:
-        everything = self.user is listing.CONSOLE  # the command line reads the whole region
-        visible = Finding.objects.all() if everything else Finding.objects.visible_to(self.user, listing.VIEW_LIST)
-        rows = visible.filter(run__in=runs, status="ok")
-        return rows.filter(school__municipality=self.municipality) if self.municipality is not None else rows
+    def runs(self, year: int) -> list[DetectionRun]:
+        if year not in self._runs:
+            self._runs[year] = listing.year_runs(self.user, year, self.region)
+        return self._runs[year]
+
+    @cached_property
+    def municipalities(self) -> dict[int, str]:
+        """Names of the municipalities whose schools count here: those the viewer sees, or the one of the view.
+        Counts are kept per municipality with the run, so a viewer sees whole municipalities: region and
+        municipality users (who hold the dashboard) see exactly the schools their rows show."""
+        everything = self.user is listing.CONSOLE
+        seen = (
+            Municipality.objects.all() if everything else Municipality.objects.visible_to(self.user, listing.VIEW_LIST)
+        )
+        seen = seen.filter(pk=self.municipality.pk) if self.municipality is not None else seen
+        seen = seen.filter(region=self.region) if self.region is not None else seen
+        return dict(seen.values_list("pk", "name"))
+
+    def counted(self, year: int) -> list[dict]:
+        """The year's counts per municipality in this scope (objectivity.detection.signs), with their names."""
+        names = self.municipalities
+        kept = (row for run in self.runs(year) for row in run.summary.get("municipalities", []))
+        return [{**row, "name": names[row["municipality"]]} for row in kept if row["municipality"] in names]
 
 
 def index_by_year(scope: Scope, years: list[int]) -> list[dict]:
     """Per year (oldest first): schools with enough data, with a sign of each method, and the level of objectivity."""
     out = []
     for year in sorted(years):
-        counts = scope.findings(listing.year_runs(scope.user, year)).aggregate(
-            total=Count("school", distinct=True),
-            fioco=Count("school", filter=listing.FIOCO, distinct=True),
-            ours=Count("school", filter=listing.OURS, distinct=True),
-        )
-        if counts["total"]:
-            out.append({"year": year, **counts, **_levels(counts)})
+        rows = scope.counted(year)
+        counts = {key: sum(row[key] for row in rows) for key in ("fioco", "ours")}
+        total = sum(row["schools"] for row in rows)  # a school is in one municipality: sums count it once
+        if total:
+            out.append({"year": year, "total": total, **counts, **_levels(total, counts)})
     return out
 
 
-def _levels(counts: dict) -> dict:
-    total = counts["total"]
+def _levels(total: int, counts: dict) -> dict:
     return {"fioco_level": 100 - 100 * counts["fioco"] / total, "ours_level": 100 - 100 * counts["ours"] / total}
 
 
 def by_municipality(scope: Scope, year: int) -> list[dict]:
     """Per municipality and year (the year and the two before): schools with enough data, with our sign, with a
     marker of the published method, and the shares; by municipality name (never by share)."""
-    rows = []
-    for each in (year - 2, year - 1, year):
-        findings = scope.findings(listing.year_runs(scope.user, each))
-        counted = findings.values("school__municipality_id", "school__municipality__name").annotate(
-            schools=Count("school", distinct=True),
-            ours=Count("school", filter=listing.OURS, distinct=True),
-            fioco=Count("school", filter=listing.FIOCO, distinct=True),
-        )
-        rows += [_municipality_row(each, row) for row in counted]
-    for row in rows:
-        row["ours_share"] = 100 * row["ours"] / row["schools"]
-        row["fioco_share"] = 100 * row["fioco"] / row["schools"]
+    rows = [
+        {
+            "year": each,
+            "municipality": row["name"],
+            "municipality_id": row["municipality"],
+            "schools": row["schools"],
+            "ours": row["ours"],
+            "fioco": row["fioco"],
+            "ours_share": 100 * row["ours"] / row["schools"],
+            "fioco_share": 100 * row["fioco"] / row["schools"],
+        }
+        for each in (year - 2, year - 1, year)
+        for row in scope.counted(each)
+        if row["schools"]
+    ]
     return sorted(rows, key=lambda r: (r["municipality"], r["year"]))
 
 
-def _municipality_row(year: int, row: dict) -> dict:
-    municipality = {
-        "municipality": row.pop("school__municipality__name"),
-        "municipality_id": row.pop("school__municipality_id"),
-    }
-    return {"year": year, **municipality, **row}
-
-
 def year_works(scope: Scope, year: int) -> list[Assessment]:
-    runs = listing.year_runs(scope.user, year)
+    runs = scope.runs(year)
     return list(Assessment.objects.filter(detection_runs__in=runs).distinct().order_by("grade", "subject"))
 
 
 def funnel(scope: Scope, year: int, work: Assessment) -> dict | None:
     """Schools' mean primary score against their number of participants, with the region's mean and control limits
-    narrowing as the number grows; None without the region's figures of the work."""
-    runs = listing.year_runs(scope.user, year)
-    region = EvidenceFigures.objects.filter(run__in=runs, assessment=work, unit="region").first()
-    if region is None:
+    narrowing as the number grows; None without the region's figures of the work. The points are kept with the run
+    (objectivity.detection.signs), those of the municipalities in scope are drawn."""
+    kept = EvidenceFigures.objects.filter(run__in=scope.runs(year), assessment=work, unit__in=["region", signs.SCHOOLS])
+    by_run: dict[Any, dict[str, dict]] = {}
+    for run_id, unit, figures in kept.values_list("run_id", "unit", "figures"):
+        by_run.setdefault(run_id, {})[unit] = figures
+    run_figures = next((f for f in by_run.values() if "region" in f), None)
+    if run_figures is None:
         return None
-    mean, sd = _mean_sd(region.figures["scores"])
-    findings = scope.findings(runs).filter(assessment=work, n__gte=MIN_CELL)
-    # The school's mean only, read in the database: a finding's details are kilobytes of every layer's numbers.
-    rows = findings.annotate(mean=Cast(KT("details__mean"), FloatField())).values(*FUNNEL_FIELDS)
-    points = [_funnel_point(row) for row in rows if row["mean"] is not None]
+    mean, sd = _mean_sd(run_figures["region"]["scores"])
+    seen = scope.municipalities
+    points = [p for p in run_figures.get(signs.SCHOOLS, {}).get("points", []) if p["municipality"] in seen]
+    names = dict(School.objects.filter(pk__in=[p["school"] for p in points]).values_list("pk", "short_name"))
+    points = [{**p, "school": names[p["school"]]} for p in points if p["school"] in names]
     sizes = [p["n"] for p in points]
     return {"mean": mean, "points": points, "limits": _limits(mean, sd, sizes), "work": work}
-
-
-FUNNEL_FIELDS = ("n", "mean", "flagged", "fioco_mean", "fioco_spearman", "fioco_cohort", "school__short_name")
-
-
-def _funnel_point(row: dict) -> dict:
-    fioco = row["fioco_mean"] == 1 or row["fioco_spearman"] == 1 or row["fioco_cohort"] in ("rise", "fall")
-    sign = "ours" if row["flagged"] else "fioco" if fioco else "none"
-    return {"n": row["n"], "mean": round(row["mean"], 2), "school": row["school__short_name"], "sign": sign}
 
 
 def _mean_sd(counts: list[int]) -> tuple[float, float]:
@@ -138,7 +145,7 @@ def _limits(mean: float, sd: float, sizes: list[int]) -> list[dict]:
 def scores(scope: Scope, year: int, work: Assessment) -> dict | None:
     """Shares of participants by primary score and the cut scores: the municipality's first when the view is one's,
     then the region's (figures kept with the run)."""
-    runs = listing.year_runs(scope.user, year)
+    runs = scope.runs(year)
     labels = {"region": runs[0].region.name if runs else ""}
     if scope.municipality is not None:
         labels = {f"m{scope.municipality.pk}": scope.municipality.name, **labels}

@@ -41,7 +41,7 @@ def _page(request, scope: dashboard.Scope):
         "can_open_report": _regional(request),
     }
     if year is not None:
-        context.update(_figures(request, scope, year))
+        context.update(_figures(request, scope, years, year))
         table = request.GET.get("format") == "xlsx" and request.GET.get("table")
         if table in EXPORTS:
             return EXPORTS[table](context, year)
@@ -59,10 +59,10 @@ def _title(scope: dashboard.Scope) -> str:
     return scope.municipality.name if scope.municipality is not None else _("Regional dashboard")
 
 
-def _figures(request, scope: dashboard.Scope, year: int) -> dict:
+def _figures(request, scope: dashboard.Scope, years: list[int], year: int) -> dict:
     works = dashboard.year_works(scope, year)
     work = next((w for w in works if w.pk == query_id(request, "work")), works[0] if works else None)
-    index = dashboard.index_by_year(scope, listing.list_years(scope.user))
+    index = dashboard.index_by_year(scope, years)
     municipalities = dashboard.by_municipality(scope, year)
     funnel = dashboard.funnel(scope, year, work) if work else None
     scores = dashboard.scores(scope, year, work) if work else None

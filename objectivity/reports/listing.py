@@ -11,19 +11,19 @@ database anyway and makes the region's documents (small cells suppressed, as for
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from objectivity.analysis import wording
 from objectivity.analysis.export_format import SUBJECT_BY_CODE
 from objectivity.core.params import YEARS, parse_int
+from objectivity.detection import signs
 from objectivity.detection.models import DetectionRun, Finding, RunStatus
 from objectivity.orgs.models import Region, School
 from objectivity.reports.apps import VIEW_LIST
 from objectivity.results import browse
 
-OURS = Q(flagged=True)
-FIOCO = Q(fioco_mean=1) | Q(fioco_spearman=1) | Q(fioco_cohort__in=["rise", "fall"])
+OURS, FIOCO = signs.OURS, signs.FIOCO
 RISK_ORDER = {wording.HIGH: 3, wording.MEDIUM: 2, wording.LOW: 1}
 CONSOLE = object()
 
@@ -44,7 +44,8 @@ def year_runs(user, year: int, region=None) -> list[DetectionRun]:
     runs = _runs(user).filter(year=year)
     runs = runs.filter(region=region) if region is not None else runs
     latest: dict[int, DetectionRun] = {}
-    for run in runs.select_related("region").order_by("region_id", "-created_at"):
+    # Not the data versions and parameters: kilobytes of JSON per run that the list and the dashboard never read.
+    for run in runs.select_related("region").defer("data_versions", "parameters").order_by("region_id", "-created_at"):
         latest.setdefault(run.region_id, run)
     return list(latest.values())
 

@@ -89,6 +89,24 @@ def test_a_run_keeps_its_settings_and_data_and_repeats_exactly(world, generated)
     assert all(0 <= w["index"] <= 100 for w in summary)
 
 
+def test_a_run_keeps_its_schools_with_signs_per_municipality(world, generated):
+    run = detect(world, 2025)
+    run.refresh_from_db()
+    expected: dict[int, dict[str, set]] = {}
+    for f in Finding.objects.filter(run=run, status="ok").select_related("school"):
+        counted = expected.setdefault(f.school.municipality_id, {"schools": set(), "ours": set(), "fioco": set()})
+        counted["schools"].add(f.school_id)
+        if f.flagged:
+            counted["ours"].add(f.school_id)
+        if f.fioco_mean == 1 or f.fioco_spearman == 1 or f.fioco_cohort in ("rise", "fall"):
+            counted["fioco"].add(f.school_id)
+    kept = {row["municipality"]: row for row in run.summary["municipalities"]}
+    assert kept == {
+        m: {"municipality": m, **{key: len(schools) for key, schools in c.items()}} for m, c in expected.items()
+    }
+    assert sum(row["fioco"] for row in kept.values()) > 0
+
+
 def test_changed_settings_make_a_new_version_the_old_run_keeps_its_own(world, generated):
     first = detect(world, 2025)
     DetectionSettings.objects.create(region=world.region, year=2025, version=2, values={"min_n": 1000})
@@ -271,10 +289,12 @@ def test_the_evidence_page_draws_the_figures_kept_with_the_run(world, generated,
 
     from objectivity.detection.evidence import REGION, school_unit, work_figures
     from objectivity.detection.models import EvidenceFigures
+    from objectivity.detection.signs import SCHOOLS
 
     run = detect(world, 2025)
     finding = Finding.objects.filter(run=run, n__gte=5).select_related("assessment").first()
-    kept = EvidenceFigures.objects.filter(run=run, assessment=finding.assessment)
+    # (the funnel's points are kept beside them: objectivity.detection.signs)
+    kept = EvidenceFigures.objects.filter(run=run, assessment=finding.assessment).exclude(unit=SCHOOLS)
     units = set(kept.values_list("unit", flat=True))
     assert REGION in units and school_unit(finding.school_id) in units and any(u.startswith("m") for u in units)
     assert dict(kept.values_list("unit", "figures")) == work_figures(run, finding.assessment)

@@ -5,9 +5,13 @@ both tables; a municipality sees its own figures only; one year gives a sentence
 import io
 
 import openpyxl
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from objectivity.detection.models import DetectionRun, EvidenceFigures, Finding
+from objectivity.detection.signs import keep_signs
 from tests.reports.test_list import listed  # noqa: F401  (a fixture)
 
 URL = reverse("region-dashboard")
@@ -19,6 +23,7 @@ def _figures(run, work):
         run=run, assessment=work, unit="region", figures={"scores": [4, 4, 4, 4, 4], "cuts": [1, 2, 3]}
     )
     Finding.objects.filter(run=run, assessment=work).update(details={"mean": 2.5})
+    keep_signs(run)  # the funnel's points, as a run's save keeps them
 
 
 def test_levels_by_year_count_schools_with_a_sign_of_each_method(listed, client):  # noqa: F811
@@ -71,6 +76,9 @@ def test_funnel_and_scores_are_drawn_from_the_runs_figures(listed, client):  # n
     assert round(at_20["high"], 3) == round(2.0 + 1.96 * 2**0.5 / 20**0.5, 3)  # sd of 0..4 equally often: √2
     scores = context["charts"]["scores"]
     assert [v["share"] for v in scores["layer"][0]["data"]["values"]] == [20.0] * 5
+    own = client.get(reverse("municipality-dashboard", args=[listed.municipality.pk]), {"work": work.pk})
+    own_points = own.context["charts"]["funnel"]["layer"][-1]["data"]["values"]
+    assert [p["school"] for p in own_points] == [listed.school.short_name]  # the municipality's schools only
 
 
 def test_a_small_work_is_not_a_point_of_the_funnel(listed, client):  # noqa: F811
@@ -78,6 +86,7 @@ def test_a_small_work_is_not_a_point_of_the_funnel(listed, client):  # noqa: F81
     work = run.assessments.get(subject="ma")
     _figures(run, work)
     Finding.objects.filter(run=run, school=listed.other_school).update(n=3)
+    keep_signs(run)
     client.force_login(listed.users["region_analyst"])
     points = client.get(URL, {"work": work.pk}).context["charts"]["funnel"]["layer"][-1]["data"]["values"]
     assert [p["school"] for p in points] == [listed.school.short_name]
@@ -90,3 +99,31 @@ def test_one_year_gives_a_sentence_and_no_run_an_empty_page(listed, world, clien
     assert 'data-test="chart-sentence"' in page and 'data-chart="chart-index"' not in page
     DetectionRun.objects.all().delete()
     assert "Завершённого расчёта признаков пока нет" in client.get(URL).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_signs_of_runs_saved_before(world):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("detection", "0005_verbose_names")])
+    old = MigrationExecutor(connection).loader.project_state([("detection", "0005_verbose_names")]).apps
+    region = old.get_model("orgs", "Region").objects.get(pk=world.region.pk)
+    thresholds = old.get_model("detection", "DetectionSettings").objects.create(region=region, year=2025, version=1)
+    run = old.get_model("detection", "DetectionRun").objects.create(
+        region=region, year=2025, thresholds=thresholds, status="done", summary={"works": []}
+    )
+    work = old.get_model("results", "Assessment").objects.create(year=2025, grade=4, subject="ma")
+    for school, fields in (
+        (world.school, {"flagged": True}),
+        (world.other_school, {"fioco_cohort": "rise"}),
+        (world.foreign_school, {"status": "few"}),  # not enough data: not counted
+    ):
+        base = {"n": 20, "status": "ok", "probability": 0.5, "risk": "low"}
+        old.get_model("detection", "Finding").objects.create(
+            run=run, assessment=work, school_id=school.pk, **{**base, **fields}
+        )
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    kept = DetectionRun.objects.get(pk=run.pk).summary
+    assert kept["works"] == [] and kept["municipalities"] == [
+        {"municipality": world.municipality.pk, "schools": 1, "ours": 1, "fioco": 0},
+        {"municipality": world.other_municipality.pk, "schools": 1, "ours": 0, "fioco": 1},
+    ]

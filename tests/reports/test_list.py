@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from objectivity.detection.actions import stored_settings
 from objectivity.detection.models import DetectionRun, Finding
+from objectivity.detection.signs import keep_signs
 from objectivity.results.models import Assessment
 from tests.opened import docx_text, libreoffice_pdf, pdf_text
 
@@ -33,6 +34,7 @@ def _run(world, year, findings, region=None):
         run.assessments.add(work)
         base = {"n": 20, "status": "ok", "probability": 0.0, "risk": "low", "flagged": False}
         Finding.objects.create(run=run, assessment=work, school=school, **{**base, **fields})
+    keep_signs(run)  # as a run's save does
     return run
 
 
