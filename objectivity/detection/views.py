@@ -3,6 +3,8 @@
 Signs are shown in the words of GLOSSARY.md: no ranking, default order by municipality and name.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -204,14 +206,19 @@ class WorkFindingsView(TableView):
     ]
 
     def _columns_for(self, user) -> list[Column]:
-        """The reasons of a school of fewer than MIN_CELL participants are the school's own (they may name
-        pupils): outside it they are replaced by a note, on the page and in the export."""
+        """The count and reasons of a school of fewer than MIN_CELL participants are the school's own (the reasons
+        may name pupils): outside it the count reads «< 5» and the reasons a note, on the page and in the export."""
 
         def reasons(finding: Finding) -> str:
             hidden = browse.hidden_from(user, finding.school_id, finding.n)
             return str(SMALL_CELL_NOTE) if hidden else finding.reasons_text
 
-        return [Column(c.key, c.label, reasons, None) if c.key == "reasons" else c for c in type(self).columns]
+        def participants(finding: Finding) -> int | str:
+            hidden = browse.hidden_from(user, finding.school_id, finding.n)
+            return f"< {browse.MIN_CELL}" if hidden else finding.n
+
+        own = {"reasons": reasons, "n": participants}
+        return [replace(c, value=own[c.key]) if c.key in own else c for c in type(self).columns]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from objectivity.core.xlsx import write_sheets
 from objectivity.orgs.models import School
+from objectivity.results.browse import MIN_CELL
 from objectivity.results.import_files import absolute
 from objectivity.results.models import ResultImport
 from objectivity.results.normalise import unknown_code_lines
@@ -21,7 +22,8 @@ def pupils_of(result_import: ResultImport) -> pl.DataFrame:
 
 
 def participation(result_import: ResultImport) -> list[dict]:
-    """Per school in the file: rows, present, absent, the roll of the grade and the share present."""
+    """Per school in the file: rows, present, absent, the roll of the grade and the share present; a school of fewer
+    than MIN_CELL present pupils shows none of them."""
     pupils = pupils_of(result_import)
     if "participants" in pupils.columns:  # ОГЭ/ЕГЭ figures per school
         per_school = pupils.group_by("school_login").agg(
@@ -45,18 +47,18 @@ def participation(result_import: ResultImport) -> list[dict]:
         school = schools.get(login)
         roll = int((school.pupils_by_grade or {}).get(grade, 0) or 0) if school else None
         share = round(100 * present / roll, 1) if roll else None
-        out.append(
-            {
-                "login": login,
-                "school": school,
-                "rows": rows,
-                "present": present,
-                "absent": absent,
-                "roll": roll,
-                "share": share,
-            }
-        )
+        counts = {"rows": rows, "present": present, "absent": absent, "share": share}
+        out.append({"login": login, "school": school, "roll": roll, **_small_cell(counts)})
     return out
+
+
+def _small_cell(counts: dict) -> dict:
+    """A school of fewer than MIN_CELL present pupils: «< 5» for its counts and no share (ADR 0010). These pages
+    are the region's, never the school's own, so the cell is hidden for everyone who sees them."""
+    if counts["present"] is None or counts["present"] >= MIN_CELL:
+        return counts
+    small = f"< {MIN_CELL}"
+    return {"rows": small, "present": small, "absent": small if counts["absent"] is not None else None, "share": None}
 
 
 def quality_workbook(result_import: ResultImport) -> bytes:
