@@ -96,7 +96,12 @@ class Municipality(models.Model):
 
 class School(models.Model):
     login = models.CharField(_("login"), max_length=32, unique=True)
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="schools")
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="schools",
+        verbose_name=pgettext_lazy("model", "municipality"),
+    )
     full_name = models.CharField(_("full name"), max_length=500)
     short_name = models.CharField(_("short name"), max_length=200)
     school_type = models.CharField(_("type"), max_length=20, choices=SchoolType.choices, default=SchoolType.SOSH)
@@ -141,7 +146,12 @@ class Body(models.Model):
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="bodies")
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="bodies", null=True, blank=True
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="bodies",
+        null=True,
+        blank=True,
+        verbose_name=pgettext_lazy("model", "municipality"),
     )
 
     scope_paths = ScopePaths(region="region", municipality="municipality", school="municipality__schools")

@@ -32,7 +32,7 @@ COLUMN_ALIASES = {
     "is_small": ("малокомплектная",),
     "is_branch": ("филиал",),
     "is_advanced": ("углублённое изучение", "с углублённым изучением предметов", "уиоп"),
-    "email": ("e-mail", "email", "электронная почта"),
+    "email": ("электронная почта", "e-mail", "email"),
 }
 REQUIRED = ("login", "full_name", "municipality")
 NO_MUNICIPALITY = "Муниципалитет не указан"  # schools of a file with no municipality column go here

@@ -24,7 +24,7 @@ FIELDS: dict[str, str] = {
     "is_small": "малокомплектная",
     "is_branch": "филиал",
     "is_advanced": "углублённое изучение",
-    "email": "e-mail",
+    "email": "электронная почта",
 }
 NEEDED = ("login", "full_name")  # without a municipality the schools go to «Муниципалитет не указан»
 # Words in a header that point to a field, tried in this order (the first field that matches wins).

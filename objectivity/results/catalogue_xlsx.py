@@ -2,8 +2,9 @@
 
 Sheet «Работы»: one row per work — процедура, год, период, класс, предмет, форма, максимум,
 «3», «4», «5», источник. Sheet «Столбцы»: one row per scoring column — процедура, год, период, класс,
-предмет, №, задание, максимум, уровень, авто. Codes as in the YAML form (vpr, spring, ma, paper…).
-Reading returns the same items as the YAML form, so both go through one validation.
+предмет, №, задание, максимум, уровень, авто. A work is named in words (ВПР, весна, Математика, бумажная); reading
+takes these words or the YAML form's codes (vpr, spring, ma, paper) and returns the same items as the YAML form, so
+both go through one validation.
 """
 
 import io
@@ -11,8 +12,10 @@ import io
 import openpyxl
 from django.utils.translation import gettext as _
 
+from objectivity.analysis.export_format import PERIODS, PROCEDURE_KINDS, SUBJECTS
 from objectivity.core.bounded import FileLimitError, check_archive
 from objectivity.core.xlsx import write_sheets
+from objectivity.results.models import Form
 from objectivity.results.reference import KEY, ReferenceError
 
 WORK_HEADER = ["процедура", "год", "период", "класс", "предмет", "форма", "максимум", "«3»", "«4»", "«5»", "источник"]
@@ -20,13 +23,35 @@ COLUMN_HEADER = ["процедура", "год", "период", "класс", "
 CRITERION = "критериальное"  # optional column: «да» for a teacher-judged criterion column, «нет» otherwise
 
 
+def _words() -> dict[str, dict[str, str]]:
+    """Column → code → the word the sheets write for it."""
+    return {
+        "процедура": dict(PROCEDURE_KINDS),
+        "период": dict(PERIODS),
+        "предмет": {s.code: s.name for s in SUBJECTS},
+        "форма": {code: str(label) for code, label in Form.choices},
+    }
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
 def export_xlsx(assessments) -> bytes:
     works, columns = [], []
+    words = _words()
     for assessment in assessments:
         ref = assessment.reference()
-        key = [assessment.procedure, assessment.year, assessment.period, assessment.grade, assessment.subject]
+        key = [
+            words["процедура"].get(assessment.procedure, assessment.procedure),
+            assessment.year,
+            words["период"].get(assessment.period, assessment.period),
+            assessment.grade,
+            words["предмет"].get(assessment.subject, assessment.subject),
+        ]
         cuts = [ref.cut3, ref.cut4, ref.cut5] if ref else [None, None, None]
-        works.append([*key, assessment.form, ref.max_total if ref else None, *cuts, ref.source if ref else ""])
+        form = words["форма"].get(assessment.form, assessment.form)
+        works.append([*key, form, ref.max_total if ref else None, *cuts, ref.source if ref else ""])
         for c in ref.columns if ref else []:
             columns.append(
                 [
@@ -62,8 +87,9 @@ def open_workbook(content: bytes, name: str) -> openpyxl.Workbook:
 
 def parse_xlsx(content: bytes, source_name: str) -> list[dict]:
     book = open_workbook(content, source_name)
-    works = _rows(book, "Работы", WORK_HEADER, source_name)
+    works = _coded(_rows(book, "Работы", WORK_HEADER, source_name), "Работы", source_name)
     columns = _rows(book, "Столбцы", COLUMN_HEADER, source_name, CRITERION) if "Столбцы" in book.sheetnames else []
+    columns = _coded(columns, "Столбцы", source_name)
     items = [_work_item(row) for row in works]
     by_key = {tuple(item[k] for k in KEY): item for item in items}
     for row in columns:
@@ -94,6 +120,34 @@ def _rows(book, sheet: str, header: list[str], source_name: str, *optional: str)
         for line, row in enumerate(rows[1:], start=2)
         if any(v not in (None, "") for v in row)
     ]
+
+
+def _coded(rows: list[dict], sheet: str, source_name: str) -> list[dict]:
+    """The rows with the words of a work (ВПР, весна, Математика, бумажная) as the YAML form's codes; a code stays."""
+    for column, words in _words().items():
+        codes = {_plain(word): code for code, word in words.items()} | {code: code for code in words}
+        for row in rows:
+            value = row.get(column)
+            if value in (None, ""):
+                continue
+            code = codes.get(_plain(str(value)))
+            if code is None:
+                raise ReferenceError(
+                    _(
+                        "%(name)s, sheet «%(sheet)s», row %(row)d, column «%(column)s»: “%(value)s” is not one of "
+                        "%(allowed)s"
+                    )
+                    % {
+                        "name": source_name,
+                        "sheet": sheet,
+                        "row": row["_line"],
+                        "column": column,
+                        "value": value,
+                        "allowed": ", ".join(words.values()),
+                    }
+                )
+            row[column] = code
+    return rows
 
 
 def _value(value):

@@ -189,8 +189,8 @@ class ReferenceForm(forms.Form):
     cut5 = forms.IntegerField(label=_l("Lowest score for «5»"), required=False, min_value=0, max_value=1000)
     columns = forms.CharField(
         label=_l(
-            "Scoring columns: one per line, «label; maximum; level Б/П/В; auto; крит» "
-            "(auto = scored by the computer, крит = judged by the teacher against criteria)"
+            "Scoring columns: one per line, «label; maximum; level Б/П/В; авто; крит» "
+            "(авто = scored by the computer, крит = judged by the teacher against criteria)"
         ),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
@@ -237,7 +237,7 @@ class ReferenceForm(forms.Form):
 
 def _column_line(column: dict) -> str:
     parts = [str(column["label"]), str(column["max"]), column.get("level") or ""]
-    flags = [word for word, on in (("auto", column.get("auto")), ("крит", column.get("criterion"))) if on]
+    flags = [word for word, on in (("авто", column.get("auto")), ("крит", column.get("criterion"))) if on]
     return "; ".join([*parts, *flags]).rstrip("; ")
 
 

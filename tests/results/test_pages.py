@@ -268,11 +268,12 @@ def test_catalogue_excel_round_trip_through_the_pages(world, client):
     sheet = book["Работы"]
     header = [c.value for c in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
-        if (row[1].value, row[3].value, row[4].value) == (2025, 4, "ru"):  # shipped with a scale, no columns
+        if (row[1].value, row[3].value, row[4].value) == (2025, 4, "Русский язык"):  # a scale, no columns
+            assert [row[0].value, row[2].value, row[5].value] == ["ВПР", "весна", "бумажная"]  # words, not codes
             row[header.index("«5»")].value = 22
     columns = book["Столбцы"]
-    columns.append(["vpr", 2025, "spring", 4, "ru", 1, "1", 1, "Б", ""])
-    columns.append(["vpr", 2025, "spring", 4, "ru", 2, "2", 2, "П", "да"])
+    columns.append(["ВПР", 2025, "весна", 4, "русский язык", 1, "1", 1, "Б", ""])  # the words, in any case
+    columns.append(["vpr", 2025, "spring", 4, "ru", 2, "2", 2, "П", "да"])  # the YAML form's codes
     buffer = io.BytesIO()
     book.save(buffer)
     response = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
@@ -286,3 +287,15 @@ def test_catalogue_excel_round_trip_through_the_pages(world, client):
     book.save(buffer)
     broken = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
     assert "«Столбцы»" in broken.content.decode()
+
+
+def test_catalogue_excel_with_an_unknown_word_names_the_words_it_takes(world, client):
+    client.force_login(world.users["region_admin"])
+    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("catalogue-export-xlsx")).content))
+    book["Работы"]["E2"] = "Матем"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page = client.post(reverse("catalogue-import"), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())})
+    text = page.content.decode()
+    assert "лист «Работы», строка 2, столбец «предмет»" in text and "Математика, " in text, text[-3000:]
+    assert Assessment.objects.filter(subject="Матем").count() == 0
