@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "objectivity.access.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "objectivity.core.table_export.TableExportMiddleware",  # ?table=…&format=xlsx: a page's table as XLSX
 ]
 
 ROOT_URLCONF = "objectivity.urls"

@@ -2,14 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from objectivity.authz.policy import can, require
 from objectivity.authz.roles import VIEW_FINDINGS
 from objectivity.core.params import query_id
-from objectivity.core.xlsx import write_table, xlsx_response
 from objectivity.orgs.models import Municipality
 from objectivity.reports import charts, dashboard, listing
 from objectivity.results import charts as result_charts
@@ -41,10 +39,7 @@ def _page(request, scope: dashboard.Scope):
         "can_open_report": _regional(request),
     }
     if year is not None:
-        context.update(_figures(request, scope, years, year))
-        table = request.GET.get("format") == "xlsx" and request.GET.get("table")
-        if table in EXPORTS:
-            return EXPORTS[table](context, year)
+        context.update(_figures(request, scope, years, year))  # its tables' XLSX: core.table_export
     return render(request, "reports/dashboard.html", context)
 
 
@@ -81,23 +76,3 @@ def _figures(request, scope: dashboard.Scope, years: list[int], year: int) -> di
             "scores": result_charts.scores_chart(scores["values"], scores["cuts"]) if scores else None,
         },
     }
-
-
-def _index_export(context: dict, year: int):
-    headers = [_("Year"), _("Schools with enough data"), _("With signs of the combination of layers"),
-               _("With ФИОКО markers"), _("Level of objectivity, combination of layers, %"),
-               _("Level of objectivity, ФИОКО, %")]  # fmt: skip
-    rows = ([r["year"], r["total"], r["ours"], r["fioco"], round(r["ours_level"], 1), round(r["fioco_level"], 1)]
-            for r in context["index"])  # fmt: skip
-    return xlsx_response(f"uroven-obektivnosti-{timezone.localdate():%Y-%m-%d}.xlsx", write_table(headers, rows))
-
-
-def _municipalities_export(context: dict, year: int):
-    headers = [_("Municipality"), _("Year"), _("Schools with enough data"), _("With signs of the combination of layers"),
-               _("Share, %"), _("With ФИОКО markers"), _("Share, %")]  # fmt: skip
-    rows = ([r["municipality"], r["year"], r["schools"], r["ours"], round(r["ours_share"], 1), r["fioco"],
-             round(r["fioco_share"], 1)] for r in context["municipalities"])  # fmt: skip
-    return xlsx_response(f"priznaki-po-munitsipalitetam-{year}.xlsx", write_table(headers, rows))
-
-
-EXPORTS = {"index": _index_export, "municipalities": _municipalities_export}
