@@ -117,7 +117,8 @@ def funnel(scope: Scope, year: int, work: Assessment) -> dict | None:
     mean, sd = _mean_sd(run_figures["region"]["scores"])
     seen = scope.municipalities
     points = [p for p in run_figures.get(signs.SCHOOLS, {}).get("points", []) if p["municipality"] in seen]
-    names = dict(School.objects.filter(pk__in=[p["school"] for p in points]).values_list("pk", "short_name"))
+    # By municipality, not by a list of 1,000 ids: building such an IN costs the ORM ≈ 10 ms.
+    names = dict(School.objects.filter(municipality__in=list(seen)).values_list("pk", "short_name"))
     points = [{**p, "school": names[p["school"]]} for p in points if p["school"] in names]
     sizes = [p["n"] for p in points]
     return {"mean": mean, "points": points, "limits": _limits(mean, sd, sizes), "work": work}

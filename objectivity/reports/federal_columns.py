@@ -15,13 +15,14 @@ from objectivity.reports import federal_layout as layout
 class Mapping:
     fields: dict[str, int] = field(default_factory=dict)  # field → column index
     works: dict[str, int] = field(default_factory=dict)  # work key («4-ru») → column index
+    year: int | None = None  # the year of every row, for a file of one year without a «Год» column
 
     def as_json(self) -> dict:
-        return {"fields": self.fields, "works": self.works}
+        return {"fields": self.fields, "works": self.works, "year": self.year}
 
     @classmethod
     def from_json(cls, data: dict) -> "Mapping":
-        return cls(dict(data.get("fields", {})), dict(data.get("works", {})))
+        return cls(dict(data.get("fields", {})), dict(data.get("works", {})), data.get("year"))
 
     def meaning(self, index: int) -> str:
         """What column `index` is read as: a field's or a work's key, or «»."""
@@ -51,11 +52,12 @@ def guess(header: list[str]) -> Guess:
 
 
 def problems(mapping: Mapping) -> list[str]:
-    """Why the mapping cannot be read (empty when it can): a required field or every work is missing."""
+    """Why the mapping cannot be read (empty when it can): a required field or every work is missing. A file
+    without a year column is read when the year of the whole file is given."""
     found = [
         _("no column is given for the field «%(field)s»") % {"field": layout.FIELDS[key]}
         for key in layout.REQUIRED
-        if key not in mapping.fields
+        if key not in mapping.fields and not (key == "year" and mapping.year)
     ]
     if not mapping.works:
         found.append(_("no column is given for a work (such as «4 РУ»)"))

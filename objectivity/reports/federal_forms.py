@@ -30,9 +30,18 @@ class FederalUploadForm(forms.Form):
 class FederalColumnsForm(forms.Form):
     """What each column of the file holds, one choice per column, pre-filled with the guesses from the headers."""
 
+    file_year = forms.IntegerField(
+        label=_l("Year of the whole file"),
+        required=False,
+        min_value=2015,
+        max_value=2100,
+        help_text=_l("Only for a file of one year that has no «Год» column: every row is read as of this year."),
+    )
+
     def __init__(self, data=None, *, header: list[str], samples: list[str], guessed: Mapping):
         super().__init__(data)
         self.header = header
+        self.fields["file_year"].initial = guessed.year
         choices = federal_columns.choices()
         for index, label in enumerate(header):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -62,7 +71,9 @@ class FederalColumnsForm(forms.Form):
 
     def mapping(self) -> Mapping:
         chosen = {i: self.cleaned_data.get(f"column_{i}", "") for i in range(len(self.header))}
-        return federal_columns.from_choices(chosen)
+        mapping = federal_columns.from_choices(chosen)
+        mapping.year = None if "year" in mapping.fields else self.cleaned_data.get("file_year")
+        return mapping
 
 
 def _meaning(key: str) -> str:

@@ -113,6 +113,8 @@ class EntryParser:
         return parsed if len(self.problems) == before else None
 
     def year(self, line: int, row: list[str]) -> int:
+        if "year" not in self.mapping.fields and self.mapping.year:
+            return self.mapping.year  # a file of one year, given on the mapping step or in --year
         value = self.cell(row, "year")
         text = value.removesuffix(".0")
         if not text.isascii() or not text.isdigit() or not FIRST_YEAR <= int(text) <= self.last_year:

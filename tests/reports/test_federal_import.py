@@ -84,6 +84,21 @@ def test_the_command_refuses_columns_it_cannot_recognise(world, tmp_path):
     assert not FederalEntry.objects.exists()
 
 
+def test_a_file_of_one_year_without_a_year_column_needs_the_year(world, tmp_path):
+    rows = [row[1:] for row in ROWS if row[0] == 2025]
+    path = write_list(tmp_path / "2025.xlsx", rows, header=HEADER[1:])
+    with pytest.raises(CommandError, match="не указан столбец для поля «Год»"):
+        _import(path)
+    assert not FederalEntry.objects.exists()
+    out, _err = _import(path, year=2025)
+    assert "записей: 3; годы: 2025" in out
+    assert set(FederalEntry.objects.values_list("year", "login")) == {
+        (2025, "sch220001"),
+        (2025, "sch229999"),
+        (2025, "sch220002"),
+    }
+
+
 def test_the_same_file_again_changes_nothing(world, tmp_path):
     path = valid_list(tmp_path)
     _import(path)
@@ -127,7 +142,7 @@ def _upload(client, path):
 
 def _choices(response) -> dict[str, str]:
     form = response.context["form"]
-    return {name: form[name].value() for name in form.fields}
+    return {name: form[name].value() or "" for name in form.fields}
 
 
 def test_upload_mapping_and_result_on_the_pages(world, client, tmp_path):
@@ -160,6 +175,20 @@ def test_the_mapping_step_reads_a_column_the_headers_do_not_name(world, client, 
     assert "«4 РУ» уже выбрано для столбца «Примечание»" in refused.content.decode()
     assert client.post(reverse("federal-columns"), chosen).status_code == 302
     assert FederalEntry.objects.get().marks == {"4-ru": "1"}
+
+
+def test_the_mapping_step_takes_the_year_of_a_file_without_a_year_column(world, client, tmp_path):
+    path = write_list(tmp_path / "2024.xlsx", [[r[1], *r[4:8]] for r in ROWS if r[0] == 2024],
+                      header=["Логин", "4 РУ", "4 МА", "5 РУ", "5 МА"])  # fmt: skip
+    client.force_login(world.users["region_admin"])
+    _upload(client, path)
+    page = client.get(reverse("federal-columns"))
+    assert 'data-test="file-year"' in page.content.decode()
+    chosen = _choices(page)
+    refused = client.post(reverse("federal-columns"), chosen).content.decode()
+    assert "Не указан столбец для поля «Год»" in refused and not FederalEntry.objects.exists()
+    assert client.post(reverse("federal-columns"), chosen | {"file_year": "2024"}).status_code == 302
+    assert set(FederalEntry.objects.values_list("year", "login")) == {(2024, "sch220001"), (2024, "sch220002")}
 
 
 def test_the_page_lists_the_problems_in_russian_and_imports_nothing(world, client, tmp_path):

@@ -21,20 +21,27 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="файл перечня")
         parser.add_argument("--region", default="", help="код региона (нужен, когда их несколько)")
         parser.add_argument("--by", default="", help="логин пользователя, от имени которого записывается загрузка")
+        parser.add_argument(
+            "--year",
+            type=int,
+            default=None,
+            help="год всего файла, когда в нём нет столбца «Год» (перечень одного года)",
+        )
 
-    def handle(self, *args, file: Path, region: str, by: str, **options):
+    def handle(self, *args, file: Path, region: str, by: str, year: int | None, **options):
         region_obj = region_option(region)
         if not file.is_file():
             raise CommandError(_("File %(name)s is not found") % {"name": file})
-        mapping = self._mapping(file)
+        mapping = self._mapping(file, year)
         try:
             report = federal_import.import_file(file, file.name, region_obj, by=command_actor(by), mapping=mapping)
         except TableFileError as exc:
             raise CommandError(str(exc)) from exc
         self._print(report)
 
-    def _mapping(self, file: Path) -> federal_columns.Mapping:
-        """The columns guessed from the headers; a header that is neither a field nor a work stops the import."""
+    def _mapping(self, file: Path, year: int | None) -> federal_columns.Mapping:
+        """The columns guessed from the headers (and the year of the whole file, when it has no year column); a
+        header that is neither a field nor a work stops the import."""
         try:
             header = read_table(file, file.name).header
         except TableFileError as exc:
@@ -42,6 +49,7 @@ class Command(BaseCommand):
         if federal_import.layout.is_own_export(header):
             raise CommandError(federal_import.own_export_error(file.name))
         guessed = federal_columns.guess(header)
+        guessed.mapping.year = None if "year" in guessed.mapping.fields else year
         found = federal_columns.problems(guessed.mapping)
         if guessed.unrecognised or found:
             unknown = ", ".join(f"«{h}»" for h in guessed.unrecognised)
@@ -50,9 +58,9 @@ class Command(BaseCommand):
                 "; ".join([*lines, *found])
                 + ". "
                 + _(
-                    "Expected «Год», «Логин», «Муниципалитет», «ОО», «Количество маркеров» and works as grade and "
-                    "subject («4 РУ», «5 МА»); rename the columns or import the file on the page «The federal list», "
-                    "where each column is chosen"
+                    "Expected «Год» (or --year for a file of one year), «Логин», «Муниципалитет», «ОО», «Количество "
+                    "маркеров» and works as grade and subject («4 РУ», «5 МА»); rename the columns or import the file "
+                    "on the page «The federal list», where each column is chosen"
                 )
             )
         self.stdout.write(_("Columns") + ": " + federal_columns.describe(guessed.mapping, header))
