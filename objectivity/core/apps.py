@@ -14,6 +14,13 @@ class CoreConfig(AppConfig):
 
         add_section(90, _("Jobs"), "job-list")
 
+        from django.db.models.signals import post_delete, post_save
+
+        from objectivity.core.models import CalendarDay
+
+        post_save.connect(_calendar_changed, sender=CalendarDay, dispatch_uid="core.workdays.saved")
+        post_delete.connect(_calendar_changed, sender=CalendarDay, dispatch_uid="core.workdays.deleted")
+
         from objectivity.core.auditing import register_audit_words
 
         register_audit_words(
@@ -22,6 +29,13 @@ class CoreConfig(AppConfig):
             keys={"archive": _("archive"), "created_at": _("made")},
             values={"created_at": _backup_time},
         )
+
+
+def _calendar_changed(sender, **kwargs) -> None:
+    """A day of the production calendar was saved or deleted: the working-days service reads overrides again."""
+    from objectivity.core.workdays import clear_cache
+
+    clear_cache()
 
 
 def _backup_time(value) -> str:

@@ -48,3 +48,19 @@ class Job(models.Model):
 
     def scope_chain(self) -> dict[str, int]:
         return {"region": self.region_id} if self.region_id else {}
+
+
+class CalendarDay(models.Model):
+    """A day of the production calendar set by hand: overrides the shipped calendar (`objectivity.core.workdays`)."""
+
+    date = models.DateField(_("date"), unique=True)
+    working = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("day of the production calendar")
+        verbose_name_plural = _("days of the production calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()}: {'working' if self.working else 'non-working'}"
