@@ -20,6 +20,7 @@ from objectivity.core.tables import TableView
 from objectivity.core.xlsx import write_table
 from objectivity.detection.actions import stored_settings
 from objectivity.detection.models import DetectionRun, Finding
+from objectivity.detection.signs import keep_signs
 from objectivity.results.importer import import_results
 from objectivity.results.models import Assessment, ControlSample, ReferenceVersion, ResultImport, ScheduleEntry
 from tests.factories import (
@@ -94,6 +95,7 @@ def hostile(world, tmp_path) -> Hostile:
         column = {"number": 1, "label": text, "max": 1, "level": "Б", "auto": False}
         ReferenceVersion.objects.create(assessment=own_work, version=1, max_total=1, columns=[column], source=text)
         import_id = _import_results_csv(tmp_path, text, user, region)
+    keep_signs(run)  # as a run's save does: the dashboard's counts per municipality
     problems = [{"row": 2, "column": text, "value": text, "message": text} for text in HOSTILE]
     registry_job = Job.objects.create(
         kind="orgs.registry_import", region=region, created_by=admin, status="done", result={"problems": problems}
