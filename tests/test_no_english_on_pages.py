@@ -336,7 +336,9 @@ def test_pages_with_a_runs_figures_show_no_english(report, client):  # noqa: F81
     assert chart_texts(dashboard) and 'data-test="layers"' in findings  # the charts and layers were read
     url = reverse("school-report", args=[school.pk, work.pk])
     files = {link: file_words(client.get(link), report) for link in _exports(url, client.get(url).content.decode())}
-    assert len(files) == 2 and all(words == set() for words in files.values()), files
+    kinds = {link.rsplit("format=", 1)[1] for link in files}
+    assert kinds == {"docx", "pdf", "xlsx"} and len(files) > 3, files  # the documents and each table's XLSX
+    assert all(words == set() for words in files.values()), files
 
 
 def test_a_works_page_with_results_shows_no_english(world, schools, client):  # noqa: F811

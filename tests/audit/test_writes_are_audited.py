@@ -46,6 +46,10 @@ ACCOUNTED_FOR = {
         "records the run with its findings in the same transaction",
         "tests/detection/test_runs.py::test_detect_without_by_is_recorded_under_the_system_account",
     ),
+    "detection/signs.py:keep_signs": (
+        "called by _save, which records the run in the same transaction: its counts of signs, derived from its findings",
+        "tests/detection/test_runs.py::test_a_run_keeps_its_schools_with_signs_per_municipality",
+    ),
     "detection/views.py:run_start": (BOOKKEEPING, "links the queued run to its job"),
     "orgs/demo.py:load_orgs": (
         "the demo's organisations step records every organisation it creates",

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from objectivity.detection.models import DetectionRun, EvidenceFigures
+from objectivity.detection.signs import SCHOOLS as FUNNEL_POINTS
 from tests.opened import docx_text, pdf_text
 from tests.reports.test_dashboard import _figures
 from tests.reports.test_list import OURS_HIGH, _run, _work
@@ -86,7 +87,8 @@ def reported(signs):
     work = run.assessments.get(subject="ma")
     units = {f"s{signs.school.pk}": SCHOOL_FIGURES, f"m{signs.municipality.pk}": WIDER_FIGURES,
              "region": {**WIDER_FIGURES, **REGION_EXTRA}}  # fmt: skip
-    EvidenceFigures.objects.filter(run=run, assessment=work).delete()  # the dashboard's region figures: these instead
+    # The dashboard's region figures: these instead (the funnel's points, kept with the run, stay).
+    EvidenceFigures.objects.filter(run=run, assessment=work).exclude(unit=FUNNEL_POINTS).delete()
     for unit, figures in units.items():
         EvidenceFigures.objects.create(run=run, assessment=work, unit=unit, figures=figures)
     signs.report_url = reverse("school-report", args=[signs.school.pk, work.pk])
