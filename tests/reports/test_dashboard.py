@@ -127,3 +127,12 @@ def test_the_migration_counts_the_signs_of_runs_saved_before(world):
         {"municipality": world.municipality.pk, "schools": 1, "ours": 1, "fioco": 0},
         {"municipality": world.other_municipality.pk, "schools": 1, "ours": 0, "fioco": 1},
     ]
+
+
+def test_a_run_without_kept_figures_says_how_to_get_them(listed, client):  # noqa: F811
+    client.force_login(listed.users["region_analyst"])
+    page = client.get(URL).content.decode()  # the runs of `listed` keep no figures of their works
+    assert 'data-test="no-figures"' in page and "запустите расчёт признаков за год заново" in page
+    run = DetectionRun.objects.get(region=listed.region, year=2026)
+    _figures(run, run.assessments.get(subject="ma"))
+    assert 'data-test="no-figures"' not in client.get(URL).content.decode()
