@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "objectivity.results",
     "objectivity.detection",
     "objectivity.reports",
+    "objectivity.plans",
     "objectivity.home",
 ]
 
@@ -186,6 +187,12 @@ FILE_LIMITS_READER_SECONDS = env_int("FILE_LIMITS_READER_SECONDS", 300)
 RESULTS_DIR = DATA_DIR / "results"
 RESULTS_MAX_ROWS = env_int("RESULTS_MAX_ROWS", 2_000_000)
 RESULTS_KEEP_DAYS = env_int("RESULTS_KEEP_DAYS", 365)
+
+# Plans of measures: evidence files of execution reports, and reminders of what falls due.
+PLAN_EVIDENCE_MAX_MB = env_int("PLAN_EVIDENCE_MAX_MB", 20)
+PLAN_EVIDENCE_MAX_FILES = env_int("PLAN_EVIDENCE_MAX_FILES", 10)  # per report
+PLAN_EVIDENCE_RETENTION_DAYS = env_int("PLAN_EVIDENCE_RETENTION_DAYS", 5 * 365)
+PLAN_REMINDER_WORKING_DAYS = env_int("PLAN_REMINDER_WORKING_DAYS", 3)  # remind this many working days ahead
 
 TASKS = {
     "default": {

@@ -1,0 +1,107 @@
+"""Plans' write actions on the real database: a plan from a template, versions, measures, reports and decisions."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from objectivity.audit.models import AuditEvent
+from objectivity.plans import actions
+from objectivity.plans.models import ExecutionReport, Measure, Status
+from objectivity.plans.templates import template
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _pdf(name="protocol.pdf"):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+@pytest.fixture
+def plan(world):
+    seed = template("school-2020-21")
+    return actions.create_plan(
+        by=world.users["school_admin"],
+        scope=world.school,
+        school_year=2026,
+        title=seed.title,
+        template_key=seed.key,
+        measures=actions.measure_rows_of(seed),
+        order={"order_number": "45-о", "order_date": datetime.date(2026, 9, 1), "order_body": "Приказ директора"},
+    )
+
+
+def test_a_plan_from_a_template_keeps_every_measure_and_starts_at_version_one(plan):
+    seed = template("school-2020-21")
+    assert [m.title for m in plan.measures.order_by("position")] == [m.title for m in seed.measures]
+    version = plan.current_version()
+    assert version.number == 1 and version.order_label == "Приказ директора от 01.09.2026 № 45-о"
+    assert len(version.measures) == len(seed.measures)
+    assert plan.municipality == plan.school.municipality and plan.level == "school"
+    assert AuditEvent.objects.filter(object_type="plans.Plan", object_id=str(plan.pk), action="create").exists()
+
+
+def test_due_dates_are_read_from_the_deadlines(plan):
+    by_deadline = {m.deadline_text: m.due_date for m in plan.measures.all()}
+    assert by_deadline["в течении учебного года"] == datetime.date(2027, 8, 31)
+    assert by_deadline["октябрь, апрель"] == datetime.date(2026, 10, 31)  # the first month not yet answered
+    assert by_deadline["не позднее 1 рабочего дня до проведения оценочной процедуры"] is None  # no procedure date
+
+
+def test_a_procedure_date_across_a_holiday_gives_the_working_day_before(plan, world):
+    measure = plan.measures.get(deadline_text__startswith="не позднее 1 рабочего дня")
+    # Monday 11.01.2027 follows the New Year holidays (1-8 January) and 31.12.2026, a day off by the decree.
+    actions.save_measure(
+        by=world.users["school_admin"],
+        plan=plan,
+        measure=measure,
+        values={"procedure_date": datetime.date(2027, 1, 11)},
+        links={},
+    )
+    measure.refresh_from_db()
+    assert measure.due_date == datetime.date(2026, 12, 30)
+
+
+def test_amending_makes_a_new_version_and_keeps_the_old_copy(plan, world):
+    first = plan.measures.order_by("position").first()
+    old_title = first.title
+    actions.save_measure(
+        by=world.users["school_admin"], plan=plan, measure=first, values={"title": "Новое название"}, links={}
+    )
+    version = actions.amend_plan(
+        by=world.users["school_admin"],
+        plan=plan,
+        order={"order_number": "60-о", "order_date": datetime.date(2027, 1, 15), "order_body": "Приказ директора"},
+        changes="Изменено мероприятие 1.1",
+    )
+    assert version.number == 2 and version.measures[0]["title"] == "Новое название"
+    assert plan.versions.get(number=1).measures[0]["title"] == old_title
+
+
+def test_report_return_report_accept(plan, world):
+    admin = world.users["school_admin"]
+    measure = plan.measures.order_by("position").first()
+    report = actions.file_report(by=admin, measure=measure, comment="Проведено совещание", uploads=[_pdf()])
+    assert Measure.objects.get(pk=measure.pk).status == Status.REPORTED
+    assert report.files.get().kind == "pdf"
+    with pytest.raises(ValidationError):
+        actions.decide_report(by=admin, report=report, accept=False, reason=" ")
+    actions.decide_report(by=admin, report=report, accept=False, reason="Нет протокола")
+    assert Measure.objects.get(pk=measure.pk).status == Status.RETURNED
+    second = actions.file_report(by=admin, measure=measure, comment="Протокол приложен", uploads=[_pdf("p2.pdf")])
+    actions.decide_report(by=admin, report=second, accept=True)
+    assert Measure.objects.get(pk=measure.pk).status == Status.ACCEPTED
+    assert list(ExecutionReport.objects.filter(measure=measure).values_list("decision", flat=True)) == [
+        "returned",
+        "accepted",
+    ]
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused_and_nothing_is_kept(plan, world):
+    measure = plan.measures.order_by("position").first()
+    fake = SimpleUploadedFile("protocol.pdf", b"MZ\x90\x00 this is a program", content_type="application/pdf")
+    with pytest.raises(ValidationError, match="protocol.pdf"):
+        actions.file_report(by=world.users["school_admin"], measure=measure, comment="Отчёт", uploads=[fake])
+    assert not ExecutionReport.objects.filter(measure=measure).exists()
+    assert Measure.objects.get(pk=measure.pk).status == Status.PLANNED
