@@ -1,11 +1,250 @@
-"""Pages of plans of measures (filled in below)."""
+"""Pages of plans: the list, making a plan (from a template or from scratch), a plan with its progress by section
+and its documents, its versions, amending it, and the progress of a municipality's and a region's plans."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
-from objectivity.core.tables import TableView
+from objectivity.access.models import User
+from objectivity.authz.policy import can, decide
+from objectivity.core import documents
+from objectivity.core.tables import Column, TableView, pk_link
+from objectivity.core.xlsx import xlsx_response
+from objectivity.plans import actions, progress
+from objectivity.plans.access import can_edit, plan_or_404, visible_plans
 from objectivity.plans.apps import VIEW_PLANS
+from objectivity.plans.forms import AmendForm, OrderFields, PlanCreateForm, current_school_year
+from objectivity.plans.models import Level, Plan
+from objectivity.plans.templates import template as shipped_template
 
 
 class PlanList(TableView):
     permission = VIEW_PLANS
     title = _l("Plans of measures")
+    export_name = "plany-meropriyatiy"
+    template_name = "plans/plan_list.html"
+    search_fields = ("title", "school__short_name", "school__login", "municipality__name")
+    search_placeholder = _l("Title, school or municipality")
+    default_order = ("-school_year", "level", "municipality__name", "school__short_name")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.columns = [
+            Column("year", _l("School year"), lambda p: p.school_year_label, "school_year"),
+            Column("level", _l("Level"), lambda p: p.get_level_display(), "level"),
+            Column("owner", _l("Whose plan"), lambda p: p.owner_label, "school__short_name", nobreak_numero=True),
+            Column("title", _l("Title"), lambda p: p.title, "title", link=pk_link("plan-detail")),
+            Column("measures", _l("Measures"), lambda p: self._tally(p).counted, None, numeric=True),
+            Column("accepted", _l("Accepted"), lambda p: self._tally(p).accepted, None, numeric=True),
+            Column("overdue", _l("Overdue"), lambda p: self._tally(p).overdue, None, numeric=True),
+            Column("done", _l("Done, %"), lambda p: self._tally(p).done_percent, None, numeric=True),
+        ]
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_queryset(self):
+        plans = visible_plans(self.request.user).select_related("region", "municipality", "school")
+        self._tallies = progress.by_plan(plans)
+        return plans
+
+    def _tally(self, plan) -> progress.Tally:
+        return self._tallies.get(plan.pk, progress.Tally())
+
+    def filter_form_class(self, data):
+        from objectivity.plans.forms import PlanFilterForm
+
+        return PlanFilterForm(data, user=self.request.user)
+
+    def apply_filters(self, qs, data):
+        if data.get("school_year"):
+            qs = qs.filter(school_year=data["school_year"])
+        if data.get("level"):
+            qs = qs.filter(level=data["level"])
+        if data.get("municipality"):
+            qs = qs.filter(municipality=data["municipality"])
+        return qs
+
+    def extra_context(self):
+        return {"can_create": PlanCreateForm(user=self.request.user).fields["level"].choices != []}
+
+
+@login_required
+def plan_create(request):
+    form = PlanCreateForm(request.POST or None, user=request.user)
+    if not form.fields["level"].choices:
+        raise PermissionDenied(_("No role lets you make plans of measures."))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        key = data.get("template") or ""
+        rows = actions.measure_rows_of(shipped_template(key)) if key else []
+        plan = actions.create_plan(
+            by=request.user,
+            scope=data["scope"],
+            school_year=data["school_year"],
+            title=data.get("title") or "",
+            template_key=key,
+            measures=rows,
+            order=form.order(),
+        )
+        messages.success(request, _("The plan is made. Check its measures: set executors and dates of procedures."))
+        return redirect("plan-detail", pk=plan.pk)
+    return render(request, "plans/plan_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_safe
+@login_required
+def plan_detail(request, pk: int):
+    plan = plan_or_404(request.user, pk)
+    fmt = request.GET.get("format")
+    if fmt:
+        return _plan_file(plan, fmt)
+    measures = list(
+        plan.measures.order_by("position", "pk").prefetch_related("executors", "schools", "assessments", "bodies")
+    )
+    context = {
+        "plan": plan,
+        "version": plan.current_version(),
+        "versions": plan.versions.order_by("-number"),
+        "measures": measures,
+        "sections": progress.by_section(plan),
+        "tally": progress.tally(plan.measures.all()),
+        "can_edit": bool(can_edit(request.user, plan)),
+    }
+    return render(request, "plans/plan_detail.html", context)
+
+
+def _plan_file(plan: Plan, fmt: str):
+    from objectivity.plans.documents import plan_document, plan_xlsx
+
+    name = f"plan-meropriyatiy-{plan.pk}"
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", plan_xlsx(plan))
+    if fmt in documents.FORMATS:
+        return documents.response(plan_document(plan), fmt, name)
+    raise Http404(_("No such format"))
+
+
+def _editable_plan(request, pk: int) -> Plan:
+    plan = plan_or_404(request.user, pk)
+    decision = can_edit(request.user, plan)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return plan
+
+
+@login_required
+def plan_amend(request, pk: int):
+    """A new version approved by a new order: the measures as they are now are kept with it."""
+    plan = _editable_plan(request, pk)
+    form = AmendForm(request.POST or None, initial={"title": plan.title})
+    if request.method == "POST" and form.is_valid():
+        version = actions.amend_plan(
+            by=request.user,
+            plan=plan,
+            order=form.order(),
+            changes=form.cleaned_data["changes"],
+            title=form.cleaned_data["title"],
+        )
+        messages.success(request, _("Version %(n)d of the plan is saved.") % {"n": version.number})
+        return redirect("plan-detail", pk=plan.pk)
+    context = {"plan": plan, "form": form, "title": _("Amend the plan: a new version")}
+    return render(request, "plans/plan_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def plan_order(request, pk: int):
+    """Fill in the order that approved the current version (a plan is often drafted before the order is signed)."""
+    plan = _editable_plan(request, pk)
+    version = plan.current_version()
+    if version is None:
+        raise Http404(_("The plan has no version."))
+    initial = {"order_body": version.order_body, "order_number": version.order_number, "order_date": version.order_date}
+    form = OrderFields(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.update_plan_order(by=request.user, plan=plan, order=form.order())
+        messages.success(request, _("The approving order is saved."))
+        return redirect("plan-detail", pk=plan.pk)
+    context = {"plan": plan, "form": form, "title": _("The order that approved the plan")}
+    return render(request, "plans/plan_form.html", context, status=400 if form.errors else 200)
+
+
+@require_safe
+@login_required
+def plan_version(request, pk: int, number: int):
+    plan = plan_or_404(request.user, pk)
+    version = get_object_or_404(plan.versions, number=number)
+    return render(request, "plans/plan_version.html", {"plan": plan, "version": version})
+
+
+@require_safe
+@login_required
+def plans_progress(request):
+    """Progress of the plans the viewer sees: a region's by municipality, a municipality's by its schools' plans."""
+    if not can(request.user, VIEW_PLANS):
+        raise PermissionDenied(decide(request.user, VIEW_PLANS).reason)
+    plans = visible_plans(request.user).select_related("municipality", "school", "region")
+    years = sorted(set(plans.values_list("school_year", flat=True)), reverse=True)
+    if not years:
+        return render(request, "plans/progress.html", {"years": [], "year": None})
+    year = _chosen_year(request, years)
+    plans = plans.filter(school_year=year)
+    tallies = progress.by_plan(plans)
+    school_plans = [p for p in plans.filter(level=Level.SCHOOL).order_by("municipality__name", "school__short_name")]
+    context = {
+        "years": years,
+        "year": year,
+        "totals": progress.totals(plans),
+        "municipalities": progress.by_municipality(plans),
+        "upper_plans": [(p, tallies.get(p.pk, progress.Tally())) for p in plans.exclude(level=Level.SCHOOL)],
+        "school_plans": [(p, tallies.get(p.pk, progress.Tally())) for p in school_plans],
+        "can_report": _can_see_oiv_report(request.user),
+    }
+    if request.GET.get("format") == "docx" and context["can_report"]:
+        return _execution_report(request, year)
+    return render(request, "plans/progress.html", context)
+
+
+def _chosen_year(request, years: list[int]) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = current_school_year()
+    return year if year in years else years[0]
+
+
+def _can_see_oiv_report(user) -> bool:
+    """The report for the ОИВ is a regional document: regional roles that see plans."""
+    return any(m.level == "region" and decide(user, VIEW_PLANS, m.region) for m in user.active_memberships())
+
+
+def _execution_report(request, year: int):
+    from objectivity.plans.documents import execution_document
+
+    region = next(m.region for m in request.user.active_memberships() if m.level == "region" and m.region)
+    return documents.response(execution_document(region, year, request.user), "docx", f"otchyot-ob-ispolnenii-{year}")
+
+
+def executor_candidates(plan: Plan):
+    """People who may be named executors: those holding a role inside the plan's scope."""
+    if plan.level == Level.SCHOOL:
+        q = Q(memberships__school=plan.school_id)
+    elif plan.level == Level.MUNICIPALITY:
+        q = Q(memberships__municipality=plan.municipality_id) | Q(
+            memberships__school__municipality=plan.municipality_id
+        )
+    else:
+        q = (
+            Q(memberships__region=plan.region_id)
+            | Q(memberships__municipality__region=plan.region_id)
+            | Q(memberships__school__municipality__region=plan.region_id)
+        )
+    return User.objects.filter(pk__in=User.objects.filter(q, is_active=True).values("pk")).order_by("username")
+
+
+def plan_url(plan: Plan) -> str:
+    return reverse("plan-detail", args=[plan.pk])

@@ -124,6 +124,42 @@ def _federal_list(world):
 
 
 FEDERAL_IMPORTERS = {"region_admin", "region_analyst", "outsider"}
+# Plans: a school sees and edits its own plan; a municipality its own and its schools'; the region all.
+PLAN_VIEWERS = FINDING_VIEWERS | {"school_admin"}
+PLAN_EDITORS = {"region_admin", "region_analyst", "oiv_official", "municipal_coordinator", "school_admin"}
+
+
+def _plan(world):
+    """The school sch220001's plan, from the school template."""
+    from objectivity.plans import actions
+    from objectivity.plans.templates import template
+
+    plan = actions.create_plan(
+        by=world.users["school_admin"],
+        scope=world.school,
+        school_year=2026,
+        measures=actions.measure_rows_of(template("school-2020-21")),
+    )
+    return [plan.pk]
+
+
+def _measure(world):
+    from objectivity.plans.models import Plan
+
+    return [Plan.objects.get(pk=_plan(world)[0]).measures.order_by("position").first().pk]
+
+
+def _report(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from objectivity.plans import actions
+    from objectivity.plans.models import Measure
+
+    measure = Measure.objects.get(pk=_measure(world)[0])
+    upload = SimpleUploadedFile("протокол.pdf", b"%PDF-1.4\n%%EOF\n")
+    return actions.file_report(by=world.users["school_admin"], measure=measure, comment="Сделано", uploads=[upload])
+
+
 
 MATRIX = {
     "home": Entry(EVERYONE),
@@ -219,6 +255,23 @@ MATRIX = {
     "thresholds": Entry(
         {"region_admin", "region_analyst", "oiv_official", "methodologist", "outsider"}, args=lambda w: [2025]
     ),
+    "plan-list": Entry(PLAN_VIEWERS | {"outsider"}),
+    "plan-create": Entry(PLAN_EDITORS | {"outsider"}),
+    "plans-progress": Entry(PLAN_VIEWERS | {"outsider"}),
+    "plans-mine": Entry(EVERYONE),  # one's own measures: any logged-in user
+    "plan-detail": Entry(PLAN_VIEWERS, args=_plan),
+    "plan-amend": Entry(PLAN_EDITORS, args=_plan),
+    "plan-order": Entry(PLAN_EDITORS, args=_plan),
+    "plan-version": Entry(PLAN_VIEWERS, args=lambda w: [*_plan(w), 1]),
+    "measure-new": Entry(PLAN_EDITORS, args=_plan),
+    "measure-detail": Entry(PLAN_VIEWERS, args=_measure),
+    "measure-edit": Entry(PLAN_EDITORS, args=_measure),
+    "measure-report": Entry(PLAN_EDITORS, args=_measure, method="post", ok=400),  # empty: the form's errors
+    "measure-start": Entry(PLAN_EDITORS, args=_measure, method="post", ok=302),
+    "measure-cancel": Entry(PLAN_EDITORS, args=_measure, method="post", ok=400),  # no reason given
+    "measure-delete": Entry(PLAN_EDITORS, args=_measure, method="post", ok=302),
+    "report-decide": Entry(PLAN_EDITORS, args=lambda w: [_report(w).pk], method="post", ok=400),
+    "evidence-file": Entry(PLAN_VIEWERS, args=lambda w: [_report(w).files.get().pk]),
 }
 
 

@@ -26,7 +26,7 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 
 from objectivity.audit.models import Action, AuditEvent
-from tests.access.test_permission_matrix import EVERYONE, MATRIX, RESULT_IMPORTERS, _url
+from tests.access.test_permission_matrix import EVERYONE, MATRIX, PLAN_EDITORS, RESULT_IMPORTERS, _url
 
 # The regional administrators: of the home region, and of the foreign one (whose own region is the scope).
 ADMINS = {"region_admin", "outsider"}
@@ -77,6 +77,18 @@ WRITERS = {
     "federal-columns": IMPORTERS,
     # detection.edit_thresholds: the regional viewers of findings see the page
     "thresholds": ADMINS,
+    # plans.edit: the plan's controllers (the test's plan is the school sch220001's)
+    "plan-create": {"region_admin", "region_analyst", "oiv_official", "municipal_coordinator", "school_admin"}
+    | {"outsider"},
+    "plan-amend": PLAN_EDITORS,
+    "plan-order": PLAN_EDITORS,
+    "measure-new": PLAN_EDITORS,
+    "measure-edit": PLAN_EDITORS,
+    "measure-report": PLAN_EDITORS,  # and the measure's executors (none in the test world)
+    "measure-start": PLAN_EDITORS,
+    "measure-cancel": PLAN_EDITORS,
+    "measure-delete": PLAN_EDITORS,
+    "report-decide": PLAN_EDITORS,
 }
 
 # URL name -> why its POST needs no right beyond seeing the page.

@@ -1,0 +1,125 @@
+"""How far plans have got: measures by status, accepted (снято с контроля) and overdue, per plan, per section, per
+municipality. Overdue is counted in the database from the stored due date and the status, as `Measure.is_overdue`."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from objectivity.plans.models import OPEN_STATUSES, Level, Measure, Plan, Status
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    accepted: int = 0
+    reported: int = 0
+    overdue: int = 0
+    cancelled: int = 0
+
+    @property
+    def counted(self) -> int:
+        """Measures that count towards progress: cancelled ones are out of the plan."""
+        return self.total - self.cancelled
+
+    @property
+    def done_percent(self) -> int:
+        return round(100 * self.accepted / self.counted) if self.counted else 0
+
+    @property
+    def overdue_percent(self) -> int:
+        return round(100 * self.overdue / self.counted) if self.counted else 0
+
+    def add(self, other: "Tally") -> None:
+        for name in ("total", "accepted", "reported", "overdue", "cancelled"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _counts(today: datetime.date) -> dict:
+    return {
+        "total": Count("pk"),
+        "accepted": Count("pk", filter=Q(status=Status.ACCEPTED)),
+        "reported": Count("pk", filter=Q(status=Status.REPORTED)),
+        "overdue": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
+        "cancelled": Count("pk", filter=Q(status=Status.CANCELLED)),
+    }
+
+
+def tally(measures: QuerySet[Measure], today: datetime.date | None = None) -> Tally:
+    return Tally(**measures.aggregate(**_counts(today or timezone.localdate())))
+
+
+def by_plan(plans: QuerySet[Plan], today: datetime.date | None = None) -> dict[int, Tally]:
+    rows = (
+        Measure.objects.filter(plan__in=plans.values("pk"))
+        .values("plan")
+        .annotate(**_counts(today or timezone.localdate()))
+        .order_by()
+    )
+    return {row.pop("plan"): Tally(**row) for row in rows}
+
+
+@dataclass
+class SectionProgress:
+    number: str
+    title: str
+    tally: Tally
+
+
+def by_section(plan: Plan, today: datetime.date | None = None) -> list[SectionProgress]:
+    rows = (
+        plan.measures.values("section_number", "section_title")
+        .annotate(**_counts(today or timezone.localdate()), first=Count("pk"))
+        .order_by()
+    )
+    order: dict[tuple[str, str], int] = {}
+    for position, number, title in plan.measures.order_by("position").values_list(
+        "position", "section_number", "section_title"
+    ):
+        order.setdefault((number, title), position)
+    sections = []
+    for row in rows:
+        key = (row.pop("section_number"), row.pop("section_title"))
+        row.pop("first")
+        sections.append(SectionProgress(key[0], key[1], Tally(**row)))
+    return sorted(sections, key=lambda s: order.get((s.number, s.title), 0))
+
+
+@dataclass
+class MunicipalityProgress:
+    municipality: Any
+    own_plans: int = 0
+    school_plans: int = 0
+    schools_with_plans: set = field(default_factory=set)
+    tally: Tally = field(default_factory=Tally)
+
+
+def by_municipality(plans: QuerySet[Plan], today: datetime.date | None = None) -> list[MunicipalityProgress]:
+    """Municipal plans and the plans of the municipality's schools, per municipality (regional plans apart)."""
+    tallies = by_plan(plans, today)
+    rows: dict[int, MunicipalityProgress] = {}
+    for plan in plans.exclude(level=Level.REGION).select_related("municipality"):
+        key = plan.municipality_id or 0  # never 0: a plan below the region has a municipality
+        row = rows.get(key) or MunicipalityProgress(plan.municipality)
+        rows[key] = row
+        if plan.level == Level.SCHOOL:
+            row.school_plans += 1
+            row.schools_with_plans.add(plan.school_id)
+        else:
+            row.own_plans += 1
+        row.tally.add(tallies.get(plan.pk, Tally()))
+    return sorted(rows.values(), key=lambda r: r.municipality.name)
+
+
+def totals(plans: QuerySet[Plan], today: datetime.date | None = None) -> dict[str, Tally]:
+    """One tally per level and one for all."""
+    tallies = by_plan(plans, today)
+    result: dict[str, Tally] = defaultdict(Tally)
+    for plan_id, level in plans.values_list("pk", "level"):
+        found = tallies.get(plan_id, Tally())
+        result[level].add(found)
+        result["all"].add(found)
+    return dict(result)
