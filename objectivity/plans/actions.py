@@ -290,11 +290,21 @@ def decide_report(*, by, report: ExecutionReport, accept: bool, reason: str = ""
     return report
 
 
-def purge_expired_evidence(today: datetime.date | None = None) -> int:
-    """Remove evidence files whose retention has ended (rows and files); the count removed. Run daily by cron."""
+@action
+def purge_expired_evidence(*, by, today: datetime.date | None = None) -> int:
+    """Remove evidence files whose retention has ended (rows and files); the count removed. Run daily by cron, `by`
+    the system account."""
     today = today or timezone.localdate()
-    expired = list(EvidenceFile.objects.filter(keep_until__lt=today))
+    expired = list(EvidenceFile.objects.filter(keep_until__lt=today).select_related("report__measure__plan"))
     for item in expired:
+        record(
+            by=by,
+            action=Action.DELETE,
+            obj=item,
+            scope=item.report.measure.plan,
+            before={"name": item.name, "keep_until": str(item.keep_until)},
+            note="retention period ended",
+        )
         evidence.absolute(item.path).unlink(missing_ok=True)
     EvidenceFile.objects.filter(pk__in=[f.pk for f in expired]).delete()
     return len(expired)

@@ -249,8 +249,6 @@ class MeasureForm(forms.ModelForm):
         }
 
 
-
-
 def _bodies_of(plan):
     bodies = Body.objects.filter(region=plan.region_id)
     if plan.municipality_id:

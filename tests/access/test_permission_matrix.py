@@ -160,7 +160,6 @@ def _report(world):
     return actions.file_report(by=world.users["school_admin"], measure=measure, comment="Сделано", uploads=[upload])
 
 
-
 MATRIX = {
     "home": Entry(EVERYONE),
     "health": Entry(EVERYONE, public=True),

@@ -103,8 +103,48 @@ def _call(name, world):
             ),
             source_name="catalogue.yaml",
         ),
+        **_plan_calls(world),
     }
     return calls[name.rsplit(".", 1)[1]]
+
+
+def _plan_calls(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from objectivity.plans import actions as plans
+
+    school_admin = world.users["school_admin"]
+
+    def plan():
+        return plans.create_plan(
+            by=school_admin, scope=world.school, school_year=2026, measures=[{"title": "Совещание", "number": "1"}]
+        )
+
+    def measure():
+        return plan().measures.get()
+
+    def report():
+        pdf = SimpleUploadedFile("протокол.pdf", b"%PDF-1.4\n%%EOF\n")
+        return plans.file_report(by=school_admin, measure=measure(), comment="Проведено", uploads=[pdf])
+
+    return {
+        "create_plan": plan,
+        "amend_plan": lambda: plans.amend_plan(by=school_admin, plan=plan(), order={}, changes="Новый срок"),
+        "update_plan_order": lambda: plans.update_plan_order(
+            by=school_admin, plan=plan(), order={"order_number": "12", "order_body": "Приказ директора"}
+        ),
+        "save_measure": lambda: plans.save_measure(
+            by=school_admin, plan=plan(), measure=None, values={"title": "Собрание"}, links={}
+        ),
+        "delete_measure": lambda: plans.delete_measure(by=school_admin, measure=measure()),
+        "start_measure": lambda: plans.start_measure(by=school_admin, measure=measure()),
+        "cancel_measure": lambda: plans.cancel_measure(by=school_admin, measure=measure(), reason="Не нужно"),
+        "file_report": report,
+        "decide_report": lambda: plans.decide_report(by=school_admin, report=report(), accept=True),
+        "purge_expired_evidence": lambda: (
+            report() and plans.purge_expired_evidence(by=school_admin, today=datetime.date(2100, 1, 1))
+        ),
+    }
 
 
 def _assignment(world):
