@@ -93,7 +93,9 @@ class PlanCreateForm(OrderFields):
         self.fields["school_year"].choices = _school_year_choices()
         self.fields["school_year"].initial = current_school_year()
         self.regions = [r for r in Region.objects.visible_to(user, EDIT_PLANS) if decide(user, EDIT_PLANS, r)]
-        self.municipalities = Municipality.objects.visible_to(user, EDIT_PLANS).select_related("region")
+        # A school's role reaches its municipality's rows but makes no municipal plan: ask the gate per object.
+        seen = Municipality.objects.visible_to(user, EDIT_PLANS).select_related("region")
+        self.municipalities = seen.filter(pk__in=[m.pk for m in seen if decide(user, EDIT_PLANS, m)])
         self.schools = School.objects.visible_to(user, EDIT_PLANS)
         levels = [
             (Level.REGION, bool(self.regions)),

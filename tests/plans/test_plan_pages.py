@@ -175,3 +175,11 @@ def test_overdue_is_computed_and_counted_in_progress(world, login_as, monkeypatc
     page = client.get(reverse("plans-progress") + "?year=2025").content.decode()
     assert 'data-test="total-overdue">1<' in page
     assert "МБОУ" in page  # the school's plan is listed under its municipality's schools
+
+
+def test_a_school_is_offered_its_own_level_only(world, login_as):
+    form = login_as(world.users["school_admin"]).get(reverse("plan-create")).context["form"]
+    assert [value for value, _label in form.fields["level"].choices] == ["school"]
+    coordinator = login_as(world.users["municipal_coordinator"]).get(reverse("plan-create")).context["form"]
+    assert [value for value, _label in coordinator.fields["level"].choices] == ["municipality", "school"]
+    assert list(coordinator.fields["municipality"].queryset) == [world.municipality]
