@@ -6,6 +6,7 @@ measure to «reported»; the controller's decision to «accepted» (снято �
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
@@ -46,22 +47,35 @@ PLAN_FIELDS = ("level", "region_id", "municipality_id", "school_id", "school_yea
 VERSION_FIELDS = ("number", "order_number", "order_date", "order_body", "changes")
 
 
-def measure_rows_of(template: Template) -> list[dict]:
-    """A template's measures as rows `create_plan` takes."""
+def measure_rows_of(template: Template, school_year: int | None = None) -> list[dict]:
+    """A template's measures as rows `create_plan` takes. For a plan of another school year the years its deadlines
+    name move with it («30.11.2021» in the 2021/22 template is «30.11.2026» in a 2026/27 plan): a template's dates are
+    its year's, and a new plan would otherwise start with every dated measure overdue. Titles keep their words."""
     titles = {section.number: section.title for section in template.sections}
+    shift = school_year - template.school_year if school_year and template.school_year else 0
     return [
         {
             "section_number": m.section,
             "section_title": titles.get(m.section, ""),
             "number": m.number,
             "title": m.title,
-            "deadline_text": m.deadline,
+            "deadline_text": shift_years(m.deadline, shift),
             "responsible": m.responsible,
             "participants": m.participants,
             "result": m.result,
         }
         for m in template.measures
     ]
+
+
+_YEAR = re.compile(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)")
+
+
+def shift_years(text: str, years: int) -> str:
+    """`text` with every four-digit year moved by `years`."""
+    if not years:
+        return text
+    return _YEAR.sub(lambda match: str(int(match.group(1)) + years), text)
 
 
 @action

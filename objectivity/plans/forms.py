@@ -142,7 +142,7 @@ class AmendForm(OrderFields):
 
 class MeasureForm(forms.ModelForm):
     participants_list = forms.MultipleChoiceField(
-        label=_("Participants"),
+        label=_("Who takes part"),
         choices=[(p, p) for p in PARTICIPANTS],
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -81,7 +81,7 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key = data.get("template") or ""
-        rows = actions.measure_rows_of(shipped_template(key)) if key else []
+        rows = actions.measure_rows_of(shipped_template(key), data["school_year"]) if key else []
         plan = actions.create_plan(
             by=request.user,
             scope=data["scope"],

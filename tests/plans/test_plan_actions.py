@@ -105,3 +105,13 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_and_nothing_is_kept(pl
         actions.file_report(by=world.users["school_admin"], measure=measure, comment="Отчёт", uploads=[fake])
     assert not ExecutionReport.objects.filter(measure=measure).exists()
     assert Measure.objects.get(pk=measure.pk).status == Status.PLANNED
+
+
+def test_a_template_for_another_school_year_moves_its_dates_and_keeps_its_words():
+    seed = template("region-2021-22")
+    rows = actions.measure_rows_of(seed, 2026)
+    deadlines = [row["deadline_text"] for row in rows]
+    assert "30.11.2026" in deadlines and "30.11.2021" not in deadlines
+    assert [row["title"] for row in rows] == [m.title for m in seed.measures]
+    assert actions.measure_rows_of(seed, seed.school_year) == actions.measure_rows_of(seed)
+    assert actions.shift_years("с 01.09.2021 по 31.05.2022 года", 5) == "с 01.09.2026 по 31.05.2027 года"
