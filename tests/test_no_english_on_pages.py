@@ -41,6 +41,8 @@ ALLOWED = {
     "CSV",  # the text format of ФИС ОКО's short exports and of registries
     "DOCX",  # the documents for print and for editing
     "PDF",  # the documents as printed; ФИОКО's descriptions of the works
+    "PNG",  # evidence files of execution reports: the image formats, by the names Russian instructions use
+    "JPEG",
     "YAML",  # the catalogue of works as a text file, for the administrators who keep it in git
     "Excel",  # the program, by its name: it has no Russian one
     "UTF",  # «UTF-8 или Windows-1251»: the encodings, by the names the editors show
@@ -57,7 +59,7 @@ ALLOWED = {
 # Quoted in <code> as a file has them: the column headers of ФИС ОКО's short autumn CSV («user, otc, sum»).
 FILE_HEADERS = {"user", "otc", "sum"}
 # Not pages: a monitoring probe's answer, and the file a user uploaded, given back to them as it came.
-NOT_OURS = {"health", "import-original"}
+NOT_OURS = {"health", "import-original", "evidence-file"}
 # JSON a page shows, by URL name: the keys whose strings reach the user (the progress panel's message).
 SHOWN_KEYS = {"job-status": {"message"}}
 
