@@ -119,12 +119,12 @@ def approval_line(version: PlanVersion | None) -> str:
 def _version_line(version: PlanVersion | None) -> str:
     if version is None:
         return _("The plan has no approved version.")
-    line = _("Version %(number)d of %(date)s.") % {
+    line = _("Version %(number)d of %(date)s") % {
         "number": version.number,
         "date": typography.ru_date(version.created_at),
     }
     if version.changes:
-        line += " " + _("What changed: %(changes)s") % {"changes": version.changes}
+        line += "; " + _("what changed: %(changes)s") % {"changes": version.changes}
     return line
 
 
@@ -250,7 +250,7 @@ def _tally_cells(tally: Tally) -> list:
     return [
         tally.total,
         *(tally.by_status[status] for status in STATUS_COLUMNS),
-        typography.percent(share) if share is not None else None,
+        round(share, 1) if share is not None else None,
         tally.overdue,
     ]
 
@@ -295,7 +295,7 @@ def _municipalities_table(plans: list[Plan], tallies: dict[int, Tally]) -> docum
 
 def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
     rows = [
-        [_plan_label(plan), _measure_number(m), m.title, f"{m.due_date:%d.%m.%Y}", m.responsible]
+        [plan.owner_label, _measure_number(m), m.title, f"{m.due_date:%d.%m.%Y}", m.responsible]
         for plan in plans
         for m in sorted(plan.measures.all(), key=lambda m: (m.due_date or today, m.position))
         if m.is_overdue(today)
@@ -303,7 +303,7 @@ def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
     return documents.Table(
         headers=[_("Plan"), "№", _("Measure"), _("Due"), _("Responsible")],
         rows=rows,
-        widths=[3.0, 0.7, 5.0, 1.2, 3.0],
+        widths=[2.0, 0.7, 5.0, 1.2, 3.0],
         empty_text=_("No measure is overdue."),
     )
 

@@ -377,7 +377,7 @@ def _is_column_numbers(row: Row) -> bool:
 
 
 _SECTION_HEADING = re.compile(
-    r"^(?:(?P<dotted>[IVXLCDM]+\.|\d+(?:\.\d+)*\.)\s*|(?P<bare>[IVXLCDM]+|\d+(?:\.\d+)*)\s+)(?P<rest>\S.*)$",
+    r"^(?:(?P<dotted>[IVXLCDM]+\.|\d+(?:\.\d+)*\.(?!\d))\s*|(?P<bare>[IVXLCDM]+|\d+(?:\.\d+)*)\s+)(?P<rest>\S.*)$",
     re.S,
 )
 _ROMAN = re.compile(r"^[IVXLCDM]+\.?$")
