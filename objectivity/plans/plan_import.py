@@ -319,7 +319,7 @@ def _columns(row: Row) -> Columns:
 def _header(grid: Grid) -> tuple[int, Columns] | None:
     for index, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
         columns = _columns(row)
-        if "title" in columns.roles:
+        if "title" in columns.roles and len(columns.roles) >= 2:  # not a title «План мероприятий …» above it
             return index, columns
     return None
 

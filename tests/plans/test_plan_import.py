@@ -289,3 +289,34 @@ def test_export_of_a_missing_plan_errors(world, tmp_path):
 
 def test_purge_evidence_prints_the_count(world):
     assert "Удалено 0 файлов-подтверждений" in _call("purge-evidence")
+
+
+def test_an_office_workbook_with_a_title_above_and_merged_section_rows():
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Дорожная карта"
+    sheet.append(["План мероприятий на 2026/27 учебный год"])
+    sheet.append(["№", "Наименование мероприятия", "Срок исполнения", "Исполнители", "Форма отчёта"])
+    sheet.append([1, 2, 3, 4, 5])
+    sheet.append(["1. Аналитические мероприятия"])
+    sheet.merge_cells("A4:E4")
+    sheet.append([1, "Анализ результатов ВПР\nпо математике", datetime.datetime(2026, 11, 30), "ММС", "справка"])
+    sheet.append([None, None, None, None, None])
+    out = io.BytesIO()
+    book.save(out)
+    rows = read_plan_file(io.BytesIO(out.getvalue()), "карта.xlsx")
+    assert rows == [
+        {
+            "section_number": "1.",
+            "section_title": "Аналитические мероприятия",
+            "number": "1",
+            "title": "Анализ результатов ВПР по математике",
+            "deadline_text": "30.11.2026",
+            "responsible": "ММС",
+            "participants": "",
+            "result": "",
+            "report_form": "справка",
+        }
+    ]
