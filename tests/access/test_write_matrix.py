@@ -77,6 +77,9 @@ WRITERS = {
     "federal-columns": IMPORTERS,
     # detection.edit_thresholds: the regional viewers of findings see the page
     "thresholds": ADMINS,
+    # core.edit_calendar: every role sees the calendar; the regional administrators change it (ADR 0019)
+    "calendar-year": ADMINS,
+    "calendar-day-remove": ADMINS,
 }
 
 # URL name -> why its POST needs no right beyond seeing the page.
