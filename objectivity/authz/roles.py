@@ -31,6 +31,10 @@ EDIT_SCHEDULE = "results.edit_schedule"
 VIEW_FINDINGS = "detection.view"
 RUN_DETECTION = "detection.run"
 EDIT_THRESHOLDS = "detection.edit_thresholds"
+# The production calendar of working days (core.workdays) is one for the whole installation: every role reads it,
+# only the regional administrator changes it (ADR 0019), since a change moves every deadline counted in working days.
+VIEW_CALENDAR = "core.view_calendar"
+EDIT_CALENDAR = "core.edit_calendar"
 
 PERMISSION_LABELS: dict[str, "StrOrPromise"] = {
     VIEW_ORGS: _("view organisations"),
@@ -47,11 +51,13 @@ PERMISSION_LABELS: dict[str, "StrOrPromise"] = {
     VIEW_FINDINGS: _("view signs of non-objective results"),
     RUN_DETECTION: _("run detection"),
     EDIT_THRESHOLDS: _("edit detection thresholds"),
+    VIEW_CALENDAR: _("view the production calendar"),
+    EDIT_CALENDAR: _("edit the production calendar"),
 }
 
-_VIEWER = frozenset({VIEW_ORGS})
-_READER = frozenset({VIEW_ORGS, VIEW_RESULTS})
-_COORDINATOR = frozenset({VIEW_ORGS, VIEW_PEOPLE, VIEW_RESULTS, VIEW_FINDINGS})
+_VIEWER = frozenset({VIEW_ORGS, VIEW_CALENDAR})
+_READER = _VIEWER | {VIEW_RESULTS}
+_COORDINATOR = _READER | {VIEW_PEOPLE, VIEW_FINDINGS}
 _ANALYST = _COORDINATOR | {IMPORT_RESULTS, EDIT_SCHEDULE, RUN_DETECTION}
 # What an observer or an expert holds on the school or work assigned to them, on the assigned days.
 _ON_ASSIGNMENT = frozenset({VIEW_ORGS, VIEW_RESULTS})

@@ -10,9 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from objectivity.core.navigation import add_section
+        from objectivity.authz.roles import VIEW_CALENDAR
+        from objectivity.core.navigation import add_footer_link, add_section
 
         add_section(90, _("Jobs"), "job-list")
+        # Everyone reads the calendar, few every day: the footer keeps the menu for daily work.
+        add_footer_link(10, _("Production calendar"), "calendar", VIEW_CALENDAR)
 
         from django.db.models.signals import post_delete, post_save
 

@@ -1,6 +1,7 @@
 """The menu: every app adds its sections in its AppConfig.ready(); the kernel knows none of them.
 
-A section is shown to a user who holds any of its permissions (none named: every logged-in user).
+A section is shown to a user who holds any of its permissions (none named: every logged-in user). Reference pages
+that everyone may open but few need every day (the production calendar) go to the footer instead, the same way.
 """
 
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ class Section:
 
 
 SECTIONS: dict[str, Section] = {}
+FOOTER_LINKS: dict[str, Section] = {}
 
 
 def add_section(order: int, label, url_name: str, *permissions: str) -> None:
@@ -27,9 +29,14 @@ def add_section(order: int, label, url_name: str, *permissions: str) -> None:
     SECTIONS[url_name] = Section(order, label, url_name, permissions)
 
 
-def sections_for(user) -> list[tuple[str, str]]:
-    """(label, URL) of the sections the user may open, in menu order."""
-    shown = sorted(SECTIONS.values(), key=lambda s: s.order)
+def add_footer_link(order: int, label, url_name: str, *permissions: str) -> None:
+    """Register a link of the footer, as add_section does a section of the menu."""
+    FOOTER_LINKS[url_name] = Section(order, label, url_name, permissions)
+
+
+def sections_for(user, registry: dict[str, Section] | None = None) -> list[tuple[str, str]]:
+    """(label, URL) of the sections (or of `registry`'s links) the user may open, in menu order."""
+    shown = sorted((SECTIONS if registry is None else registry).values(), key=lambda s: s.order)
     return [
         (str(s.label), reverse(s.url_name))
         for s in shown

@@ -160,6 +160,15 @@ def _report(world):
     return actions.file_report(by=world.users["school_admin"], measure=measure, comment="Сделано", uploads=[upload])
 
 
+def _calendar_day(world):
+    import datetime
+
+    from objectivity.core.models import CalendarDay
+
+    day = CalendarDay.objects.create(date=datetime.date(2026, 5, 27), working=False, note="Указ Раиса РТ № УП-1")
+    return [day.pk]
+
+
 MATRIX = {
     "home": Entry(EVERYONE),
     "health": Entry(EVERYONE, public=True),
@@ -190,6 +199,12 @@ MATRIX = {
     "job-list": Entry(EVERYONE),
     "job-detail": Entry({"region_admin"}, args=_job),
     "job-status": Entry({"region_admin"}, args=_job),
+    # The production calendar is one for the installation: every role reads it, any regional administrator changes it.
+    "calendar": Entry(EVERYONE, ok=302),  # to this year's page
+    "calendar-year": Entry(EVERYONE, args=lambda w: [2026]),
+    "calendar-day-remove": Entry(
+        {"region_admin", "outsider"}, args=_calendar_day, method="post", ok=302, data={"reason": "Указ отменён"}
+    ),
     "user-list": Entry(PEOPLE_VIEWERS),
     "user-create": Entry({"region_admin", "outsider"}),
     "school-accounts": Entry({"region_admin", "outsider"}),

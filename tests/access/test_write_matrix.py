@@ -89,6 +89,9 @@ WRITERS = {
     "measure-cancel": PLAN_EDITORS,
     "measure-delete": PLAN_EDITORS,
     "report-decide": PLAN_EDITORS,
+    # core.edit_calendar: every role sees the calendar; the regional administrators change it (ADR 0019)
+    "calendar-year": ADMINS,
+    "calendar-day-remove": ADMINS,
 }
 
 # URL name -> why its POST needs no right beyond seeing the page.

@@ -7,6 +7,7 @@ import pytest
 from objectivity.access import actions as access_actions
 from objectivity.audit.models import AuditEvent
 from objectivity.authz.roles import VIEW_AUDIT
+from objectivity.core import calendar_actions
 from objectivity.core.actions import REGISTRY
 from objectivity.core.tabular import RawTable
 from objectivity.detection.actions import save_thresholds, stored_settings
@@ -94,6 +95,16 @@ def _call(name, world):
         ),
         "save_report_texts": lambda: save_report_texts(
             by=admin, region=world.region, year=2026, texts={"conclusions": "Выводы {год} года."}
+        ),
+        "set_calendar_day": lambda: calendar_actions.set_calendar_day(
+            by=admin, day=datetime.date(2026, 5, 27), working=False, note="Указ Раиса РТ № УП-1"
+        ),
+        "remove_calendar_day": lambda: calendar_actions.remove_calendar_day(
+            by=admin,
+            calendar_day=calendar_actions.set_calendar_day(
+                by=admin, day=datetime.date(2026, 5, 27), working=False, note="Указ Раиса РТ № УП-1"
+            ),
+            reason="Указ отменён",
         ),
         "import_catalogue": lambda: results_actions.import_catalogue(
             by=admin,
