@@ -50,3 +50,8 @@ class PlansConfig(AppConfig):
         for slot in (slots.ATTENTION_REGION, slots.ATTENTION_MUNICIPALITY, slots.ATTENTION_SCHOOL):
             slots.add_panel(slot, "plans-due", order=20, template="plans/due_panel.html", context=panels.due_panel)
 
+        # ---- The demo region's plans (after detection: school plans go to schools with signs) ----
+        from objectivity.core.demo import add_demo_step
+        from objectivity.plans.demo import load_plans
+
+        add_demo_step(50, "plans", load_plans)
