@@ -7,6 +7,7 @@ as the list's panel does when it has no run; others (observers, experts) never s
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from objectivity.authz.policy import can
 from objectivity.plans import reminders
@@ -56,13 +57,29 @@ def _scope_counts(user, today) -> dict:
         measure__in=visible_measures(user).values("pk"), decision=ExecutionReport.Decision.PENDING
     )
     waiting = _plans_awaiting(user, pending) if can(user, EDIT_PLANS) else []
+    overdue = measures.filter(due_date__lt=today).count()
+    due = measures.filter(due_date__gte=today, due_date__lte=reminders.window_end(today)).count()
+    count = pending.count()
     return {
-        "overdue": measures.filter(due_date__lt=today).count(),
-        "due": measures.filter(due_date__gte=today, due_date__lte=reminders.window_end(today)).count(),
-        "pending": pending.count(),
+        "cards": [(overdue, _overdue_label(overdue)), (due, _due_label(due)), (count, _pending_label(count))],
         "plans_awaiting": waiting[:PLANS_SHOWN],
         "more_awaiting": max(0, len(waiting) - PLANS_SHOWN),
     }
+
+
+# The words under a card's number agree with it: «1 мероприятие», «3 мероприятия», «12 мероприятий».
+def _overdue_label(n: int) -> str:
+    return ngettext("measure whose deadline has passed", "measures whose deadline has passed", n)
+
+
+def _due_label(n: int) -> str:
+    days = settings.PLAN_REMINDER_WORKING_DAYS
+    within = ngettext("due within %(days)s working day", "due within %(days)s working days", days) % {"days": days}
+    return f"{ngettext('measure falling due', 'measures falling due', n)} {within}"
+
+
+def _pending_label(n: int) -> str:
+    return ngettext("execution report awaits a decision", "execution reports await a decision", n)
 
 
 def _plans_awaiting(user, pending) -> list[Plan]:
