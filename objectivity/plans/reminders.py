@@ -17,6 +17,7 @@ person who got an address since). The rows are a log of e-mails, not a change of
 """
 
 import datetime
+import smtplib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,7 @@ class Outcome:
     sent: list[Letter] = field(default_factory=list)  # in a dry run: what would be sent
     without_email: list[Letter] = field(default_factory=list)  # people to remind who have no address
     already_sent: int = 0  # reminders of the day sent by an earlier run
+    failed: list[tuple[Letter, str]] = field(default_factory=list)  # the mail server refused: tried again next run
 
 
 def letters_for(today: datetime.date) -> tuple[list[Letter], int]:
@@ -131,7 +133,13 @@ def send_reminders(today: datetime.date | None = None, *, dry_run: bool = False)
     for letter in letters:
         if not letter.user.email:
             outcome.without_email.append(letter)
-        elif dry_run or _send(letter, today):
+            continue
+        try:
+            sent = dry_run or _send(letter, today)
+        except (smtplib.SMTPException, OSError) as error:  # one refused address must not stop the others' letters
+            outcome.failed.append((letter, str(error)))
+            continue
+        if sent:
             outcome.sent.append(letter)
         else:
             outcome.already_sent += len(letter.items)
@@ -140,7 +148,7 @@ def send_reminders(today: datetime.date | None = None, *, dry_run: bool = False)
 
 def _send(letter: Letter, today: datetime.date) -> bool:
     """Record the letter's reminders and send it in one transaction: if sending fails, nothing is recorded (the next
-    run tries again); if another run recorded them first, nothing is sent (False)."""
+    run tries again) and the error propagates; if another run recorded them first, nothing is sent (False)."""
     rows = [ReminderSent(user=letter.user, measure=item.measure, day=today, kind=item.kind) for item in letter.items]
     try:
         with transaction.atomic():

@@ -168,6 +168,17 @@ def test_a_dry_run_sends_and_records_nothing(plan, world):
     assert "sch220001" in output and "было бы отправлено" in output
 
 
+def test_a_letter_the_mail_server_refuses_is_not_recorded_and_the_command_fails(plan, world, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    _measure(plan, world, "30.11.2026", world.users["school_admin"])
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 письмо не отправлено"):
+        call_command("send_reminders", "--date", TODAY.isoformat(), stdout=io.StringIO(), stderr=err)
+    assert "sch220001" in err.getvalue()
+    assert not ReminderSent.objects.exists()  # so the next run tries again
+
+
 def test_a_bad_date_is_refused():
     with pytest.raises(CommandError, match="2026-13-01"):
         call_command("send_reminders", "--date", "2026-13-01")

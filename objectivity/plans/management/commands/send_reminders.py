@@ -38,6 +38,20 @@ class Command(BaseCommand):
                 % {"user": letter.user.username, "measures": reminders.measures_phrase(len(letter.items))}
             )
         self.stdout.write(self._summary(outcome, dry_run))
+        if outcome.failed:
+            for letter, error in outcome.failed:
+                self.stderr.write(
+                    _("  %(user)s <%(email)s>: the mail server did not take the letter: %(error)s")
+                    % {"user": letter.user.username, "email": letter.user.email, "error": error}
+                )
+            raise CommandError(
+                ngettext(
+                    "%(count)s letter was not sent; the next run tries again.",
+                    "%(count)s letters were not sent; the next run tries again.",
+                    len(outcome.failed),
+                )
+                % {"count": len(outcome.failed)}
+            )
 
     @staticmethod
     def _phrase(letter: reminders.Letter) -> str:
