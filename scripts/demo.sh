@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Migrates an SQLite database, loads the demo region, starts the task worker and the web app.
+# Migrates an SQLite database, loads the demo region, starts the task worker, the hourly reminders and the web app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATA_DIR="${DATA_DIR:-$PWD/var}"
@@ -15,7 +15,18 @@ BIN=.venv/bin
 "$BIN/objectivity" load_demo
 "$BIN/objectivity" worker >"$DATA_DIR/worker.log" 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# Reminders of measures' deadlines: at start, then hourly (a reminder goes once a day, so repeating is safe).
+remind_hourly() {
+  trap 'kill $NAP 2>/dev/null; exit 0' TERM  # the pending sleep goes with the loop
+  while true; do
+    "$BIN/objectivity" send-reminders || true
+    sleep 3600 & NAP=$!
+    wait $NAP
+  done
+}
+remind_hourly >"$DATA_DIR/reminders.log" 2>&1 &
+REMINDERS=$!
+trap 'kill $WORKER $REMINDERS 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Адрес: http://127.0.0.1:8000/   (остановить: Ctrl+C; письма сохраняются в $DATA_DIR/mail)"
 exec_status=0

@@ -42,3 +42,16 @@ class PlansConfig(AppConfig):
             keys={"executors": _("executors"), "schools": _("schools"), "assessments": _("works")},
         )
         register_audit_words("plans.ExecutionReport", keys={"files": _("files")})
+
+        # ---- Start pages: «Сроки по планам мероприятий» (what is due and overdue for the person looking) ----
+        from objectivity.core import panels as slots
+        from objectivity.plans import panels
+
+        for slot in (slots.ATTENTION_REGION, slots.ATTENTION_MUNICIPALITY, slots.ATTENTION_SCHOOL):
+            slots.add_panel(slot, "plans-due", order=20, template="plans/due_panel.html", context=panels.due_panel)
+
+        # ---- The demo region's plans (after detection: school plans go to schools with signs) ----
+        from objectivity.core.demo import add_demo_step
+        from objectivity.plans.demo import load_plans
+
+        add_demo_step(50, "plans", load_plans)

@@ -152,7 +152,7 @@ class PlanVersion(models.Model):
     order_date = models.DateField(_("order date"), null=True, blank=True)
     order_body = models.CharField(_("approved by"), max_length=300, blank=True)
     changes = models.TextField(_("what changed"), max_length=2000, blank=True)
-    measures = models.JSONField(default=list)
+    measures = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -92,6 +92,11 @@ ACCOUNTED_FOR = {
         "form.save(commit=False) builds the body; the save_body action writes and records it",
         "tests/audit/test_every_action_is_audited.py::test_action_leaves_audit_row",
     ),
+    "plans/reminders.py:_send": (
+        BOOKKEEPING,
+        "the log of reminders e-mailed (a person, a measure, a day), written as the letter is sent so that a second "
+        "run on the day sends nothing twice; nobody's data changes",
+    ),
     "results/importer.py:_serialise_imports": (BOOKKEEPING, "a no-op update that takes the region's lock"),
     "results/importer.py:_record": (
         "records the import (and what it replaced) in the same transaction",

@@ -183,3 +183,18 @@ def test_a_school_is_offered_its_own_level_only(world, login_as):
     coordinator = login_as(world.users["municipal_coordinator"]).get(reverse("plan-create")).context["form"]
     assert [value for value, _label in coordinator.fields["level"].choices] == ["municipality", "school"]
     assert list(coordinator.fields["municipality"].queryset) == [world.municipality]
+
+
+def test_a_plan_from_scratch_starts_empty_and_takes_measures(world, login_as):
+    client = login_as(world.users["municipal_coordinator"])
+    data = {"template": "", "level": "municipality", "municipality": world.municipality.pk, "school_year": 2026}
+    response = client.post(reverse("plan-create"), data)
+    plan = Plan.objects.get()
+    assert response.status_code == 302 and plan.measures.count() == 0 and plan.current_version().measures == []
+    assert "В плане пока нет мероприятий" in client.get(response.url).content.decode()
+    added = client.post(
+        reverse("measure-new", args=[plan.pk]),
+        {"number": "1", "title": "Совещание с руководителями ОО", "deadline_text": "до 15 декабря 2026 года"},
+    )
+    assert added.status_code == 302
+    assert plan.measures.get().due_date == datetime.date(2026, 12, 15)
