@@ -49,6 +49,13 @@ class PlansConfig(AppConfig):
 
         for slot in (slots.ATTENTION_REGION, slots.ATTENTION_MUNICIPALITY, slots.ATTENTION_SCHOOL):
             slots.add_panel(slot, "plans-due", order=20, template="plans/due_panel.html", context=panels.due_panel)
+        slots.add_panel(
+            slots.SCHOOL_CARD,
+            "plans",
+            order=40,
+            template="plans/school_card_panel.html",
+            context=panels.school_card_panel,
+        )
 
         # ---- The demo region's plans (after detection: school plans go to schools with signs) ----
         from objectivity.core.demo import add_demo_step

@@ -84,7 +84,15 @@ class PlanCreateForm(OrderFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Empty: «План мероприятий (дорожная карта) по повышению объективности оценки…»"),
     )
-    field_order = ["template", "level", "municipality", "school", "school_year", "title"]
+    source_file = forms.FileField(
+        label=_("Or from a file"),
+        required=False,
+        help_text=_(
+            "A plan's table in DOCX or XLSX (№, мероприятие, сроки, ответственные, результат), as offices keep them"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.xlsx"}),
+    )
+    field_order = ["template", "source_file", "level", "municipality", "school", "school_year", "title"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +119,7 @@ class PlanCreateForm(OrderFields):
 
     def clean(self):
         data = super().clean()
+        data["rows"] = self._rows(data)
         level = data.get("level")
         if level == Level.REGION:
             data["scope"] = self.regions[0] if self.regions else None
@@ -121,6 +130,24 @@ class PlanCreateForm(OrderFields):
         elif level == Level.SCHOOL:
             data["scope"] = self._school(data.get("school") or "")
         return data
+
+    def _rows(self, data) -> list[dict]:
+        """The measures to start with: the template's (their dates moved to the plan's year), the file's, or none."""
+        from objectivity.plans.actions import measure_rows_of
+        from objectivity.plans.plan_import import PlanFileError, read_plan_file
+        from objectivity.plans.templates import template
+
+        upload, key = data.get("source_file"), data.get("template")
+        if upload and key:
+            self.add_error("source_file", _("Choose a template or a file, not both."))
+            return []
+        if upload:
+            try:
+                return read_plan_file(upload, upload.name)
+            except PlanFileError as error:
+                self.add_error("source_file", str(error))
+                return []
+        return measure_rows_of(template(key), data.get("school_year")) if key else []
 
     def _school(self, login: str):
         school = self.schools.filter(login=login.strip()).select_related("municipality").first()

@@ -89,3 +89,14 @@ def _plans_awaiting(user, pending) -> list[Plan]:
     )
     controlled = [plan for plan in plans if can(user, EDIT_PLANS, plan)]
     return sorted(controlled, key=lambda plan: (plan.level != "region", plan.owner_label, plan.school_year))
+
+
+def school_card_panel(request, school) -> dict | None:
+    """The school card's «Планы мероприятий»: the plans of this school, with how far each has got."""
+    if not can(request.user, VIEW_PLANS, school):
+        return None
+    from objectivity.plans import progress
+
+    plans = Plan.objects.visible_to(request.user, VIEW_PLANS).filter(school=school).order_by("-school_year")
+    tallies = progress.by_plan(plans)
+    return {"school": school, "plans": [(p, tallies.get(p.pk, progress.Tally())) for p in plans]}

@@ -22,7 +22,6 @@ from objectivity.plans.access import can_edit, plan_or_404, visible_plans
 from objectivity.plans.apps import VIEW_PLANS
 from objectivity.plans.forms import AmendForm, OrderFields, PlanCreateForm, current_school_year
 from objectivity.plans.models import Level, Plan
-from objectivity.plans.templates import template as shipped_template
 
 
 class PlanList(TableView):
@@ -75,20 +74,19 @@ class PlanList(TableView):
 
 @login_required
 def plan_create(request):
-    form = PlanCreateForm(request.POST or None, user=request.user)
+    form = PlanCreateForm(request.POST or None, request.FILES or None, user=request.user)
     if not form.fields["level"].choices:
         raise PermissionDenied(_("No role lets you make plans of measures."))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key = data.get("template") or ""
-        rows = actions.measure_rows_of(shipped_template(key), data["school_year"]) if key else []
         plan = actions.create_plan(
             by=request.user,
             scope=data["scope"],
             school_year=data["school_year"],
             title=data.get("title") or "",
             template_key=key,
-            measures=rows,
+            measures=data["rows"],
             order=form.order(),
         )
         messages.success(request, _("The plan is made. Check its measures: set executors and dates of procedures."))

@@ -198,3 +198,31 @@ def test_a_plan_from_scratch_starts_empty_and_takes_measures(world, login_as):
     )
     assert added.status_code == 302
     assert plan.measures.get().due_date == datetime.date(2026, 12, 15)
+
+
+def test_a_plan_from_an_office_docx_uploaded_on_the_page(world, login_as):
+    from pathlib import Path
+
+    docx = Path(__file__).resolve().parent.parent / "fixtures" / "plans" / "office-plan-region.docx"
+    client = login_as(world.users["region_analyst"])
+    upload = SimpleUploadedFile(docx.name, docx.read_bytes())
+    response = client.post(reverse("plan-create"), {"level": "region", "school_year": 2026, "source_file": upload})
+    assert response.status_code == 302
+    assert Plan.objects.get().measures.count() == 20
+
+
+def test_a_bad_plan_file_says_what_and_makes_nothing(world, login_as):
+    client = login_as(world.users["region_analyst"])
+    upload = SimpleUploadedFile("план.docx", b"just some text, not a document")
+    response = client.post(reverse("plan-create"), {"level": "region", "school_year": 2026, "source_file": upload})
+    assert response.status_code == 400 and "план.docx" in response.content.decode()
+    assert not Plan.objects.exists()
+
+
+def test_the_school_card_shows_its_plans_to_who_sees_plans(world, login_as):
+    plan = _plan(world)
+    card = reverse("school-detail", args=[world.school.pk])
+    page = login_as(world.users["municipal_coordinator"]).get(card).content.decode()
+    assert 'data-test="school-plans"' in page and reverse("plan-detail", args=[plan.pk]) in page
+    observer = login_as(world.users["public_observer"]).get(card).content.decode()
+    assert 'data-test="school-plans"' not in observer
