@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from objectivity.core.actions import action
+from objectivity.core.actors import SYSTEM_USERNAME
 from objectivity.core.auditing import Action, changed, record, snapshot
 from objectivity.plans import due, evidence
 from objectivity.plans.models import (
@@ -92,7 +93,13 @@ def create_plan(
     """A plan of `scope` (a region, municipality or school) with its measures (rows of MEASURE_FIELDS) and version 1
     (`order`: order_number, order_date, order_body)."""
     plan = Plan(school_year=school_year, title=title or DEFAULT_TITLE, template_key=template_key, created_by=by)
-    _place(plan, scope)
+    place_plan(plan, scope)
+    existing = same_plan(plan)
+    if existing is not None:
+        raise ValidationError(
+            _("%(owner)s already has a plan for %(year)s: amend it (a new version) instead of making a second one.")
+            % {"owner": existing.owner_label, "year": existing.school_year_label}
+        )
     plan.full_clean()
     plan.save()
     for position, row in enumerate(measures, start=1):
@@ -107,7 +114,19 @@ def create_plan(
     return plan
 
 
-def _place(plan: Plan, scope) -> None:
+def same_plan(plan: Plan) -> Plan | None:
+    """The plan of the same region, municipality or school for the same school year, if there is one: one plan a
+    year per owner, changed by versions (two would split reports and reminders between them)."""
+    return Plan.objects.filter(
+        level=plan.level,
+        region=plan.region_id,
+        municipality=plan.municipality_id,
+        school=plan.school_id,
+        school_year=plan.school_year,
+    ).first()
+
+
+def place_plan(plan: Plan, scope) -> None:
     from objectivity.orgs.models import Municipality, Region, School
 
     if isinstance(scope, School):
@@ -132,6 +151,15 @@ def _new_measure(plan: Plan, row: dict, position: int) -> Measure:
 
 def _measures_copy(plan: Plan) -> list[dict]:
     return [snapshot(m, MEASURE_FIELDS) | {"status": m.status} for m in plan.measures.order_by("position", "pk")]
+
+
+def unapproved_changes(plan: Plan, version: PlanVersion | None) -> bool:
+    """Do the measures differ from the copy the version approved (their words, not their statuses)?"""
+    if version is None:
+        return False
+    approved = [{key: row.get(key) for key in MEASURE_FIELDS} for row in version.measures]
+    now = [{key: row.get(key) for key in MEASURE_FIELDS} for row in _measures_copy(plan)]
+    return approved != now
 
 
 def _new_version(plan: Plan, *, by, number: int, order: dict, changes: str) -> PlanVersion:
@@ -284,11 +312,14 @@ def file_report(*, by, measure: Measure, comment: str, uploads: Sequence = ()) -
 
 @action
 def decide_report(*, by, report: ExecutionReport, accept: bool, reason: str = "") -> ExecutionReport:
-    """Accept (снять с контроля) or return the pending report; a return says why."""
+    """Accept (снять с контроля) or return the pending report; a return says why. Nobody decides on a report they
+    filed (the system account aside: it loads the demo and files for operators of the command line)."""
     if report.decision != ExecutionReport.Decision.PENDING:
         raise ValidationError(_("A decision on this report has already been made."))
     if not accept and not reason.strip():
         raise ValidationError(_("Say why the report is returned."))
+    if report.filed_by_id is not None and report.filed_by_id == by.pk and by.username != SYSTEM_USERNAME:
+        raise ValidationError(_("A report is decided on by another controller of the plan, not by who filed it."))
     report.decision = ExecutionReport.Decision.ACCEPTED if accept else ExecutionReport.Decision.RETURNED
     report.decision_reason = reason.strip()
     report.decided_by, report.decided_at = by, timezone.now()

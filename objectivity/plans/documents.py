@@ -38,6 +38,8 @@ WORKBOOK_HEADERS = [
     "Ожидаемый результат",
     "Форма отчёта",
     "Статус",
+    "Дата исполнения (расчётная)",
+    "Просрочено",
 ]
 WORKBOOK_SHEET = "План"
 
@@ -143,6 +145,8 @@ def plan_xlsx(plan: Plan) -> bytes:
             m.result,
             m.report_form,
             str(Status(m.status).label),
+            m.due_date.strftime("%d.%m.%Y") if m.due_date else "",
+            "да" if m.is_overdue() else "",
         ]
         for m in _measures(plan)
     )

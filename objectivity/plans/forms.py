@@ -129,7 +129,24 @@ class PlanCreateForm(OrderFields):
             data["scope"] = data.get("municipality")
         elif level == Level.SCHOOL:
             data["scope"] = self._school(data.get("school") or "")
+        self._one_plan_a_year(data)
         return data
+
+    def _one_plan_a_year(self, data) -> None:
+        from objectivity.plans.actions import place_plan, same_plan
+        from objectivity.plans.models import Plan
+
+        if not data.get("scope") or not data.get("school_year"):
+            return
+        probe = Plan(school_year=data["school_year"])
+        place_plan(probe, data["scope"])
+        existing = same_plan(probe)
+        if existing is not None:
+            self.add_error(
+                None,
+                _("%(owner)s already has a plan for %(year)s: amend it (a new version) instead of making a second one.")
+                % {"owner": existing.owner_label, "year": existing.school_year_label},
+            )
 
     def _rows(self, data) -> list[dict]:
         """The measures to start with: the template's (their dates moved to the plan's year), the file's, or none."""
@@ -150,6 +167,9 @@ class PlanCreateForm(OrderFields):
         return measure_rows_of(template(key), data.get("school_year")) if key else []
 
     def _school(self, login: str):
+        if not login.strip():
+            self.add_error("school", _("Give the school's login."))
+            return None
         school = self.schools.filter(login=login.strip()).select_related("municipality").first()
         if school is None:
             self.add_error(
@@ -198,6 +218,7 @@ class MeasureForm(forms.ModelForm):
             "report_form",
             "assessments",
         ]
+        labels = {"assessments": _("Works the measure concerns")}
         widgets = {
             "section_title": forms.Textarea(attrs={"rows": 2}),
             "title": forms.Textarea(attrs={"rows": 3}),

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from objectivity.access.people import note_personal_view
 from objectivity.authz.policy import decide
-from objectivity.authz.roles import VIEW_PEOPLE
+from objectivity.authz.roles import VIEW_PEOPLE, role_label
+from objectivity.core.actors import SYSTEM_USERNAME
 from objectivity.plans import actions, due, evidence
 from objectivity.plans.access import (
     can_edit,
@@ -37,6 +38,18 @@ def _controller_or_403(request, plan):
 
 def _shows_names(user, plan) -> bool:
     return bool(decide(user, VIEW_PEOPLE, plan.scope_object))
+
+
+def person_label(user, show_names: bool) -> str:
+    """A person as the viewer may see them: the name to who may see people, else the role and the login."""
+    if user is None:
+        return ""
+    if user.username == SYSTEM_USERNAME:
+        return _("the system account")
+    if show_names:
+        return f"{user.display_name} ({user.username})"
+    roles = [role_label(m.role) for m in user.active_memberships()]
+    return f"{roles[0]} ({user.username})" if roles else user.username
 
 
 @login_required
@@ -88,12 +101,16 @@ def _render_detail(request, measure, *, report_form=None, decision_form=None, ca
     executors = list(measure.executors.all())
     if names and executors:
         note_personal_view(user, executors, where=request.path, scope=plan.scope_object)
+    for report in reports:
+        report.filed_by_label = person_label(report.filed_by, names)
+        report.decided_by_label = person_label(report.decided_by, names)
+    pending = next((r for r in reports if r.decision == ExecutionReport.Decision.PENDING), None)
     deadline = due.deadline_of(measure)
     context = {
         "plan": plan,
         "measure": measure,
         "reports": reports,
-        "executors": executors,
+        "executors": [person_label(u, names) for u in executors],
         "show_names": names,
         "deadline": deadline,
         "relative": deadline.kind is Kind.RELATIVE,
@@ -103,7 +120,8 @@ def _render_detail(request, measure, *, report_form=None, decision_form=None, ca
         "controller": controller,
         "may_report": can_report(user, measure) and measure.status in OPEN_STATUSES,
         "may_start": (controller or is_executor(user, measure)) and measure.status == Status.PLANNED,
-        "pending": next((r for r in reports if r.decision == ExecutionReport.Decision.PENDING), None),
+        "pending": pending,
+        "own_pending": pending is not None and pending.filed_by_id == user.pk,
         "report_form": report_form or ReportForm(),
         "decision_form": decision_form or DecisionForm(),
         "cancel_form": cancel_form or CancelForm(),
@@ -141,6 +159,8 @@ def measure_report(request, pk: int):
 def report_decide(request, pk: int):
     report = report_or_404(request.user, pk)
     _controller_or_403(request, report.measure.plan)
+    if report.filed_by_id == request.user.pk:
+        raise PermissionDenied(_("A report is decided on by another controller of the plan, not by who filed it."))
     form = DecisionForm(request.POST)
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"

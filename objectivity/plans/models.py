@@ -223,9 +223,16 @@ class Measure(models.Model):
         indexes = [models.Index(fields=["status", "due_date"])]
 
     def __str__(self) -> str:
-        number = f"{self.section_number}{self.number}".strip()
         title = self.title if len(self.title) <= 80 else self.title[:79] + "…"
-        return f"{number} {title}".strip()
+        return f"{self.full_number} {title}".strip()
+
+    @property
+    def full_number(self) -> str:
+        """«3.1» from section «3» and measure «1»; «I.1.» from «I.» and «1.»: never «31»."""
+        section, number = self.section_number.strip(), self.number.strip()
+        if not section or not number:
+            return number
+        return f"{section}{number}" if section.endswith(".") else f"{section}.{number}"
 
     def scope_chain(self) -> dict[str, int]:
         return self.plan.scope_chain()

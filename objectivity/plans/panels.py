@@ -75,7 +75,8 @@ def _overdue_label(n: int) -> str:
 def _due_label(n: int) -> str:
     days = settings.PLAN_REMINDER_WORKING_DAYS
     within = ngettext("due within %(days)s working day", "due within %(days)s working days", days) % {"days": days}
-    return f"{ngettext('measure falling due', 'measures falling due', n)} {within}"
+    words = ngettext("measure falling due", "measures falling due", n)
+    return f"{words} {within}"
 
 
 def _pending_label(n: int) -> str:

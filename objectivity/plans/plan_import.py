@@ -271,6 +271,8 @@ def _cell_text(value: Any) -> str:
 def column_role(header: str) -> str | None:
     """The field a column holds, from the words of its header; None for a column the plan does not keep."""
     text = " ".join(header.lower().replace("ё", "е").split())
+    if "расчетн" in text or text == "просрочено":  # what our export computes: never read back
+        return None
     rules = (
         ("раздел" in text, "section_number" if ("номер" in text or "№" in text) else "section_title"),
         ("мероприяти" in text, "title"),

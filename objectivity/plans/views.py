@@ -104,9 +104,13 @@ def plan_detail(request, pk: int):
     measures = list(
         plan.measures.order_by("position", "pk").prefetch_related("executors", "schools", "assessments", "bodies")
     )
+    version = plan.current_version()
+    outside = [m for m in measures if m.due_date and not plan.year_start <= m.due_date <= plan.year_end]
     context = {
         "plan": plan,
-        "version": plan.current_version(),
+        "version": version,
+        "unapproved": actions.unapproved_changes(plan, version),
+        "outside_year": outside,
         "versions": plan.versions.order_by("-number"),
         "measures": measures,
         "sections": progress.by_section(plan),
@@ -119,12 +123,22 @@ def plan_detail(request, pk: int):
 def _plan_file(plan: Plan, fmt: str):
     from objectivity.plans.documents import plan_document, plan_xlsx
 
-    name = f"plan-meropriyatiy-{plan.pk}"
+    name = f"plan-meropriyatiy-{file_owner(plan)}-{plan.school_year}-{(plan.school_year + 1) % 100:02d}"
     if fmt == "xlsx":
         return xlsx_response(f"{name}.xlsx", plan_xlsx(plan))
     if fmt in documents.FORMATS:
         return documents.response(plan_document(plan), fmt, name)
     raise Http404(_("No such format"))
+
+
+def file_owner(plan: Plan) -> str:
+    """Whose plan, in a file's name: a school's login, a municipality's or the region's code (a coordinator keeps
+    many plans in one folder)."""
+    if plan.school is not None:
+        return plan.school.login
+    if plan.municipality is not None:
+        return f"mo-{plan.municipality.code or plan.municipality.pk}"
+    return f"region-{plan.region.code}"
 
 
 def _editable_plan(request, pk: int) -> Plan:

@@ -151,7 +151,9 @@ def _plan_calls(world):
         "start_measure": lambda: plans.start_measure(by=school_admin, measure=measure()),
         "cancel_measure": lambda: plans.cancel_measure(by=school_admin, measure=measure(), reason="Не нужно"),
         "file_report": report,
-        "decide_report": lambda: plans.decide_report(by=school_admin, report=report(), accept=True),
+        "decide_report": lambda: plans.decide_report(
+            by=world.users["municipal_coordinator"], report=report(), accept=True
+        ),
         "purge_expired_evidence": lambda: (
             report() and plans.purge_expired_evidence(by=school_admin, today=datetime.date(2100, 1, 1))
         ),

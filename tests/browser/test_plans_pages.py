@@ -4,6 +4,7 @@ accepted, and the progress moving on the plan's page."""
 from playwright.sync_api import expect
 
 from objectivity.plans.models import ExecutionReport, Plan
+from tests.conftest import PASSWORD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -16,7 +17,20 @@ def _done_percent(page) -> int:
     return int(page.locator("[data-test=done-percent]").inner_text())
 
 
-def test_a_plan_from_a_template_through_return_and_acceptance(live_world, log_in, live_server):
+def _controller(browser, live_server):
+    """The municipal coordinator in a browser of their own: nobody decides on a report they filed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "mun")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-test=start-page]")
+    return page
+
+
+def test_a_plan_from_a_template_through_return_and_acceptance(live_world, log_in, live_server, browser):
     page = log_in("sch220001")
     page.goto(f"{live_server.url}/plans/")
     page.click("[data-test=plan-create]")
@@ -35,17 +49,24 @@ def test_a_plan_from_a_template_through_return_and_acceptance(live_world, log_in
     page.click("[data-test=report-submit]")
     expect(page.locator("[data-test=status]").first).to_have_text("отчёт подан")
     expect(page.locator("[data-test=evidence]")).to_have_text("протокол.pdf")
+    expect(page.locator("[data-test=own-report]")).to_be_visible()  # the school does not accept its own report
+    measure_url = page.url
 
-    page.fill("textarea[name=reason]", "Нет подписи председателя")
-    page.click("[data-test=return]")
-    expect(page.locator("[data-test=status]").first).to_have_text("возвращено на доработку")
+    mun = _controller(browser, live_server)
+    mun.goto(measure_url)
+    mun.fill("textarea[name=reason]", "Нет подписи председателя")
+    mun.click("[data-test=return]")
+    expect(mun.locator("[data-test=status]").first).to_have_text("возвращено на доработку")
+
+    page.goto(measure_url)
     expect(page.locator("[data-test=decision-reason]")).to_have_text("Нет подписи председателя")
-
     page.fill("textarea[name=comment]", "Протокол с подписью")
     page.set_input_files("input[name=evidence_files]", [_file("протокол-2.pdf")])
     page.click("[data-test=report-submit]")
-    page.click("[data-test=accept]")
-    expect(page.locator("[data-test=status]").first).to_have_text("снято с контроля")
+
+    mun.goto(measure_url)
+    mun.click("[data-test=accept]")
+    expect(mun.locator("[data-test=status]").first).to_have_text("снято с контроля")
     assert list(ExecutionReport.objects.values_list("decision", flat=True)) == ["returned", "accepted"]
 
     page.goto(plan_url)

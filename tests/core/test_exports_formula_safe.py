@@ -143,6 +143,21 @@ def _federal_import(h: Hostile) -> int:
     return kept.pk
 
 
+def _plans(h: Hostile, url: str) -> str:
+    """`url`, after a plan for each hostile school whose measure is titled with the school's text."""
+    from objectivity.core.actors import system_user
+    from objectivity.plans import actions
+
+    for finding in h.run.findings.select_related("school__municipality"):
+        school = finding.school
+        if not school.plans.exists():
+            rows = [{"title": school.short_name, "deadline_text": school.short_name}]
+            actions.create_plan(
+                by=system_user(), scope=school, school_year=2026, title=school.short_name, measures=rows
+            )
+    return url
+
+
 def _page_table(url: Callable[[Hostile], str], table: str, **kw) -> Export:
     def address(h: Hostile) -> str:
         base = url(h)
@@ -175,6 +190,7 @@ EXPORTS = {
     "registry-problems": Export(lambda h: reverse("registry-problems", args=[h.registry_job.pk])),
     "import-quality": Export(lambda h: reverse("import-quality", args=[h.result_import.pk])),
     "catalogue-export-xlsx": Export(lambda h: reverse("catalogue-export-xlsx")),
+    "plan-list": Export(lambda h: _plans(h, reverse("plan-list") + "?format=xlsx")),
     # A table of a page (core.table_export), as «name#table»: tests/browser/test_every_table_exports.py finds them.
     "home#municipalities": _page_table(lambda h: reverse("home"), "municipalities"),
     "region-dashboard#municipalities": _page_table(lambda h: reverse("region-dashboard"), "municipalities"),

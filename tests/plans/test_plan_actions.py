@@ -85,12 +85,15 @@ def test_report_return_report_accept(plan, world):
     report = actions.file_report(by=admin, measure=measure, comment="Проведено совещание", uploads=[_pdf()])
     assert Measure.objects.get(pk=measure.pk).status == Status.REPORTED
     assert report.files.get().kind == "pdf"
+    controller = world.users["municipal_coordinator"]
     with pytest.raises(ValidationError):
-        actions.decide_report(by=admin, report=report, accept=False, reason=" ")
-    actions.decide_report(by=admin, report=report, accept=False, reason="Нет протокола")
+        actions.decide_report(by=controller, report=report, accept=False, reason=" ")
+    with pytest.raises(ValidationError, match="другой контролирующий"):
+        actions.decide_report(by=admin, report=report, accept=True)  # nobody decides on their own report
+    actions.decide_report(by=controller, report=report, accept=False, reason="Нет протокола")
     assert Measure.objects.get(pk=measure.pk).status == Status.RETURNED
     second = actions.file_report(by=admin, measure=measure, comment="Протокол приложен", uploads=[_pdf("p2.pdf")])
-    actions.decide_report(by=admin, report=second, accept=True)
+    actions.decide_report(by=controller, report=second, accept=True)
     assert Measure.objects.get(pk=measure.pk).status == Status.ACCEPTED
     assert list(ExecutionReport.objects.filter(measure=measure).values_list("decision", flat=True)) == [
         "returned",
@@ -115,3 +118,31 @@ def test_a_template_for_another_school_year_moves_its_dates_and_keeps_its_words(
     assert [row["title"] for row in rows] == [m.title for m in seed.measures]
     assert actions.measure_rows_of(seed, seed.school_year) == actions.measure_rows_of(seed)
     assert actions.shift_years("с 01.09.2021 по 31.05.2022 года", 5) == "с 01.09.2026 по 31.05.2027 года"
+
+
+def test_one_plan_a_year_per_owner(plan, world):
+    with pytest.raises(ValidationError, match="уже есть"):
+        actions.create_plan(by=world.users["municipal_coordinator"], scope=world.school, school_year=2026)
+    other_year = actions.create_plan(by=world.users["municipal_coordinator"], scope=world.school, school_year=2027)
+    assert other_year.pk != plan.pk
+
+
+def test_changes_after_approval_are_noticed_until_a_new_version(plan, world):
+    assert not actions.unapproved_changes(plan, plan.current_version())
+    measure = plan.measures.order_by("position").first()
+    actions.start_measure(by=world.users["school_admin"], measure=measure)  # a status is no change of the wording
+    assert not actions.unapproved_changes(plan, plan.current_version())
+    actions.save_measure(
+        by=world.users["school_admin"], plan=plan, measure=measure, values={"deadline_text": "до 15 мая"}, links={}
+    )
+    assert actions.unapproved_changes(plan, plan.current_version())
+    version = actions.amend_plan(by=world.users["school_admin"], plan=plan, order={}, changes="Срок 1.1")
+    assert not actions.unapproved_changes(plan, version)
+
+
+def test_numbers_are_never_glued():
+    from objectivity.plans.models import Measure
+
+    assert Measure(section_number="3", number="1").full_number == "3.1"
+    assert Measure(section_number="I.", number="1.").full_number == "I.1."
+    assert Measure(section_number="", number="4").full_number == "4"

@@ -57,14 +57,19 @@ def test_the_report_cycle_with_a_file(world, login_as):
     assert response.status_code == 302
     report = ExecutionReport.objects.get()
     decide = reverse("report-decide", args=[report.pk])
+    assert client.post(decide, {"decision": "accept"}).status_code == 403  # nobody decides on their own report
+    client = login_as(world.users["municipal_coordinator"])
     refused = client.post(decide, {"decision": "return", "reason": ""})
     assert refused.status_code == 400 and "Укажите, почему" in refused.content.decode()
     client.post(decide, {"decision": "return", "reason": "Нет протокола"})
     assert Measure.objects.get(pk=measure.pk).status == Status.RETURNED
     page = client.get(reverse("measure-detail", args=[measure.pk])).content.decode()
     assert "Нет протокола" in page and "возвращено на доработку" in page
-    client.post(url, {"comment": "Протокол приложен", "evidence_files": [SimpleUploadedFile("p2.pdf", PDF)]})
+    login_as(world.users["school_admin"]).post(
+        url, {"comment": "Протокол приложен", "evidence_files": [SimpleUploadedFile("p2.pdf", PDF)]}
+    )
     second = ExecutionReport.objects.latest("pk")
+    client = login_as(world.users["municipal_coordinator"])
     client.post(reverse("report-decide", args=[second.pk]), {"decision": "accept"})
     assert Measure.objects.get(pk=measure.pk).status == Status.ACCEPTED
     detail = client.get(reverse("plan-detail", args=[plan.pk])).content.decode()

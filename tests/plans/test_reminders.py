@@ -120,7 +120,7 @@ def test_closed_and_reported_measures_are_never_reminded(plan, world):
     actions.cancel_measure(by=admin, measure=cancelled, reason="Дублирует мероприятие 2")
     accepted = _measure(plan, world, "01.12.2026", admin, number="2")
     report = actions.file_report(by=admin, measure=accepted, comment="Проведено")
-    actions.decide_report(by=admin, report=report, accept=True)
+    actions.decide_report(by=world.users["municipal_coordinator"], report=report, accept=True)
     reported = _measure(plan, world, "02.12.2026", admin, number="3")
     actions.file_report(by=admin, measure=reported, comment="Проведено, ждём решения")
     _run("--date", TODAY.isoformat())
