@@ -42,6 +42,7 @@ bench: test-venv
 	$(BIN)/python bench/detection_speed.py
 	$(BIN)/python bench/national_scale.py
 	$(BIN)/python bench/pages_load.py
+	$(BIN)/python bench/plans_speed.py
 
 clean:
 	rm -rf $(VENV) var

@@ -106,3 +106,35 @@ def test_an_executor_with_nothing_due_reads_so(plans, world, client):
 
 def test_people_without_plans_do_not_get_the_panel(plans, world, client):
     assert _panel(client, world.users["public_observer"]) is None
+
+
+def test_plans_awaiting_a_decision_are_the_controlled_ones_by_owner_and_the_rest_counted(plans, world, monkeypatch):
+    from objectivity.plans import panels
+
+    mun, region_admin = world.users["municipal_coordinator"], world.users["region_admin"]
+    for plan, by in ((plans["other"], region_admin), (plans["municipal"], mun)):
+        measure = plan.measures.order_by("position").first()
+        actions.file_report(by=by, measure=measure, comment="Проведено")
+    today = timezone.localdate()
+    region = panels._scope_counts(world.users["region_analyst"], today)
+    expected = sorted([plans["school"], plans["other"], plans["municipal"]], key=lambda p: (p.owner_label, p.pk))
+    assert region["plans_awaiting"] == expected and region["more_awaiting"] == 0
+    # The coordinator controls its own plan and its school's, not the other municipality's school's.
+    own = panels._scope_counts(mun, today)
+    assert set(own["plans_awaiting"]) == {plans["school"], plans["municipal"]}
+    monkeypatch.setattr(panels, "PLANS_SHOWN", 1)
+    first = panels._scope_counts(world.users["region_analyst"], today)
+    assert first["plans_awaiting"] == expected[:1] and first["more_awaiting"] == 2
+
+
+def test_progress_by_municipality_counts_its_own_plans_and_its_schools(plans, world):
+    from objectivity.plans import progress
+    from objectivity.plans.access import visible_plans
+
+    rows = progress.by_municipality(visible_plans(world.users["region_analyst"]))
+    by_name = {row.municipality.name: row for row in rows}
+    home, other = by_name[world.municipality.name], by_name[world.other_school.municipality.name]
+    assert (home.own_plans, home.school_plans, home.schools_with_plans) == (1, 1, {world.school.pk})
+    assert (other.own_plans, other.school_plans, other.schools_with_plans) == (0, 1, {world.other_school.pk})
+    assert (home.tally.total, home.tally.overdue, other.tally.total, other.tally.overdue) == (4, 1, 1, 1)
+    assert [row.municipality.name for row in rows] == sorted(by_name)
