@@ -22,12 +22,14 @@ from objectivity.plans.access import (
     measure_or_404,
     plan_or_404,
     report_or_404,
-    visible_measures,
 )
+from objectivity.plans.apps import EDIT_PLANS
 from objectivity.plans.deadlines import Kind
 from objectivity.plans.forms import CancelForm, DecisionForm, MeasureForm, ReportForm
 from objectivity.plans.models import OPEN_STATUSES, REPORT_FORMS, EvidenceFile, ExecutionReport, Measure, Status
 from objectivity.plans.views import executor_candidates
+
+WAITING_SHOWN = 50  # reports awaiting the viewer's decision listed on «Мои мероприятия»; the rest are counted
 
 
 def _controller_or_403(request, plan):
@@ -250,16 +252,21 @@ def my_measures(request):
         .order_by("status", "due_date", "pk")
     )
     open_first = sorted(mine, key=lambda m: (m.status not in OPEN_STATUSES, m.due_date or today.replace(year=9999)))
-    waiting = [
-        r
-        for r in ExecutionReport.objects.filter(
-            decision=ExecutionReport.Decision.PENDING, measure__in=visible_measures(request.user).values("pk")
-        ).select_related("measure__plan__school", "measure__plan__municipality", "measure__plan__region")
-        if can_edit(request.user, r.measure.plan)
-    ]
+    # Reports the viewer decides on: the gate's own query (a regional controller may have a thousand), oldest first.
+    pending = (
+        ExecutionReport.objects.visible_to(request.user, EDIT_PLANS)
+        .filter(decision=ExecutionReport.Decision.PENDING)
+        .exclude(filed_by=request.user)
+    )
+    waiting = list(
+        pending.select_related("measure__plan__school", "measure__plan__municipality", "measure__plan__region")
+        .defer("measure__plan__school__pupils_by_grade")
+        .order_by("filed_at")[:WAITING_SHOWN]
+    )
     context = {
         "measures": open_first,
         "waiting": waiting,
+        "waiting_more": max(0, pending.count() - len(waiting)),
         "today": today,
         "overdue": sum(1 for m in mine if m.is_overdue(today)),
     }

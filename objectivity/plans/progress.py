@@ -95,15 +95,44 @@ class MunicipalityProgress:
     school_plans: int = 0
     schools_with_plans: set = field(default_factory=set)
     tally: Tally = field(default_factory=Tally)
+    listed: set = field(default_factory=set)  # schools in the year's list of schools with signs
+
+    @property
+    def listed_without_plan(self) -> int:
+        return len(self.listed - self.schools_with_plans)
 
 
-def by_municipality(plans: QuerySet[Plan], today: datetime.date | None = None) -> list[MunicipalityProgress]:
-    """Municipal plans and the plans of the municipality's schools, per municipality (regional plans apart). Reads the
-    plans as id tuples, not as objects: a region has a thousand school plans, and a school row is wide."""
+def listed_schools(user, school_year: int) -> dict[int, set[int]]:
+    """The schools of the list of schools with signs that leads to plans of `school_year` (the list of that year's
+    spring, drawn in the summer before), by municipality, as the viewer sees the list."""
+    from objectivity.reports import listing
+
+    runs = listing.year_runs(user, school_year)
+    if not runs:
+        return {}
+    found: dict[int, set[int]] = defaultdict(set)
+    pairs = listing.listed_findings(user, runs).values_list("school__municipality_id", "school_id").distinct()
+    for municipality_id, school_id in pairs.order_by():
+        found[municipality_id].add(school_id)
+    return dict(found)
+
+
+def by_municipality(
+    plans: QuerySet[Plan],
+    today: datetime.date | None = None,
+    *,
+    tallies: dict[int, Tally] | None = None,
+    listed: dict[int, set[int]] | None = None,
+) -> list[MunicipalityProgress]:
+    """Municipal plans and the plans of the municipality's schools, per municipality (regional plans apart), with the
+    listed schools that have no plan yet (`listed`: listed_schools). Reads the plans as id tuples, not as objects: a
+    region has a thousand school plans, and a school row is wide."""
     from objectivity.orgs.models import Municipality
 
-    tallies = by_plan(plans, today)
-    rows: dict[int, MunicipalityProgress] = {}
+    tallies = by_plan(plans, today) if tallies is None else tallies
+    rows: dict[int, MunicipalityProgress] = {
+        key: MunicipalityProgress(None, listed=set(schools)) for key, schools in (listed or {}).items()
+    }
     below = plans.exclude(level=Level.REGION).order_by().values_list("pk", "level", "municipality_id", "school_id")
     for pk, level, municipality_id, school_id in below:
         row = rows.setdefault(municipality_id, MunicipalityProgress(None))
@@ -119,9 +148,11 @@ def by_municipality(plans: QuerySet[Plan], today: datetime.date | None = None) -
     return sorted(rows.values(), key=lambda r: r.municipality.name)
 
 
-def totals(plans: QuerySet[Plan], today: datetime.date | None = None) -> dict[str, Tally]:
+def totals(
+    plans: QuerySet[Plan], today: datetime.date | None = None, *, tallies: dict[int, Tally] | None = None
+) -> dict[str, Tally]:
     """One tally per level and one for all."""
-    tallies = by_plan(plans, today)
+    tallies = by_plan(plans, today) if tallies is None else tallies
     result: dict[str, Tally] = defaultdict(Tally)
     for plan_id, level in plans.values_list("pk", "level"):
         found = tallies.get(plan_id, Tally())

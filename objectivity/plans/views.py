@@ -199,26 +199,65 @@ def plans_progress(request):
     """Progress of the plans the viewer sees: a region's by municipality, a municipality's by its schools' plans."""
     if not can(request.user, VIEW_PLANS):
         raise PermissionDenied(decide(request.user, VIEW_PLANS).reason)
-    plans = visible_plans(request.user).select_related("municipality", "school", "region")
+    plans = visible_plans(request.user)
     years = sorted(set(plans.values_list("school_year", flat=True)), reverse=True)
     if not years:
         return render(request, "plans/progress.html", {"years": [], "year": None})
     year = _chosen_year(request, years)
     plans = plans.filter(school_year=year)
     tallies = progress.by_plan(plans)
-    school_plans = [p for p in plans.filter(level=Level.SCHOOL).order_by("municipality__name", "school__short_name")]
+    listed = progress.listed_schools(request.user, year)
+    municipalities = progress.by_municipality(plans, tallies=tallies, listed=listed)
+    chosen = _chosen_municipality(request, municipalities)
     context = {
         "years": years,
         "year": year,
-        "totals": progress.totals(plans),
-        "municipalities": progress.by_municipality(plans),
-        "upper_plans": [(p, tallies.get(p.pk, progress.Tally())) for p in plans.exclude(level=Level.SCHOOL)],
-        "school_plans": [(p, tallies.get(p.pk, progress.Tally())) for p in school_plans],
+        "totals": progress.totals(plans, tallies=tallies),
+        "municipalities": municipalities,
+        "chosen": chosen,
+        "has_list": bool(listed),
+        "upper_plans": [
+            (p, tallies.get(p.pk, progress.Tally()))
+            for p in plans.exclude(level=Level.SCHOOL).select_related("region", "municipality")
+        ],
+        "school_plans": _school_plans(plans, chosen, tallies),
+        "without_plan": _listed_without_plan(chosen),
         "can_report": _can_see_oiv_report(request.user),
     }
     if request.GET.get("format") == "docx" and context["can_report"]:
         return _execution_report(request, year)
     return render(request, "plans/progress.html", context)
+
+
+def _chosen_municipality(request, rows: list[progress.MunicipalityProgress]):
+    """The municipality whose schools' plans are listed: the one asked for, or the only one the viewer sees. A
+    region's thousand school plans are not one table: the region picks a municipality."""
+    asked = request.GET.get("municipality", "")
+    for row in rows:
+        if str(row.municipality.pk) == asked or len(rows) == 1:
+            return row
+    return None
+
+
+def _school_plans(plans, chosen, tallies) -> list:
+    if chosen is None:
+        return []
+    found = (
+        plans.filter(level=Level.SCHOOL, municipality=chosen.municipality)
+        .select_related("school")
+        .defer("school__pupils_by_grade")
+        .order_by("school__short_name")
+    )
+    return [(p, tallies.get(p.pk, progress.Tally())) for p in found]
+
+
+def _listed_without_plan(chosen) -> list:
+    from objectivity.orgs.models import School
+
+    if chosen is None:
+        return []
+    missing = chosen.listed - chosen.schools_with_plans
+    return list(School.objects.filter(pk__in=missing).defer("pupils_by_grade").order_by("short_name"))
 
 
 def _chosen_year(request, years: list[int]) -> int:

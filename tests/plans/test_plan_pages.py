@@ -231,3 +231,18 @@ def test_the_school_card_shows_its_plans_to_who_sees_plans(world, login_as):
     assert 'data-test="school-plans"' in page and reverse("plan-detail", args=[plan.pk]) in page
     observer = login_as(world.users["public_observer"]).get(card).content.decode()
     assert 'data-test="school-plans"' not in observer
+
+
+def test_progress_names_the_listed_schools_without_a_plan(world, login_as):
+    from tests.reports.test_list import OURS_HIGH, _run, _work
+
+    work = _work(2026)
+    _run(world, 2026, [(world.school, work, OURS_HIGH), (world.other_school, work, OURS_HIGH)])
+    _plan(world)  # sch220001 has its plan; sch220002 (the other municipality) has none
+    client = login_as(world.users["region_analyst"])
+    page = client.get(reverse("plans-progress") + "?year=2026").content.decode()
+    assert page.count('data-test="without-plan">1<') == 1  # the other municipality: one listed school, no plan
+    chosen = client.get(
+        reverse("plans-progress") + f"?year=2026&municipality={world.other_municipality.pk}"
+    ).content.decode()
+    assert "Каменская ООШ" in chosen and 'data-table="without-plan"' in chosen
