@@ -6,10 +6,9 @@ so they are Russian constants here rather than translated messages.
 """
 
 import datetime
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,8 +16,9 @@ from django.utils.translation import ngettext
 from objectivity.core import documents, typography
 from objectivity.core.xlsx import write_table
 from objectivity.orgs.models import Body, BodyKind
+from objectivity.plans import progress
 from objectivity.plans.access import visible_plans
-from objectivity.plans.models import Measure, Plan, PlanVersion, Status
+from objectivity.plans.models import Level, Measure, Plan, PlanVersion, Status
 
 # The table of a plan as the seeds lay it out (DOCX and PDF).
 DOCUMENT_HEADERS = ["№ п/п", "Мероприятие", "Сроки", "Ответственные", "Ожидаемый результат / форма отчёта"]
@@ -65,7 +65,8 @@ def plan_document(plan: Plan) -> documents.Document:
         title=plan.title,
         subtitle=_("%(owner)s, %(year)s school year") % {"owner": _owner_name(plan), "year": plan.school_year_label},
         issuer=_owner_name(plan),
-        stamp=approval_line(version),
+        approval=approval_lines(version),
+        stamp="" if version and version.order_label else _("No approving order is given"),
         landscape=True,
         blocks=[documents.Paragraph(_version_line(version), note=True), table],
     )
@@ -107,15 +108,17 @@ def _owner_name(plan: Plan) -> str:
     return str(plan.municipality or plan.region)
 
 
-def approval_line(version: PlanVersion | None) -> str:
-    """«УТВЕРЖДЁН приказом министерства … от 15.09.2021 № 1157», or a line saying no order is given."""
-    label = version.order_label if version else ""
-    if not label:
-        return _("No approving order is given")
-    first, _space, rest = label.partition(" ")
-    if first.lower() == "приказ" and rest:
-        return _("APPROVED by the order %(order)s") % {"order": rest}
-    return _("APPROVED: %(order)s") % {"order": label}
+def approval_lines(version: PlanVersion | None) -> list[str]:
+    """The approval block at the top right: «УТВЕРЖДЁН», «приказом министерства …», «от 15.09.2021 № 1157»; none
+    when no order is given. A body that is not «Приказ …» (an order of another kind) is quoted as it is."""
+    if version is None or not version.order_label:
+        return []
+    reference = version.order_label.removeprefix(version.order_body).strip()  # «от 15.09.2021 № 1157»
+    body = version.order_body.strip()
+    first, _space, rest = body.partition(" ")
+    if first.lower() == "приказ":
+        body = (_("by the order %(body)s") % {"body": rest}).strip()
+    return [line for line in (_("APPROVED"), body, reference) if line]
 
 
 def _version_line(version: PlanVersion | None) -> str:
@@ -156,32 +159,6 @@ def plan_xlsx(plan: Plan) -> bytes:
 # ---- the execution report ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    """Measures of a plan (or of several) counted by status, with how many are overdue today."""
-
-    by_status: Counter = field(default_factory=Counter)
-    overdue: int = 0
-
-    def add(self, measure: Measure, today: datetime.date) -> None:
-        self.by_status[measure.status] += 1
-        self.overdue += measure.is_overdue(today)
-
-    def merge(self, other: "Tally") -> None:
-        self.by_status.update(other.by_status)
-        self.overdue += other.overdue
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_status.values())
-
-    @property
-    def accepted_share(self) -> float | None:
-        """Accepted (снято с контроля) among the measures not cancelled, in per cent; None when there are none."""
-        counted = self.total - self.by_status[Status.CANCELLED]
-        return 100 * self.by_status[Status.ACCEPTED] / counted if counted else None
-
-
 STATUS_COLUMNS = (
     Status.PLANNED,
     Status.IN_PROGRESS,
@@ -196,16 +173,11 @@ def execution_document(region, school_year: int, user) -> documents.Document:
     """«Отчёт об исполнении плана мероприятий»: the region's plans of the school year that `user` sees, counted by
     status, per plan and per municipality, and the overdue measures."""
     today = timezone.localdate()
-    plans = list(
-        visible_plans(user)
-        .filter(region=region, school_year=school_year)
-        .select_related("region", "municipality", "school")
-        .prefetch_related("measures")
-    )
-    tallies = {plan.pk: _tally(plan.measures.all(), today) for plan in plans}
-    overall = Tally()
-    for tally in tallies.values():
-        overall.merge(tally)
+    visible = visible_plans(user).filter(region=region, school_year=school_year)
+    plans = list(visible.select_related("region", "municipality", "school").prefetch_related("measures"))
+    tallies = progress.by_plan(visible, today)
+    levels = progress.totals(visible, today)
+    overall = levels.get("all", progress.Tally())
     year = f"{school_year}/{(school_year + 1) % 100:02d}"
     return documents.Document(
         title=_("Report on the execution of the plan of measures"),
@@ -218,7 +190,7 @@ def execution_document(region, school_year: int, user) -> documents.Document:
             documents.Heading(_("Plans"), level=1),
             _plans_table(plans, tallies),
             documents.Heading(_("By municipality"), level=1),
-            _municipalities_table(plans, tallies),
+            _municipalities_table(visible, plans, levels.get(Level.REGION), today),
             documents.Heading(_("Overdue measures"), level=1),
             _overdue_table(plans, today),
             documents.Paragraph(_HOW_COUNTED(), note=True),
@@ -226,34 +198,26 @@ def execution_document(region, school_year: int, user) -> documents.Document:
     )
 
 
-def _tally(measures: Iterable[Measure], today: datetime.date) -> Tally:
-    tally = Tally()
-    for measure in measures:
-        tally.add(measure, today)
-    return tally
-
-
 def _issuer(region) -> str:
     body = Body.objects.filter(region=region, kind=BodyKind.OIV).first()
     return body.name if body else region.name
 
 
-def _summary(plans: int, overall: Tally, today: datetime.date) -> str:
+def _summary(plans: int, overall: progress.Tally, today: datetime.date) -> str:
     parts = [
         ngettext("%(n)s plan", "%(n)s plans", plans) % {"n": typography.number(plans)},
         ngettext("%(n)s measure", "%(n)s measures", overall.total) % {"n": typography.number(overall.total)},
-        ngettext("%(n)s accepted", "%(n)s accepted", overall.by_status[Status.ACCEPTED])
-        % {"n": typography.number(overall.by_status[Status.ACCEPTED])},
+        ngettext("%(n)s accepted", "%(n)s accepted", overall.accepted) % {"n": typography.number(overall.accepted)},
         ngettext("%(n)s overdue", "%(n)s overdue", overall.overdue) % {"n": typography.number(overall.overdue)},
     ]
     return _("On %(date)s: %(parts)s.") % {"date": typography.ru_date(today), "parts": ", ".join(parts)}
 
 
-def _tally_cells(tally: Tally) -> list:
-    share = tally.accepted_share
+def _tally_cells(tally: progress.Tally) -> list:
+    share = tally.done_share
     return [
         tally.total,
-        *(tally.by_status[status] for status in STATUS_COLUMNS),
+        *(tally.of(status) for status in STATUS_COLUMNS),
         round(share, 1) if share is not None else None,
         tally.overdue,
     ]
@@ -272,26 +236,29 @@ def _plan_label(plan: Plan) -> str:
     return f"{plan.owner_label}: {plan.title}"
 
 
-def _plans_table(plans: list[Plan], tallies: dict[int, Tally]) -> documents.Table:
+def _plans_table(plans: list[Plan], tallies: dict[int, progress.Tally]) -> documents.Table:
     return documents.Table(
         headers=[_("Plan"), *_tally_headers()],
-        rows=[[_plan_label(plan), *_tally_cells(tallies[plan.pk])] for plan in plans],
+        rows=[[_plan_label(plan), *_tally_cells(tallies.get(plan.pk, progress.Tally()))] for plan in plans],
         widths=[4.0] + [1.0] * 9,
         empty_text=_("No plan of this school year is visible to you."),
     )
 
 
-def _municipalities_table(plans: list[Plan], tallies: dict[int, Tally]) -> documents.Table:
-    """One row per municipality (its own plan and its schools'), the regional plans in a row of their own."""
-    groups: dict[str, tuple[int, Tally]] = {}
-    for plan in plans:
-        name = plan.municipality.name if plan.municipality else _("Regional plans")
-        count, tally = groups.get(name, (0, Tally()))
-        tally.merge(tallies[plan.pk])
-        groups[name] = (count + 1, tally)
+def _municipalities_table(
+    visible: QuerySet[Plan], plans: list[Plan], regional: progress.Tally | None, today: datetime.date
+) -> documents.Table:
+    """One row per municipality (its own plans and its schools'), then the regional plans in a row of their own."""
+    rows = [
+        [row.municipality.name, row.own_plans + row.school_plans, *_tally_cells(row.tally)]
+        for row in progress.by_municipality(visible, today)
+    ]
+    if regional is not None:
+        count = sum(plan.level == Level.REGION for plan in plans)
+        rows.append([_("Regional plans"), count, *_tally_cells(regional)])
     return documents.Table(
         headers=[_("Municipality"), _("Plans"), *_tally_headers()],
-        rows=[[name, count, *_tally_cells(tally)] for name, (count, tally) in sorted(groups.items())],
+        rows=rows,
         widths=[3.0, 0.8] + [1.0] * 9,
         empty_text=_("No plan of this school year is visible to you."),
     )
@@ -299,7 +266,7 @@ def _municipalities_table(plans: list[Plan], tallies: dict[int, Tally]) -> docum
 
 def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
     rows = [
-        [plan.owner_label, _measure_number(m), m.title, f"{m.due_date:%d.%m.%Y}", m.responsible]
+        [plan.owner_label, m.full_number, m.title, f"{m.due_date:%d.%m.%Y}", m.responsible]
         for plan in plans
         for m in sorted(plan.measures.all(), key=lambda m: (m.due_date or today, m.position))
         if m.is_overdue(today)
@@ -310,10 +277,6 @@ def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
         widths=[2.0, 0.7, 5.0, 1.2, 3.0],
         empty_text=_("No measure is overdue."),
     )
-
-
-def _measure_number(measure: Measure) -> str:
-    return " ".join(part for part in (measure.section_number, measure.number) if part)
 
 
 def _HOW_COUNTED() -> str:

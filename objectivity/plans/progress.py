@@ -3,7 +3,7 @@ municipality. Overdue is counted in the database from the stored due date and th
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -14,11 +14,19 @@ from objectivity.plans.models import OPEN_STATUSES, Level, Measure, Plan, Status
 
 @dataclass
 class Tally:
+    """Measures counted: all, one count per status (a field named as the status's value), and the overdue."""
+
     total: int = 0
-    accepted: int = 0
+    planned: int = 0
+    in_progress: int = 0
     reported: int = 0
-    overdue: int = 0
+    returned: int = 0
+    accepted: int = 0
     cancelled: int = 0
+    overdue: int = 0
+
+    def of(self, status: Status) -> int:
+        return getattr(self, status.value)
 
     @property
     def counted(self) -> int:
@@ -26,25 +34,28 @@ class Tally:
         return self.total - self.cancelled
 
     @property
+    def done_share(self) -> float | None:
+        """Accepted (снято с контроля) among the counted measures, in per cent; None when none count."""
+        return 100 * self.accepted / self.counted if self.counted else None
+
+    @property
     def done_percent(self) -> int:
-        return round(100 * self.accepted / self.counted) if self.counted else 0
+        return round(self.done_share or 0)
 
     @property
     def overdue_percent(self) -> int:
         return round(100 * self.overdue / self.counted) if self.counted else 0
 
     def add(self, other: "Tally") -> None:
-        for name in ("total", "accepted", "reported", "overdue", "cancelled"):
+        for name in (f.name for f in fields(self)):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def _counts(today: datetime.date) -> dict:
     return {
         "total": Count("pk"),
-        "accepted": Count("pk", filter=Q(status=Status.ACCEPTED)),
-        "reported": Count("pk", filter=Q(status=Status.REPORTED)),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
         "overdue": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
-        "cancelled": Count("pk", filter=Q(status=Status.CANCELLED)),
     }
 
 

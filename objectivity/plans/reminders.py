@@ -222,7 +222,7 @@ def _listed(items: list[Item]) -> list[str]:
 
 def measure_label(measure: Measure) -> str:
     """«мероприятие 2.2», or «мероприятие» when the plan does not number it."""
-    number = f"{measure.section_number}{measure.number}".strip()
+    number = measure.full_number.strip()
     return _("measure %(number)s") % {"number": number} if number else _("measure")
 
 

@@ -2,10 +2,15 @@
 same; Russian typography; charts from Vega-Lite specs, or a sentence where a chart would show one point."""
 
 import io
+import re
+import subprocess
 from datetime import date
+from html import unescape
 
 import docx
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from pypdf import PdfReader
 
 from objectivity.core import documents, typography
 from objectivity.core.documents import charts
@@ -146,3 +151,63 @@ def test_a_download_names_the_file_in_cyrillic():
     response = documents.response(sample_document(rows=2), "docx", "перечень-2026")
     assert response["Content-Type"].endswith("wordprocessingml.document")
     assert "filename*=UTF-8''%D0%BF%D0%B5%D1%80" in response["Content-Disposition"]
+
+
+APPROVAL = ["УТВЕРЖДЁН", "приказом министерства образования", "от 15.09.2026 № 1234"]
+
+
+def _pdf_words(content: bytes, page: int = 1) -> tuple[float, list[tuple[float, str]]]:
+    """The width of a page and its words with their left edges, as poppler lays them out (pdftotext -bbox)."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout.decode()
+    width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
+    words = [(float(x), unescape(w)) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
+    return width, words
+
+
+def test_the_approval_block_stands_at_the_top_right_above_the_title():
+    document = documents.Document(title="План мероприятий", issuer="Министерство", approval=APPROVAL, blocks=[])
+    opened = docx.Document(io.BytesIO(documents.render(document, "docx")))
+    assert [p.text for p in opened.paragraphs[:3]] == APPROVAL
+    assert {p.alignment for p in opened.paragraphs[:3]} == {WD_ALIGN_PARAGRAPH.RIGHT}
+    assert opened.paragraphs[3].text == "План мероприятий"
+    assert opened.paragraphs[3].alignment == WD_ALIGN_PARAGRAPH.CENTER
+
+    width, words = _pdf_words(documents.render(document, "pdf"))
+    texts = [w for _x, w in words]
+    assert texts.index("УТВЕРЖДЁН") < texts.index("План")
+    assert dict((w, x) for x, w in words)["УТВЕРЖДЁН"] > width / 2
+
+
+def test_a_subtitle_breaks_between_words_never_inside_one():
+    # Long words that wrap somewhere: with hyphenation one of them was cut («предме‐ тов»).
+    for repeats in range(3, 9):
+        subtitle = "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1 "
+        subtitle += "с углублённым изучением " * repeats + "предметов»"
+        subtitle += ", 2026/27 учебный год"
+        document = documents.Document(title="План", issuer="Орган", subtitle=subtitle, landscape=True, blocks=[])
+        words = pdf_text(documents.render(document, "pdf")).split()
+        assert all(word in words for word in subtitle.split()), subtitle
+
+
+def test_a_section_row_never_ends_a_page():
+    def rendered(rows: list) -> list[str]:
+        document = documents.Document(title="T", issuer="I", blocks=[documents.Table(["№", "Строка"], rows)])
+        return [page.extract_text() for page in PdfReader(io.BytesIO(documents.render(document, "pdf"))).pages]
+
+    plain = [[f"{i}", f"строка-{i}"] for i in range(80)]
+    fit = rendered(plain)[0].count("строка-")  # rows of one line each that page 1 holds
+    # The section row where it would be the last row of page 1: it goes over with the row under it.
+    first, second = rendered([*plain[: fit - 1], documents.Section("Раздел второй"), *plain[fit - 1 :]])[:2]
+    assert "Раздел второй" not in first
+    assert "Раздел второй" in second and f"строка-{fit - 2}" in first
+    # In DOCX, Word keeps the section row's paragraph with the next.
+    opened = docx.Document(io.BytesIO(documents.render(sample_document(rows=3), "docx")))
+    section = opened.tables[0].rows[1].cells[0]
+    assert all(p.paragraph_format.keep_with_next for p in section.paragraphs)
+    assert not any(p.paragraph_format.keep_with_next for p in opened.tables[0].rows[2].cells[0].paragraphs)

@@ -6,6 +6,7 @@ import io
 import docx
 import openpyxl
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from objectivity.core import documents
 from objectivity.plans import actions
@@ -20,6 +21,7 @@ from objectivity.plans.models import Measure, Status
 from objectivity.plans.templates import template
 from tests.opened import docx_text, pdf_text
 
+APPROVAL = ["УТВЕРЖДЁН", "приказом министерства образования и науки", "от 15.09.2026 № 1157"]
 ORDER = {
     "order_body": "Приказ министерства образования и науки",
     "order_number": "1157",
@@ -49,7 +51,10 @@ def test_the_docx_has_the_order_the_owner_the_year_and_every_measure(region_plan
     content = documents.render(plan_document(region_plan), "docx")
     opened = docx.Document(io.BytesIO(content))
     head = "\n".join(p.text for p in opened.paragraphs)
-    assert "УТВЕРЖДЁН приказом министерства образования и науки от 15.09.2026 № 1157" in head
+    approval, title = opened.paragraphs[:3], opened.paragraphs[3]
+    assert [p.text for p in approval] == APPROVAL  # the block at the top right, above the title
+    assert {p.alignment for p in approval} == {WD_ALIGN_PARAGRAPH.RIGHT}
+    assert title.text == region_plan.title and title.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert "Демонстрационный край, 2026/27 учебный год" in head
     assert "Редакция 1" in head
     assert opened.sections[0].page_width > opened.sections[0].page_height  # landscape
@@ -60,6 +65,10 @@ def test_the_docx_has_the_order_the_owner_the_year_and_every_measure(region_plan
         assert _flat(measure.title) in text
     section_rows = [row for row in table.rows if len({id(c._tc) for c in row.cells}) == 1]
     assert [row.cells[0].text.split(" ", 1)[0] for row in section_rows] == ["I.", "II.", "III.", "IV.", "V."]
+    # A section's row is kept with the measure under it, so a page never ends with a section's heading.
+    assert all(p.paragraph_format.keep_with_next for row in section_rows for p in row.cells[0].paragraphs)
+    # The plan's own table keeps the seeds' layout: a measure's row carries its own number.
+    assert table.rows[2].cells[0].text == "1."
 
 
 def test_a_plan_without_an_order_says_so(world):
@@ -71,12 +80,13 @@ def test_a_plan_without_an_order_says_so(world):
     )
     content = documents.render(plan_document(plan), "docx")
     assert "Приказ об утверждении не указан" in docx_text(content)
+    assert "УТВЕРЖДЁН" not in docx_text(content)
     assert world.school.full_name in docx_text(content)
 
 
 def test_the_pdf_reads_the_same(region_plan):
     text = pdf_text(documents.render(plan_document(region_plan), "pdf"))
-    assert "УТВЕРЖДЁН приказом министерства образования и науки от 15.09.2026 № 1157" in text
+    assert " ".join(APPROVAL) + " " + _flat(region_plan.title)[:40] in text  # the block above the title
     assert "Мероприятие" in text and "Ответственные" in text
     assert "I. Выявление образовательных организаций" in text
     assert _flat(template("region-2021-22").measures[-1].title)[:60] in text
@@ -104,6 +114,22 @@ def test_a_title_that_looks_like_a_formula_stays_text(world):
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 
+def test_the_pdf_subtitle_keeps_its_words_whole(world):
+    plan = actions.create_plan(
+        by=world.users["school_admin"], scope=world.school, school_year=2026, measures=[{"title": "Собеседование"}]
+    )
+    # Owners' names long enough for the subtitle to wrap: a word was cut at the wrap («учеб-ный год»).
+    for repeats in range(3, 9):
+        plan.school.full_name = (
+            "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1 "
+            + "с углублённым изучением " * repeats
+            + "предметов»"
+        )
+        words = pdf_text(documents.render(plan_document(plan), "pdf")).split()
+        subtitle = f"{plan.school.full_name}, 2026/27 учебный год"
+        assert all(word in words for word in subtitle.split()), subtitle
+
+
 def _set(measure: Measure, status: str, due: datetime.date | None = None) -> None:
     Measure.objects.filter(pk=measure.pk).update(status=status, due_date=due or measure.due_date)
 
@@ -114,8 +140,8 @@ def test_the_execution_report_counts_statuses_and_lists_overdue_measures(world, 
         scope=world.school,
         school_year=2026,
         measures=[
-            {"number": "1", "title": "Собеседование с учителями", "responsible": "Зам. по УВР"},
-            {"number": "2", "title": "Педагогический совет", "responsible": "Директор"},
+            {"section_number": "3", "number": "1", "title": "Собеседование с учителями", "responsible": "Зам. по УВР"},
+            {"section_number": "3", "number": "2", "title": "Педагогический совет", "responsible": "Директор"},
         ],
     )
     first, second = school_plan.measures.order_by("position")
@@ -133,7 +159,9 @@ def test_the_execution_report_counts_statuses_and_lists_overdue_measures(world, 
     school_row = [c.text for c in municipalities.rows[1].cells]
     assert school_row[1:3] == ["1", "2"] and school_row[-2] == "50,0" and school_row[-1] == "1"
     overdue_rows = [[c.text for c in row.cells] for row in overdue.rows[1:]]
-    assert ["1", "Собеседование с учителями", "10.01.2020", "Зам. по УВР"] in [r[1:] for r in overdue_rows]
+    # One rule for a measure's number (Measure.full_number): «3.1» from «3» and «1», «I.1.» from «I.» and «1.».
+    assert ["3.1", "Собеседование с учителями", "10.01.2020", "Зам. по УВР"] in [r[1:] for r in overdue_rows]
+    assert {r[1] for r in overdue_rows} >= {"3.1", "I.1.", "I.2.", "II.2."}  # the seed's dates of 2021 are long past
     assert all("Педагогический совет" not in r for r in overdue_rows)
 
 

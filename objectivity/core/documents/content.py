@@ -84,6 +84,8 @@ class Document:
     subtitle: str = ""
     issued: date | None = None
     stamp: str = ""  # a line under the title in capitals' place, e.g. «Не является федеральным перечнем»
+    # The approval block at the top right, above the title: «УТВЕРЖДЁН», «приказом министерства …», «от … № …».
+    approval: list[str] = field(default_factory=list)
     landscape: bool = False
     signatures: list[Signature] = field(default_factory=list)
 

@@ -25,6 +25,7 @@ def write_docx(document: Document) -> bytes:
     _page(docx, document.landscape)
     _styles(docx)
     _header_and_footer(docx, document.issuer)
+    _approval(docx, document.approval)
     _title(docx, document)
     for block in document.blocks:
         _BLOCK_WRITERS[type(block)](docx, block)
@@ -89,6 +90,14 @@ def _field_char(kind: str):
     return element
 
 
+def _approval(docx, lines: list[str]) -> None:
+    """The approval block at the top right, one paragraph a line, set apart from the title below it."""
+    for i, line in enumerate(lines):
+        paragraph = docx.add_paragraph(line)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.space_after = Pt(12 if i == len(lines) - 1 else 0)
+
+
 def _title(docx, document: Document) -> None:
     title = docx.add_paragraph()  # not Word's «Title» style: its theme colour and rule look out of place in a report
     run = title.add_run(document.title)
@@ -149,6 +158,8 @@ def _section_row(table, text: str) -> None:
     cells = table.add_row().cells
     merged = cells[0].merge(cells[-1])
     _cell_text(merged, text, bold=True)
+    for paragraph in merged.paragraphs:  # a section's heading never ends a page without a row of it below
+        paragraph.paragraph_format.keep_with_next = True
 
 
 def _cell_text(cell, text: str, *, bold: bool = False, align=None) -> None:
