@@ -264,6 +264,9 @@ def _municipalities_table(
     )
 
 
+OVERDUE_ROWS = 300
+
+
 def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
     rows = [
         [plan.owner_label, m.full_number, m.title, f"{m.due_date:%d.%m.%Y}", m.responsible]
@@ -271,9 +274,17 @@ def _overdue_table(plans: list[Plan], today: datetime.date) -> documents.Table:
         for m in sorted(plan.measures.all(), key=lambda m: (m.due_date or today, m.position))
         if m.is_overdue(today)
     ]
+    caption = ""
+    if len(rows) > OVERDUE_ROWS:  # a region's thousand plans would make a report of hundreds of pages
+        caption = _("The first %(shown)d of %(total)d overdue measures; every plan's own file lists all of its.") % {
+            "shown": OVERDUE_ROWS,
+            "total": len(rows),
+        }
+        rows = rows[:OVERDUE_ROWS]
     return documents.Table(
         headers=[_("Plan"), "№", _("Measure"), _("Due"), _("Responsible")],
         rows=rows,
+        caption=caption,
         widths=[2.0, 0.7, 5.0, 1.2, 3.0],
         empty_text=_("No measure is overdue."),
     )

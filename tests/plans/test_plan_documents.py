@@ -178,3 +178,16 @@ def test_the_execution_report_shows_only_what_the_user_sees(world, region_plan):
         documents.render(execution_document(world.region, 2027, world.users["region_analyst"]), "docx")
     )
     assert "0 планов" in other_year
+
+
+def test_the_execution_report_caps_its_table_of_overdue_measures(world, monkeypatch):
+    from objectivity.plans import actions, documents
+    from objectivity.plans.documents import execution_document
+
+    monkeypatch.setattr(documents, "OVERDUE_ROWS", 2)
+    rows = [{"number": str(n), "title": f"Мероприятие {n}", "deadline_text": "01.10.2025"} for n in range(1, 5)]
+    actions.create_plan(by=world.users["region_analyst"], scope=world.school, school_year=2025, measures=rows)
+    document = execution_document(world.region, 2025, world.users["region_analyst"])
+    capped = [b for b in document.blocks if getattr(b, "caption", "")]
+    assert len(capped) == 1 and len(capped[0].rows) == 2  # 4 overdue (due 01.10.2025), 2 shown
+    assert "2" in capped[0].caption and "4" in capped[0].caption
