@@ -12,7 +12,7 @@ from objectivity.authz.policy import decide
 from objectivity.orgs.models import Body, Municipality, Region, School
 from objectivity.plans import evidence
 from objectivity.plans.apps import EDIT_PLANS
-from objectivity.plans.models import PARTICIPANTS, REPORT_FORMS, Level, Measure
+from objectivity.plans.models import PARTICIPANTS, REPORT_FORMS, Level, Measure, Status
 from objectivity.plans.templates import load_templates
 
 LEVEL_OF_TEMPLATE = {"recommended": _("any level")}
@@ -51,6 +51,21 @@ class PlanFilterForm(forms.Form):
         from objectivity.plans.apps import VIEW_PLANS
 
         self.fields["municipality"].queryset = Municipality.objects.visible_to(user, VIEW_PLANS)
+
+
+class MeasureFilterForm(PlanFilterForm):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[
+            ("", _("all")),
+            ("overdue", _("overdue")),
+            ("due", _("due within the reminder window")),
+            ("open", _("not done yet")),
+            *Status.choices,
+        ],
+    )
+    field_order = ["state", "school_year", "level", "municipality"]
 
 
 class OrderFields(forms.Form):

@@ -61,7 +61,11 @@ def _scope_counts(user, today) -> dict:
     due = measures.filter(due_date__gte=today, due_date__lte=reminders.window_end(today)).count()
     count = pending.count()
     return {
-        "cards": [(overdue, _overdue_label(overdue)), (due, _due_label(due)), (count, _pending_label(count))],
+        "cards": [
+            (overdue, _overdue_label(overdue), "overdue"),
+            (due, _due_label(due), "due"),
+            (count, _pending_label(count), "reported"),
+        ],
         "plans_awaiting": waiting,
         "more_awaiting": max(0, awaiting - PLANS_SHOWN),
     }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.plan_create, name="plan-create"),
     path("progress/", views.plans_progress, name="plans-progress"),
     path("mine/", measure_views.my_measures, name="plans-mine"),
+    path("measures/", views.MeasureList.as_view(), name="measure-list"),
     path("<int:pk>/", views.plan_detail, name="plan-detail"),
     path("<int:pk>/amend/", views.plan_amend, name="plan-amend"),
     path("<int:pk>/order/", views.plan_order, name="plan-order"),

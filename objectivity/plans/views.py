@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
@@ -18,10 +19,10 @@ from objectivity.core import documents
 from objectivity.core.tables import Column, TableView, pk_link
 from objectivity.core.xlsx import xlsx_response
 from objectivity.plans import actions, progress
-from objectivity.plans.access import can_edit, plan_or_404, visible_plans
+from objectivity.plans.access import can_edit, plan_or_404, visible_measures, visible_plans
 from objectivity.plans.apps import VIEW_PLANS
 from objectivity.plans.forms import AmendForm, OrderFields, PlanCreateForm, current_school_year
-from objectivity.plans.models import Level, Plan
+from objectivity.plans.models import OPEN_STATUSES, Level, Plan
 
 
 class PlanList(TableView):
@@ -299,3 +300,71 @@ def executor_candidates(plan: Plan):
 
 def plan_url(plan: Plan) -> str:
     return reverse("plan-detail", args=[plan.pk])
+
+
+class MeasureList(TableView):
+    """Every measure the viewer sees across plans, by due date: what is overdue, due soon or awaiting a decision in
+    a municipality or the region, in one table with its export (the start page's counts link here)."""
+
+    permission = VIEW_PLANS
+    title = _l("Measures of plans")
+    export_name = "meropriyatiya-planov"
+    template_name = "plans/measure_list.html"
+    search_fields = (
+        "title",
+        "responsible",
+        "plan__school__short_name",
+        "plan__school__login",
+        "plan__municipality__name",
+    )
+    search_placeholder = _l("Measure, responsible, school or municipality")
+    default_order = ("due_date", "plan__school_year", "position", "pk")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.today = timezone.localdate()
+        self.columns = [
+            Column("year", _l("School year"), lambda m: m.plan.school_year_label, "plan__school_year"),
+            Column("owner", _l("Whose plan"), lambda m: m.plan.owner_label, None, nobreak_numero=True),
+            Column("number", "№", lambda m: m.full_number, None),
+            Column("title", _l("Measure"), lambda m: m.title, "title", link=pk_link("measure-detail")),
+            Column("deadline", _l("Deadline"), lambda m: m.deadline_text, None),
+            Column("due", _l("Due"), lambda m: f"{m.due_date:%d.%m.%Y}" if m.due_date else "", "due_date"),
+            Column("status", _l("Status"), self._status, "status"),
+            Column("responsible", _l("Responsible"), lambda m: m.responsible, None),
+        ]
+        return super().dispatch(request, *args, **kwargs)
+
+    def _status(self, measure) -> str:
+        label = str(measure.get_status_display())
+        return f"{label}, {_('overdue')}" if measure.is_overdue(self.today) else label
+
+    def base_queryset(self):
+        return (
+            visible_measures(self.request.user)
+            .select_related("plan__school", "plan__municipality", "plan__region")
+            .defer("plan__school__pupils_by_grade")
+        )
+
+    def filter_form_class(self, data):
+        from objectivity.plans.forms import MeasureFilterForm
+
+        return MeasureFilterForm(data, user=self.request.user)
+
+    def apply_filters(self, qs, data):
+        from objectivity.plans.reminders import window_end
+
+        state = data.get("state")
+        if state == "overdue":
+            qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=self.today)
+        elif state == "due":
+            qs = qs.filter(status__in=OPEN_STATUSES, due_date__gte=self.today, due_date__lte=window_end(self.today))
+        elif state == "open":
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif state:
+            qs = qs.filter(status=state)
+        for key, field in (("school_year", "plan__school_year"), ("level", "plan__level")):
+            if data.get(key):
+                qs = qs.filter(**{field: data[key]})
+        if data.get("municipality"):
+            qs = qs.filter(plan__municipality=data["municipality"])
+        return qs

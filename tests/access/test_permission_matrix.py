@@ -291,7 +291,8 @@ MATRIX = {
     "plan-list": Entry(PLAN_VIEWERS | {"outsider"}),
     "plan-create": Entry(PLAN_EDITORS | {"outsider"}),
     "plans-progress": Entry(PLAN_VIEWERS | {"outsider"}),
-    "plans-mine": Entry(EVERYONE),  # one's own measures: any logged-in user
+    "plans-mine": Entry(EVERYONE),
+    "measure-list": Entry(PLAN_VIEWERS | {"outsider"}),  # one's own measures: any logged-in user
     "plan-detail": Entry(PLAN_VIEWERS, args=_plan),
     "plan-amend": Entry(PLAN_EDITORS, args=_plan),
     "plan-order": Entry(PLAN_EDITORS, args=_plan),

@@ -191,6 +191,7 @@ EXPORTS = {
     "import-quality": Export(lambda h: reverse("import-quality", args=[h.result_import.pk])),
     "catalogue-export-xlsx": Export(lambda h: reverse("catalogue-export-xlsx")),
     "plan-list": Export(lambda h: _plans(h, reverse("plan-list") + "?format=xlsx")),
+    "measure-list": Export(lambda h: _plans(h, reverse("measure-list") + "?format=xlsx")),
     # A table of a page (core.table_export), as «name#table»: tests/browser/test_every_table_exports.py finds them.
     "home#municipalities": _page_table(lambda h: reverse("home"), "municipalities"),
     "region-dashboard#municipalities": _page_table(lambda h: reverse("region-dashboard"), "municipalities"),

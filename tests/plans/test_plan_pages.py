@@ -246,3 +246,35 @@ def test_progress_names_the_listed_schools_without_a_plan(world, login_as):
         reverse("plans-progress") + f"?year=2026&municipality={world.other_municipality.pk}"
     ).content.decode()
     assert "Каменская ООШ" in chosen and 'data-table="without-plan"' in chosen
+
+
+def test_the_measures_table_filters_overdue_and_exports_what_it_shows(world, login_as):
+    import io
+
+    import openpyxl
+
+    actions.create_plan(
+        by=world.users["school_admin"],
+        scope=world.school,
+        school_year=2025,
+        measures=[
+            {"number": "1", "title": "Просроченное совещание", "deadline_text": "30.11.2025"},
+            {"number": "2", "title": "Будущий семинар", "deadline_text": "01.06.2099"},
+        ],
+    )
+    actions.create_plan(
+        by=world.users["region_analyst"],
+        scope=world.other_school,
+        school_year=2025,
+        measures=[{"title": "Чужое просроченное", "deadline_text": "30.11.2025"}],
+    )
+    client = login_as(world.users["municipal_coordinator"])
+    url = reverse("measure-list") + "?state=overdue"
+    page = client.get(url).content.decode()
+    assert "Просроченное совещание" in page and "Будущий семинар" not in page
+    assert "Чужое просроченное" not in page  # another municipality's school
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url + "&format=xlsx").content)).active
+    titles = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert titles == ["Просроченное совещание"]
+    start = login_as(world.users["municipal_coordinator"]).get(reverse("home")).content.decode()
+    assert reverse("measure-list") + "?state=overdue" in start  # the start page's count leads here
