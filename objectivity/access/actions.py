@@ -29,7 +29,16 @@ _ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in 
 
 
 def temporary_password(length: int = 12) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """Random, with a digit, a capital and a small letter: it is read aloud or copied by hand, and never looks like
+    a word."""
+    while True:
+        password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        if (
+            any(c.isdigit() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.islower() for c in password)
+        ):
+            return password
 
 
 def _scope_of(membership: Membership):

@@ -89,3 +89,13 @@ def test_temporary_passwords_are_upgraded_to_argon2_at_first_login(world, client
     client.post(reverse("login"), {"username": "expert", "password": temporary})
     expert.refresh_from_db()
     assert expert.password.startswith("argon2$")
+
+
+def test_a_temporary_password_always_mixes_digits_and_both_cases():
+    from objectivity.access.actions import temporary_password
+
+    for _ in range(500):
+        password = temporary_password()
+        assert len(password) == 12
+        assert any(c.isdigit() for c in password) and any(c.isupper() for c in password)
+        assert any(c.islower() for c in password)
