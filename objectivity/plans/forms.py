@@ -12,7 +12,7 @@ from objectivity.authz.policy import decide
 from objectivity.orgs.models import Body, Municipality, Region, School
 from objectivity.plans import evidence
 from objectivity.plans.apps import EDIT_PLANS
-from objectivity.plans.models import PARTICIPANTS, REPORT_FORMS, Level, Measure, Status
+from objectivity.plans.models import PARTICIPANTS, Level, Measure, Status
 from objectivity.plans.templates import load_templates
 
 LEVEL_OF_TEMPLATE = {"recommended": _("any level")}
@@ -319,9 +319,6 @@ def _bodies_of(plan):
     if plan.municipality_id:
         bodies = bodies.filter(municipality__in=[plan.municipality_id, None])
     return bodies
-
-
-REPORT_FORM_CHOICES = REPORT_FORMS
 
 
 class MultipleFileInput(forms.ClearableFileInput):

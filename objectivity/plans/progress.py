@@ -42,10 +42,6 @@ class Tally:
     def done_percent(self) -> int:
         return round(self.done_share or 0)
 
-    @property
-    def overdue_percent(self) -> int:
-        return round(100 * self.overdue / self.counted) if self.counted else 0
-
     def add(self, other: "Tally") -> None:
         for name in (f.name for f in fields(self)):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -83,7 +79,7 @@ class SectionProgress:
 def by_section(plan: Plan, today: datetime.date | None = None) -> list[SectionProgress]:
     rows = (
         plan.measures.values("section_number", "section_title")
-        .annotate(**_counts(today or timezone.localdate()), first=Count("pk"))
+        .annotate(**_counts(today or timezone.localdate()))
         .order_by()
     )
     order: dict[tuple[str, str], int] = {}
@@ -94,7 +90,6 @@ def by_section(plan: Plan, today: datetime.date | None = None) -> list[SectionPr
     sections = []
     for row in rows:
         key = (row.pop("section_number"), row.pop("section_title"))
-        row.pop("first")
         sections.append(SectionProgress(key[0], key[1], Tally(**row)))
     return sorted(sections, key=lambda s: order.get((s.number, s.title), 0))
 
